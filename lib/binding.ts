@@ -1,0 +1,43 @@
+/**
+ * Loads the native addon and declares its typed interface.
+ * The binding interface is assembled from one part per native area (lib/binding/*.ts).
+ * @module
+ */
+import * as path from 'node:path';
+import type { SocketBinding } from './binding/socket';
+import type { OptionsBinding } from './binding/options';
+import type { InterfacesBinding } from './binding/interfaces';
+import type { IoBinding } from './binding/io';
+import type { PacketBinding } from './binding/packet';
+import type { NetnsBinding } from './binding/netns';
+
+export type * from './binding/socket';
+
+/** Everything native/ exports. */
+export interface NativeBinding
+  extends SocketBinding,
+    OptionsBinding,
+    InterfacesBinding,
+    IoBinding,
+    PacketBinding,
+    NetnsBinding {}
+
+function load(): NativeBinding {
+  if (process.platform !== 'linux') {
+    throw new Error(
+      `sockit supports Linux only: it drives Linux socket options, AF_PACKET and network namespaces, ` +
+        `which ${process.platform} does not have. Nothing was loaded.`,
+    );
+  }
+  const root = path.join(__dirname, '..');
+  // The one `any` of the project: the raw addon, typed by NativeBinding above.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const addon: any = require('node-gyp-build')(root);
+  return addon as NativeBinding;
+}
+
+/** The raw native binding. Prefer the typed wrappers; this is for tests and experts. */
+export const native: NativeBinding = load();
+
+/** Numeric constants of this system by their C names (AF_INET, SO_REUSEPORT, ETH_P_ALL, ...). */
+export const constants: Readonly<Record<string, number>> = Object.freeze({ ...native.constants });

@@ -1,0 +1,216 @@
+/**
+ * Errors shaped like Node's own: system failures are {@link SocketError}s with
+ * `code`/`errno`/`syscall` (and `option`/`address`/`port` where relevant, plus a
+ * `hint` saying what to do); misuse is a TypeError/RangeError with a Node-style `code`.
+ * @module
+ */
+import * as os from 'node:os';
+
+const errnoNames: Map<number, string> = new Map(
+  Object.entries(os.constants.errno).map(([name, num]) => [num as number, name]),
+);
+
+/** The symbolic name of an errno number ('EPERM' for 1), or `E<number>` when unknown. */
+export function errnoName(errno: number): string {
+  return errnoNames.get(errno) ?? `E${errno}`;
+}
+
+/** Linux capabilities sockit talks about. */
+export type Capability = 'CAP_NET_RAW' | 'CAP_NET_ADMIN' | 'CAP_SYS_ADMIN' | 'CAP_NET_BIND_SERVICE';
+
+/** Extra context attached to a SocketError. */
+export interface SocketErrorContext {
+  /** Option name for setsockopt/getsockopt failures. */
+  option?: string;
+  address?: string;
+  port?: number;
+  /** Interface involved, by name. */
+  interface?: string;
+  /** The capability this operation needs; makes EPERM/EACCES hints precise. */
+  capability?: Capability | readonly Capability[];
+  /** A hint that replaces the generic one. */
+  hint?: string;
+}
+
+/** How to grant a capability, for hints. */
+export function capabilityHint(caps: Capability | readonly Capability[]): string {
+  const list = (Array.isArray(caps) ? caps : [caps]) as readonly Capability[];
+  const setcap = list.map((c) => c.toLowerCase()).join(',');
+  return (
+    `this needs ${list.join(' and ')}. Run as root, or grant it to node: ` +
+    `sudo setcap ${setcap}+ep "$(readlink -f "$(command -v node)")"; ` +
+    `in CI, run the job as root or with the capability (docker: --cap-add=${list
+      .map((c) => c.replace(/^CAP_/, ''))
+      .join(' --cap-add=')}).`
+  );
+}
+
+/** A failed system call. Mirrors Node's SystemError fields. */
+export class SocketError extends Error {
+  /** Symbolic errno ('EADDRINUSE'). */
+  readonly code: string;
+  /** Negative errno, as Node reports it (-98 for EADDRINUSE). */
+  readonly errno: number;
+  /** The system call that failed ('bind', 'setsockopt', ...). */
+  readonly syscall: string;
+  readonly option?: string;
+  readonly address?: string;
+  readonly port?: number;
+  readonly interface?: string;
+  /** What to do about it, when sockit knows. */
+  readonly hint?: string;
+
+  constructor(errno: number, syscall: string, context: SocketErrorContext = {}) {
+    const positive = Math.abs(errno);
+    const code = errnoName(positive);
+    const description = os.constants.errno && positive ? describe(positive) : '';
+    let hint = context.hint;
+    if (!hint && (code === 'EPERM' || code === 'EACCES') && context.capability) {
+      hint = capabilityHint(context.capability);
+    }
+    let where = '';
+    if (context.option) where += ` ${context.option}`;
+    if (context.address !== undefined) where += ` ${context.address}${context.port !== undefined ? `:${context.port}` : ''}`;
+    else if (context.port !== undefined) where += ` port ${context.port}`;
+    if (context.interface) where += ` on ${context.interface}`;
+    super(`${syscall}${where} ${code}${description ? ` (${description})` : ''}${hint ? `: ${hint}` : ''}`);
+    this.name = 'SocketError';
+    this.code = code;
+    this.errno = -positive;
+    this.syscall = syscall;
+    if (context.option !== undefined) this.option = context.option;
+    if (context.address !== undefined) this.address = context.address;
+    if (context.port !== undefined) this.port = context.port;
+    if (context.interface !== undefined) this.interface = context.interface;
+    if (hint !== undefined) this.hint = hint;
+  }
+}
+
+function describe(errno: number): string {
+  try {
+    // util.getSystemErrorMessage is Node >= 22.12; fall back to the name map.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const util = require('node:util') as { getSystemErrorMessage?: (e: number) => string };
+    if (typeof util.getSystemErrorMessage === 'function') return util.getSystemErrorMessage(-errno);
+  } catch {
+    /* ignore */
+  }
+  return SHORT_MESSAGES[errnoName(errno)] ?? '';
+}
+
+const SHORT_MESSAGES: Record<string, string> = {
+  EPERM: 'operation not permitted',
+  EACCES: 'permission denied',
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'address not available',
+  EAFNOSUPPORT: 'address family not supported',
+  EAGAIN: 'resource temporarily unavailable',
+  EBADF: 'bad file descriptor',
+  ECONNREFUSED: 'connection refused',
+  EINVAL: 'invalid argument',
+  EMSGSIZE: 'message too long',
+  ENODEV: 'no such device',
+  ENOPROTOOPT: 'protocol not available',
+  ENOTSOCK: 'socket operation on non-socket',
+  ENOTCONN: 'socket is not connected',
+  EOPNOTSUPP: 'operation not supported',
+  EPROTONOSUPPORT: 'protocol not supported',
+  ENETUNREACH: 'network is unreachable',
+  EHOSTUNREACH: 'no route to host',
+  ENOBUFS: 'no buffer space available',
+  ENOMEM: 'out of memory',
+};
+
+/**
+ * Turn a native return value into a result: negative numbers are -errno and
+ * throw a SocketError; anything else is returned as is.
+ */
+export function check<T>(result: T | number, syscall: string, context?: SocketErrorContext): T {
+  if (typeof result === 'number' && result < 0) throw new SocketError(-result, syscall, context);
+  return result as T;
+}
+
+/** Node-style misuse errors. */
+export class SockitTypeError extends TypeError {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'TypeError';
+    this.code = code;
+  }
+}
+export class SockitRangeError extends RangeError {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'RangeError';
+    this.code = code;
+  }
+}
+/** A state error (use after close, wrong state): Error with a `code`. */
+export class SockitStateError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'Error';
+    this.code = code;
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'function') return `function ${(v as { name?: string }).name || '<anonymous>'}`;
+  if (typeof v === 'object') return `an instance of ${(v as object).constructor?.name ?? 'Object'}`;
+  let s = typeof v === 'string' ? `'${v.length > 28 ? `${v.slice(0, 25)}...` : v}'` : String(v);
+  if (typeof v === 'bigint') s += 'n';
+  return `type ${typeof v} (${s})`;
+}
+
+export function invalidArgType(name: string, expected: string, actual: unknown): SockitTypeError {
+  return new SockitTypeError(
+    'ERR_INVALID_ARG_TYPE',
+    `The "${name}" argument must be ${expected}. Received ${describeValue(actual)}`,
+  );
+}
+export function invalidArgValue(name: string, actual: unknown, reason = 'is invalid'): SockitTypeError {
+  return new SockitTypeError('ERR_INVALID_ARG_VALUE', `The argument '${name}' ${reason}. Received ${describeValue(actual)}`);
+}
+export function outOfRange(name: string, range: string, actual: unknown): SockitRangeError {
+  return new SockitRangeError(
+    'ERR_OUT_OF_RANGE',
+    `The value of "${name}" is out of range. It must be ${range}. Received ${typeof actual === 'string' ? `'${actual}'` : String(actual)}`,
+  );
+}
+export function socketClosed(what = 'Socket'): SockitStateError {
+  return new SockitStateError('ERR_SOCKET_CLOSED', `${what} is closed`);
+}
+export function unknownOption(name: unknown): SockitTypeError {
+  return new SockitTypeError('ERR_SOCKIT_UNKNOWN_OPTION', `Unknown socket option ${JSON.stringify(String(name))}`);
+}
+
+// ---- validators used across lib/ -------------------------------------------
+
+export function validateInteger(value: unknown, name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value);
+  if (value < min || value > max) throw outOfRange(name, `>= ${min} && <= ${max}`, value);
+  return value;
+}
+export function validatePort(value: unknown, name = 'port'): number {
+  return validateInteger(value, name, 0, 65535);
+}
+export function validateBoolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value);
+  return value;
+}
+export function validateString(value: unknown, name: string): string {
+  if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
+  return value;
+}
+export function validateBytes(value: unknown, name: string): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  throw invalidArgType(name, 'an instance of Buffer, TypedArray, DataView or ArrayBuffer', value);
+}

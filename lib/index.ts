@@ -1,0 +1,9 @@
+/**
+ * sockit — full Linux socket control for Node.js.
+ * @packageDocumentation
+ */
+export { native, constants } from './binding';
+export type { NativeBinding, NativeAddress } from './binding';
+export * from './errors';
+export * from './address';
+export * from './socket';

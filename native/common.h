@@ -1,0 +1,69 @@
+// Shared Node-API helpers for the sockit addon.
+//
+// Conventions (see shared/STYLE.md):
+//  - One exported function = one system call where possible.
+//  - System-call failures are never thrown: functions return a negative errno
+//    (as a JS number) and the TypeScript layer turns it into a SocketError.
+//  - Misuse that TypeScript should have caught (wrong type, bad length) is
+//    still checked here and thrown as TypeError/RangeError with a Node-style
+//    `code`, so bypassing TypeScript can never crash the process.
+#pragma once
+
+#include <napi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace sockit {
+
+// Per-addon-instance state (one per Node environment / worker thread).
+// Stored with env.SetInstanceData; never in statics.
+struct AddonData {
+  bool exiting = false;
+  // Opaque per-module state; each module owns its own pointer and frees it
+  // in its own env cleanup hook.
+  void* io = nullptr;
+};
+
+AddonData* GetAddonData(Napi::Env env);
+
+// --- Errors for misuse (TypeScript was bypassed or a bug) -------------------
+[[noreturn]] void ThrowTypeError(Napi::Env env, const char* code, const std::string& msg);
+[[noreturn]] void ThrowRangeError(Napi::Env env, const char* code, const std::string& msg);
+
+// --- Argument readers: validate and throw TypeError/RangeError ------------
+int32_t ArgInt32(const Napi::CallbackInfo& info, size_t i, const char* name);
+uint32_t ArgUint32(const Napi::CallbackInfo& info, size_t i, const char* name);
+// Integer in [min, max] (given as doubles so 64-bit ranges are expressible).
+int64_t ArgInteger(const Napi::CallbackInfo& info, size_t i, const char* name, double min, double max);
+bool ArgBool(const Napi::CallbackInfo& info, size_t i, const char* name);
+std::string ArgString(const Napi::CallbackInfo& info, size_t i, const char* name, size_t maxLen = 4096);
+Napi::Function ArgFunction(const Napi::CallbackInfo& info, size_t i, const char* name);
+
+// Integer conversion of an arbitrary value (object fields etc.).
+int64_t ValueInteger(Napi::Env env, Napi::Value v, const char* name, double min, double max);
+
+// A view over the bytes of a Buffer, TypedArray, DataView or ArrayBuffer.
+// Detached buffers yield {nullptr, 0}.
+struct Bytes {
+  uint8_t* data = nullptr;
+  size_t length = 0;
+};
+Bytes ValueBytes(Napi::Env env, Napi::Value v, const char* name);
+Bytes ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name);
+bool IsBytes(Napi::Value v);
+
+// Return value for a failed system call: the negative errno as a JS number.
+inline Napi::Value Errno(Napi::Env env, int err) { return Napi::Number::New(env, -err); }
+
+// --- Module registration: each native/*.cc area registers its exports -----
+void RegisterConstants(Napi::Env env, Napi::Object exports);
+void RegisterSocket(Napi::Env env, Napi::Object exports);
+void RegisterOptions(Napi::Env env, Napi::Object exports);
+void RegisterInterfaces(Napi::Env env, Napi::Object exports);
+void RegisterIo(Napi::Env env, Napi::Object exports);
+void RegisterPacket(Napi::Env env, Napi::Object exports);
+void RegisterNetns(Napi::Env env, Napi::Object exports);
+
+}  // namespace sockit

@@ -1,0 +1,176 @@
+// Descriptor-level socket calls: one system call per function.
+// Every function returns a negative errno on failure (never throws for it).
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+#include "addr.h"
+#include "common.h"
+
+namespace sockit {
+
+static constexpr double kMaxFd = std::numeric_limits<int32_t>::max();
+
+static int ArgFd(const Napi::CallbackInfo& info, size_t i = 0) {
+  return static_cast<int>(ArgInteger(info, i, "fd", 0, kMaxFd));
+}
+
+// socket(domain, type, protocol) with SOCK_NONBLOCK|SOCK_CLOEXEC → fd | -errno
+static Napi::Value Socket(const Napi::CallbackInfo& info) {
+  int domain = ArgInt32(info, 0, "domain");
+  int type = ArgInt32(info, 1, "type");
+  int protocol = ArgInt32(info, 2, "protocol");
+  int fd = ::socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return Errno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), fd);
+}
+
+static Napi::Value Bind(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  sys::SockAddr sa;
+  JsToSockaddr(info.Env(), info.Length() > 1 ? info[1] : info.Env().Undefined(), &sa);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa.ss), sa.len) != 0) return Errno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), 0);
+}
+
+static Napi::Value Connect(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  sys::SockAddr sa;
+  JsToSockaddr(info.Env(), info.Length() > 1 ? info[1] : info.Env().Undefined(), &sa);
+  int r;
+  do r = ::connect(fd, reinterpret_cast<sockaddr*>(&sa.ss), sa.len);
+  while (r != 0 && errno == EINTR);
+  if (r != 0) return Errno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// connect(fd, AF_UNSPEC): dissolve a UDP association.
+static Napi::Value Disconnect(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  sockaddr sa{};
+  sa.sa_family = AF_UNSPEC;
+  if (::connect(fd, &sa, sizeof(sa)) != 0 && errno != EAFNOSUPPORT) return Errno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), 0);
+}
+
+static Napi::Value Listen(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  int backlog = ArgInt32(info, 1, "backlog");
+  if (::listen(fd, backlog) != 0) return Errno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), 0);
+}
+
+static Napi::Value GetSockName(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return Errno(info.Env(), errno);
+  return SockaddrToJs(info.Env(), reinterpret_cast<sockaddr*>(&ss), len);
+}
+
+static Napi::Value GetPeerName(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return Errno(info.Env(), errno);
+  return SockaddrToJs(info.Env(), reinterpret_cast<sockaddr*>(&ss), len);
+}
+
+static Napi::Value Shutdown(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  int how = static_cast<int>(ArgInteger(info, 1, "how", 0, 2));
+  if (::shutdown(fd, how) != 0) return Errno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), 0);
+}
+
+static Napi::Value Close(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  // close() must not be retried on EINTR on Linux: the fd is gone either way.
+  if (::close(fd) != 0 && errno != EINTR) return Errno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// fstat: 1 if fd is a socket, 0 if not, -errno if fd is invalid.
+static Napi::Value IsSocket(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Errno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), S_ISSOCK(st.st_mode) ? 1 : 0);
+}
+
+// Set O_NONBLOCK (and FD_CLOEXEC) on an adopted descriptor.
+static Napi::Value SetNonBlocking(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  bool on = ArgBool(info, 1, "nonBlocking");
+  int fl = ::fcntl(fd, F_GETFL);
+  if (fl < 0) return Errno(info.Env(), errno);
+  fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+  if (::fcntl(fd, F_SETFL, fl) != 0) return Errno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), 0);
+}
+
+static Napi::Value SetCloexec(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  int fl = ::fcntl(fd, F_GETFD);
+  if (fl < 0) return Errno(info.Env(), errno);
+  if (::fcntl(fd, F_SETFD, fl | FD_CLOEXEC) != 0) return Errno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// dup with CLOEXEC (used to hand a copy of a descriptor to Node).
+static Napi::Value Dup(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  int r = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (r < 0) return Errno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), r);
+}
+
+// setsockopt(fd, level, optname, bytes) → 0 | -errno  (the raw escape hatch)
+static Napi::Value SetSockOptRaw(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  int level = ArgInt32(info, 1, "level");
+  int optname = ArgInt32(info, 2, "optname");
+  Bytes b = ArgBytes(info, 3, "value");
+  if (b.length > 1024 * 1024) ThrowRangeError(info.Env(), "ERR_OUT_OF_RANGE", "option value is larger than 1 MiB");
+  if (::setsockopt(fd, level, optname, b.data, static_cast<socklen_t>(b.length)) != 0) return Errno(info.Env(), errno);
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// getsockopt(fd, level, optname, length) → Buffer (trimmed to the kernel's length) | -errno
+static Napi::Value GetSockOptRaw(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  int level = ArgInt32(info, 1, "level");
+  int optname = ArgInt32(info, 2, "optname");
+  size_t length = static_cast<size_t>(ArgInteger(info, 3, "length", 0, 1024 * 1024));
+  Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(info.Env(), length > 0 ? length : 1);
+  std::memset(buf.Data(), 0, buf.Length());
+  socklen_t len = static_cast<socklen_t>(length);
+  if (::getsockopt(fd, level, optname, buf.Data(), &len) != 0) return Errno(info.Env(), errno);
+  if (len > length) len = static_cast<socklen_t>(length);
+  return Napi::Buffer<uint8_t>::Copy(info.Env(), buf.Data(), len);
+}
+
+void RegisterSocket(Napi::Env env, Napi::Object exports) {
+  exports.Set("socket", Napi::Function::New(env, Socket, "socket"));
+  exports.Set("bind", Napi::Function::New(env, Bind, "bind"));
+  exports.Set("connect", Napi::Function::New(env, Connect, "connect"));
+  exports.Set("disconnect", Napi::Function::New(env, Disconnect, "disconnect"));
+  exports.Set("listen", Napi::Function::New(env, Listen, "listen"));
+  exports.Set("getsockname", Napi::Function::New(env, GetSockName, "getsockname"));
+  exports.Set("getpeername", Napi::Function::New(env, GetPeerName, "getpeername"));
+  exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
+  exports.Set("close", Napi::Function::New(env, Close, "close"));
+  exports.Set("isSocket", Napi::Function::New(env, IsSocket, "isSocket"));
+  exports.Set("setNonBlocking", Napi::Function::New(env, SetNonBlocking, "setNonBlocking"));
+  exports.Set("setCloexec", Napi::Function::New(env, SetCloexec, "setCloexec"));
+  exports.Set("setsockoptRaw", Napi::Function::New(env, SetSockOptRaw, "setsockoptRaw"));
+  exports.Set("getsockoptRaw", Napi::Function::New(env, GetSockOptRaw, "getsockoptRaw"));
+  exports.Set("dup", Napi::Function::New(env, Dup, "dup"));
+}
+
+}  // namespace sockit

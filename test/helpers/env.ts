@@ -1,0 +1,71 @@
+/**
+ * What the test environment allows, and a `describe` that runs only when it
+ * allows what a suite needs. Skips are logged (scripts/test.mjs prints them);
+ * with CI=true a missing requirement fails instead of skipping.
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { describe } from 'vitest';
+
+export const CI = process.env.CI === 'true' || process.env.CI === '1';
+/** Inside the private namespace made by scripts/test.mjs: traffic is allowed. */
+export const inPrivateNetns = process.env.SOCKIT_IN_NETNS === '1';
+
+const CAP_BITS = { CAP_NET_ADMIN: 12, CAP_NET_RAW: 13, CAP_SYS_ADMIN: 21 } as const;
+export type Cap = keyof typeof CAP_BITS;
+
+export function hasCap(cap: Cap): boolean {
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  if (!m) return false;
+  return ((BigInt(`0x${m[1]}`) >> BigInt(CAP_BITS[cap])) & 1n) === 1n;
+}
+
+export function hasTool(tool: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** 'netns' = a private namespace (traffic allowed), a capability, or 'tool:NAME'. */
+export type Requirement = 'netns' | Cap | `tool:${string}`;
+
+export function missing(reqs: Requirement[]): string[] {
+  const out: string[] = [];
+  for (const r of reqs) {
+    if (r === 'netns') {
+      if (!inPrivateNetns) out.push('a private network namespace (run via npm test as root or with user namespaces)');
+    } else if (r.startsWith('tool:')) {
+      if (!hasTool(r.slice(5))) out.push(`the ${r.slice(5)} command (apt-get install ${r.slice(5)})`);
+    } else if (!hasCap(r as Cap)) out.push(r);
+  }
+  return out;
+}
+
+/**
+ * describe() that runs when `reqs` are met. Otherwise: under CI it fails
+ * loudly; elsewhere it is skipped and logged with the reason.
+ */
+export function describeWith(reqs: Requirement[], name: string, fn: () => void): void {
+  const lack = missing(reqs);
+  if (lack.length === 0) {
+    describe(name, fn);
+    return;
+  }
+  const why = `${name}: needs ${lack.join(', ')}`;
+  if (CI) {
+    describe(name, () => {
+      // eslint-disable-next-line vitest/valid-title
+      it('has its prerequisites', () => {
+        throw new Error(`CI=true and this suite would be skipped: ${why}`);
+      });
+    });
+    return;
+  }
+  if (process.env.SOCKIT_SKIP_LOG) appendFileSync(process.env.SOCKIT_SKIP_LOG, `${why}\n`);
+  describe.skipIf(lack.length > 0)(name, fn);
+}
+
+import { it } from 'vitest';
