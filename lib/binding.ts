@@ -30,9 +30,11 @@ function load(): NativeBinding {
     );
   }
   const root = path.join(__dirname, '..');
+  // SOCKIT_NATIVE_PATH: load this .node instead (the sanitizer build of `npm run test:asan`).
+  const override = process.env.SOCKIT_NATIVE_PATH;
   // The one `any` of the project: the raw addon, typed by NativeBinding above.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const addon: any = require('node-gyp-build')(root);
+  const addon: any = override ? require(path.resolve(override)) : require('node-gyp-build')(root);
   return addon as NativeBinding;
 }
 
