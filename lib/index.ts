@@ -7,3 +7,4 @@ export type { NativeBinding, NativeAddress } from './binding';
 export * from './errors';
 export * from './address';
 export * from './socket';
+export * from './netns';

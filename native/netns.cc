@@ -1,8 +1,91 @@
-// Placeholder registration; the netns area fills this in.
+// Sockets created inside another network namespace.
+//
+// A socket belongs to the namespace its creator was in at socket() time and
+// keeps it for life, so creating one elsewhere only needs the calling thread
+// to visit the target namespace for that single call:
+//
+//   open(target) → open(/proc/thread-self/ns/net) → setns(target) → socket()
+//   → setns(back)
+//
+// Only the calling thread moves (setns affects the calling thread only; the
+// libuv thread pool and other threads stay where they are). Every descriptor
+// is O_CLOEXEC / SOCK_CLOEXEC. The way back is taken even when socket() fails;
+// if it ever failed the thread would be stranded in a foreign namespace, and
+// every later socket of the process would silently land there, so that case
+// aborts loudly instead of continuing wrong.
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
 #include "common.h"
 
 namespace sockit {
 
-void RegisterNetns(Napi::Env env, Napi::Object exports) {}
+static Napi::Value Failure(Napi::Env env, int err, const char* syscall) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("errno", Napi::Number::New(env, -err));
+  o.Set("syscall", Napi::String::New(env, syscall));
+  return o;
+}
+
+// netnsSocket(path, domain, type, protocol) → fd | { errno: -errno, syscall }
+// (type gets SOCK_NONBLOCK|SOCK_CLOEXEC added, as in socket()). The failure
+// names its step (open, setns, socket) so the error can say what to do.
+static Napi::Value NetnsSocket(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = ArgString(info, 0, "path", 4096);
+  int domain = ArgInt32(info, 1, "domain");
+  int type = ArgInt32(info, 2, "type");
+  int protocol = ArgInt32(info, 3, "protocol");
+  if (path.empty() || path.find('\0') != std::string::npos) return Failure(env, ENOENT, "open");
+
+  int target = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (target < 0) return Failure(env, errno, "open");
+  int self = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (self < 0) {
+    int err = errno;
+    ::close(target);
+    return Failure(env, err, "open");
+  }
+  if (::setns(target, CLONE_NEWNET) != 0) {
+    int err = errno;
+    ::close(target);
+    ::close(self);
+    return Failure(env, err, "setns");
+  }
+  int fd = ::socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  int err = fd < 0 ? errno : 0;
+  if (::setns(self, CLONE_NEWNET) != 0) {
+    std::fprintf(stderr, "sockit: FATAL: could not return to the original network namespace (errno %d); aborting\n", errno);
+    std::abort();
+  }
+  ::close(target);
+  ::close(self);
+  if (fd < 0) return Failure(env, err, "socket");
+  return Napi::Number::New(env, fd);
+}
+
+// netnsId(path) → "dev:inode" of the namespace file | -errno
+// (two paths name the same namespace iff their ids are equal).
+static Napi::Value NetnsId(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = ArgString(info, 0, "path", 4096);
+  if (path.empty() || path.find('\0') != std::string::npos) return Errno(env, ENOENT);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return Errno(env, errno);
+  return Napi::String::New(env, std::to_string(static_cast<unsigned long long>(st.st_dev)) + ":" +
+                                    std::to_string(static_cast<unsigned long long>(st.st_ino)));
+}
+
+void RegisterNetns(Napi::Env env, Napi::Object exports) {
+  exports.Set("netnsSocket", Napi::Function::New(env, NetnsSocket, "netnsSocket"));
+  exports.Set("netnsId", Napi::Function::New(env, NetnsId, "netnsId"));
+}
 
 }  // namespace sockit

@@ -1,3 +1,18 @@
-/** Native netns calls (native/netns.cc). The netns area fills this interface in. */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface NetnsBinding {}
+/** Native network-namespace calls (native/netns.cc). */
+
+/** Why netnsSocket failed: the negative errno and the step that failed. */
+export interface NetnsFailure {
+  errno: number;
+  syscall: 'open' | 'setns' | 'socket';
+}
+
+export interface NetnsBinding {
+  /**
+   * Create a socket inside the namespace at `path` (setns there, socket(),
+   * setns back; only the calling thread moves). `type` gets
+   * SOCK_NONBLOCK|SOCK_CLOEXEC added. → fd, or the failing step and -errno.
+   */
+  netnsSocket(path: string, domain: number, type: number, protocol: number): number | NetnsFailure;
+  /** "dev:inode" identity of a namespace file → string | -errno. */
+  netnsId(path: string): string | number;
+}
