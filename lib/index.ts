@@ -8,3 +8,4 @@ export * from './errors';
 export * from './address';
 export * from './socket';
 export * from './netns';
+export * from './frames/index';
