@@ -26,6 +26,7 @@ describe('prebuild (npm run prebuild → prebuilds/linux-x64, loaded without bui
     symlinkSync(join(root, 'node_modules'), join(src, 'node_modules'));
     const env = { ...process.env };
     delete env.SOCKIT_NATIVE_PATH;
+    delete env.LD_PRELOAD; // the compiler toolchain runs uninstrumented even under test:asan
     const r = spawnSync('npm', ['run', '-s', 'prebuild'], { cwd: src, encoding: 'utf8', env, timeout: 240_000 });
     if (r.status !== 0) throw new Error(`npm run prebuild failed:\n${r.stdout}\n${r.stderr}`);
     // The "installed package": dist + prebuilds + the one runtime loader dependency, and no build/.
