@@ -9,3 +9,4 @@ export * from './address';
 export * from './socket';
 export * from './netns';
 export * from './frames/index';
+export * from './pcap';
