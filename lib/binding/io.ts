@@ -1,3 +1,197 @@
-/** Native io calls (native/io.cc). The io area fills this interface in. */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface IoBinding {}
+/**
+ * The native I/O engine (native/io.cc), shared by every event-driven
+ * datagram-style socket: UDP (lib/udp.ts) and AF_PACKET (lib/packet.ts).
+ *
+ * ## Model
+ * One {@link IoHandle} owns one non-blocking descriptor and one `uv_poll` on
+ * the environment's event loop. Nothing happens until JS asks:
+ *  - `setReceiving(true)` polls READABLE. On readiness the engine drains the
+ *    socket with `recvmmsg(MSG_DONTWAIT | MSG_TRUNC)` in batches of
+ *    `batchSize`, and for each batch makes ONE call
+ *    `onRecv.call(owner, data, count)`:
+ *      - `data`: a fresh Buffer holding the `count` messages back to back (one
+ *        copy per batch; it is yours, slice it freely);
+ *      - `handle.meta` (Uint32Array, `META_STRIDE` = 4 per message):
+ *        `[offset into data, copied length, real length (MSG_TRUNC: the size
+ *        on the wire, larger than the copied length when truncated), msg_flags]`;
+ *      - `handle.addresses` (Uint8Array, `ADDRESS_STRIDE` = 32 per message):
+ *        the raw source sockaddr (sockaddr_in / sockaddr_in6 / sockaddr_ll;
+ *        family 0 when none), see {@link decodeSockaddr}-style readers in udp.ts;
+ *      - `handle.control` (Uint8Array, `CONTROL_STRIDE` = 144 per message):
+ *        decoded control messages as a fixed record, see {@link ControlLayout}.
+ *    `meta`, `addresses` and `control` are created once and REUSED for every
+ *    batch: read them synchronously inside `onRecv`.
+ *    Messages from the error queue (POLLERR: ICMP errors with IP_RECVERR,
+ *    TX timestamps) arrive through the same call with `MSG_ERRQUEUE` set in
+ *    their flags.
+ *  - `send()` / `sendBatch()` are synchronous `sendmsg` / `sendmmsg` with
+ *    MSG_DONTWAIT. They return `-EAGAIN` when the socket buffer is full: JS
+ *    keeps the buffers in its own queue, calls `setWritable(true)`, and gets
+ *    `onEvent.call(owner, EV_WRITABLE, 0, 0)` when it may retry; it calls
+ *    `setWritable(false)` once the queue is empty.
+ *  - Errors the engine sees on its own (a failed `recvmmsg`, `SO_ERROR` after
+ *    POLLERR such as ECONNREFUSED on a connected UDP socket) come as
+ *    `onEvent.call(owner, EV_ERROR, -errno, SYS_*)`. Fatal receive errors
+ *    (EBADF, ENOTSOCK, EINVAL, EFAULT) also stop receiving.
+ *  - `close()` stops polling; the descriptor is closed in the `uv_close`
+ *    callback, then `onEvent.call(owner, EV_CLOSE, 0, 0)`. While open, the
+ *    handle and its owner are kept alive by the engine (like a bound dgram
+ *    socket); when the environment exits (process exit, Worker terminated)
+ *    every live handle's descriptor is closed without calling JS.
+ *  - Encoded addresses and control messages are plain byte arrays: encode
+ *    once with {@link IoBinding.ioEncodeAddress} / `ioEncodeControl`, cache,
+ *    and pass them to every send.
+ *
+ * All methods validate their arguments natively too (TypeError/RangeError),
+ * and return negative errno numbers for system-call failures (never throw).
+ * @module
+ */
+import type { NativeAddress } from './socket';
+
+/** Options for a new {@link IoHandle}. */
+export interface IoHandleOptions {
+  /** Messages per recvmmsg (1..1024, default 64). */
+  batchSize?: number;
+  /** Receive buffer per message in bytes (1..1 MiB, default 65536). Longer messages are truncated and flagged. */
+  messageSize?: number;
+  /** Control buffer per message in bytes (0..4096, default 256). */
+  controlSize?: number;
+}
+
+/** `onRecv` receives the batch data buffer and the message count; `this` is the owner. */
+export type IoRecvCallback = (this: object, data: Buffer, count: number) => void;
+/** `onEvent` receives (EV_* type, -errno or 0, SYS_* code); `this` is the owner. */
+export type IoEventCallback = (this: object, type: number, errno: number, syscall: number) => void;
+
+/** A native engine handle (native/io.cc `IoHandle`). */
+export interface IoHandle {
+  /** Per-message `[offset, length, realLength, flags]`, META_STRIDE apart. Reused per batch. */
+  readonly meta: Uint32Array;
+  /** Per-message raw source sockaddr, ADDRESS_STRIDE apart. Reused per batch. */
+  readonly addresses: Uint8Array;
+  /** Per-message decoded control record, CONTROL_STRIDE apart. Reused per batch. */
+  readonly control: Uint8Array;
+  readonly batchSize: number;
+  readonly messageSize: number;
+  readonly controlSize: number;
+  /** The descriptor, -1 once closing. */
+  readonly fd: number;
+  /** True once close() was called. */
+  readonly closed: boolean;
+  /** Poll READABLE (true) or not. → 0 | -errno */
+  setReceiving(on: boolean): number;
+  /** Poll WRITABLE (true) or not. → 0 | -errno */
+  setWritable(on: boolean): number;
+  /** sendmsg(data, to address, with control messages) → bytes sent | -errno (-EAGAIN: queue it). */
+  send(data: Uint8Array, address: Uint8Array | null, control: Uint8Array | null): number;
+  /**
+   * sendmmsg of `datas[start .. start+count)` (at most 1024) → datagrams sent (may be fewer) | -errno.
+   * `addresses`/`controls`: null, one encoding for all, or an array parallel to `datas` (entries may be null).
+   */
+  sendBatch(
+    datas: readonly Uint8Array[],
+    addresses: Uint8Array | readonly (Uint8Array | null)[] | null,
+    controls: Uint8Array | readonly (Uint8Array | null)[] | null,
+    start: number,
+    count: number,
+  ): number;
+  /** uv_ref / uv_unref / uv_has_ref on the poll handle. */
+  ref(): void;
+  unref(): void;
+  hasRef(): boolean;
+  /** Start closing (fd closed in the uv_close callback, then EV_CLOSE). → 0 | -EBADF if already closing. */
+  close(): number;
+}
+
+/** Constructor of {@link IoHandle}. */
+export interface IoHandleConstructor {
+  new (fd: number, owner: object, onRecv: IoRecvCallback, onEvent: IoEventCallback, options?: IoHandleOptions): IoHandle;
+}
+
+/** Fields for per-datagram control messages on send (IP_PKTINFO/IPV6_PKTINFO, IP_TTL/IPV6_HOPLIMIT, IP_TOS/IPV6_TCLASS). */
+export interface NativeSendControl {
+  /** Source address (textual, of the socket's family). */
+  source?: string;
+  /** Outgoing interface index. */
+  ifindex?: number;
+  ttl?: number;
+  tos?: number;
+}
+
+/**
+ * Byte offsets inside one `control` record (CONTROL_STRIDE = 144 bytes,
+ * host-endian; addresses are raw network-order bytes). A field is valid only
+ * when its `present` bit (ioConstants.HAS_*) is set.
+ */
+export const ControlLayout = {
+  present: 0, // u32
+  ifindex: 4, // u32  HAS_PKTINFO
+  dst: 8, // 16 bytes HAS_PKTINFO (4 used for IPv4)
+  dstFamily: 24, // u32
+  ttl: 28, // i32  HAS_TTL (IP_TTL / IPV6_HOPLIMIT)
+  tos: 32, // i32  HAS_TOS (IP_TOS / IPV6_TCLASS)
+  dropCount: 36, // u32 HAS_DROP_COUNT (SO_RXQ_OVFL, cumulative)
+  timestampNs: 40, // i64 HAS_TIMESTAMP
+  hwTimestampNs: 48, // i64 HAS_HW_TIMESTAMP
+  groSize: 56, // u32 HAS_GRO
+  eeErrno: 60, // u32 HAS_EXT_ERR
+  eeOrigin: 64, // u8
+  eeType: 65, // u8
+  eeCode: 66, // u8
+  eeInfo: 68, // u32
+  eeData: 72, // u32
+  offenderFamily: 76, // u32 HAS_OFFENDER
+  offender: 80, // 16 bytes
+  origDstFamily: 96, // u16 HAS_ORIG_DST
+  origDstPort: 98, // u16 (host order)
+  origDst: 100, // 16 bytes
+  tpStatus: 116, // u32 HAS_AUXDATA (PACKET_AUXDATA)
+  tpLen: 120, // u32
+  tpSnaplen: 124, // u32
+  tpMac: 128, // u16
+  tpNet: 130, // u16
+  tpVlanTci: 132, // u16
+  tpVlanTpid: 134, // u16
+  origDstScope: 136, // u32
+} as const;
+
+/** Engine constants (strides, limits, event/syscall codes, HAS_* bits, MSG_* flags). */
+export interface IoConstants {
+  META_STRIDE: number;
+  ADDRESS_STRIDE: number;
+  CONTROL_STRIDE: number;
+  MAX_BATCH: number;
+  MAX_MESSAGE_SIZE: number;
+  MAX_CONTROL_SIZE: number;
+  EV_WRITABLE: number;
+  EV_ERROR: number;
+  EV_CLOSE: number;
+  SYS_RECV: number;
+  SYS_SO_ERROR: number;
+  SYS_POLL: number;
+  MSG_TRUNC: number;
+  MSG_CTRUNC: number;
+  MSG_ERRQUEUE: number;
+  HAS_PKTINFO: number;
+  HAS_TTL: number;
+  HAS_TOS: number;
+  HAS_DROP_COUNT: number;
+  HAS_TIMESTAMP: number;
+  HAS_HW_TIMESTAMP: number;
+  HAS_GRO: number;
+  HAS_EXT_ERR: number;
+  HAS_OFFENDER: number;
+  HAS_ORIG_DST: number;
+  HAS_AUXDATA: number;
+  HAS_CTRUNC: number;
+}
+
+export interface IoBinding {
+  /** The engine handle class. */
+  IoHandle: IoHandleConstructor;
+  /** Encode a sockaddr once (inet, inet6, AF_PACKET, unix) for send/sendBatch. */
+  ioEncodeAddress(address: NativeAddress): Buffer;
+  /** Encode per-datagram send control messages for a socket of `family` (AF_INET/AF_INET6). → Buffer | -EINVAL */
+  ioEncodeControl(family: number, control: NativeSendControl): Buffer | number;
+  ioConstants: IoConstants;
+}
