@@ -8,5 +8,6 @@ export * from './errors';
 export * from './address';
 export * from './socket';
 export * from './netns';
+export * from './interfaces';
 export * from './frames/index';
 export * from './pcap';

@@ -24,6 +24,7 @@
 #include <cstdlib>
 
 #include "common.h"
+#include "netns.h"
 
 namespace sockit {
 
@@ -37,36 +38,50 @@ static Napi::Value Failure(Napi::Env env, int err, const char* syscall) {
 // netnsSocket(path, domain, type, protocol) → fd | { errno: -errno, syscall }
 // (type gets SOCK_NONBLOCK|SOCK_CLOEXEC added, as in socket()). The failure
 // names its step (open, setns, socket) so the error can say what to do.
+int EnterNetns(const std::string& path, int* saved, const char** step) {
+  *step = "open";
+  if (path.empty() || path.find('\0') != std::string::npos) return -ENOENT;
+  int target = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (target < 0) return -errno;
+  int self = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (self < 0) {
+    int err = errno;
+    ::close(target);
+    return -err;
+  }
+  *step = "setns";
+  if (::setns(target, CLONE_NEWNET) != 0) {
+    int err = errno;
+    ::close(target);
+    ::close(self);
+    return -err;
+  }
+  ::close(target);
+  *saved = self;
+  return 0;
+}
+
+void LeaveNetns(int saved) {
+  if (::setns(saved, CLONE_NEWNET) != 0) {
+    std::fprintf(stderr, "sockit: FATAL: could not return to the original network namespace (errno %d); aborting\n", errno);
+    std::abort();
+  }
+  ::close(saved);
+}
+
 static Napi::Value NetnsSocket(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = ArgString(info, 0, "path", 4096);
   int domain = ArgInt32(info, 1, "domain");
   int type = ArgInt32(info, 2, "type");
   int protocol = ArgInt32(info, 3, "protocol");
-  if (path.empty() || path.find('\0') != std::string::npos) return Failure(env, ENOENT, "open");
-
-  int target = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (target < 0) return Failure(env, errno, "open");
-  int self = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (self < 0) {
-    int err = errno;
-    ::close(target);
-    return Failure(env, err, "open");
-  }
-  if (::setns(target, CLONE_NEWNET) != 0) {
-    int err = errno;
-    ::close(target);
-    ::close(self);
-    return Failure(env, err, "setns");
-  }
+  int saved = -1;
+  const char* step = "open";
+  int r = EnterNetns(path, &saved, &step);
+  if (r < 0) return Failure(env, -r, step);
   int fd = ::socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
   int err = fd < 0 ? errno : 0;
-  if (::setns(self, CLONE_NEWNET) != 0) {
-    std::fprintf(stderr, "sockit: FATAL: could not return to the original network namespace (errno %d); aborting\n", errno);
-    std::abort();
-  }
-  ::close(target);
-  ::close(self);
+  LeaveNetns(saved);
   if (fd < 0) return Failure(env, err, "socket");
   return Napi::Number::New(env, fd);
 }
