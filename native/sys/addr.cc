@@ -54,7 +54,7 @@ int MakeUnix(const char* path, size_t pathLen, SockAddr* out) {
   auto* sun = reinterpret_cast<sockaddr_un*>(&out->ss);
   sun->sun_family = AF_UNIX;
   if (pathLen >= sizeof(sun->sun_path)) return -ENAMETOOLONG;
-  std::memcpy(sun->sun_path, path, pathLen);
+  if (pathLen > 0) std::memcpy(sun->sun_path, path, pathLen);  // memcpy from nullptr is UB even for 0 bytes
   out->len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + pathLen + (pathLen > 0 && path[0] == '\0' ? 0 : 1));
   return 0;
 }
