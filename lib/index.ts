@@ -11,3 +11,5 @@ export * from './netns';
 export * from './interfaces';
 export * from './frames/index';
 export * from './pcap';
+export * as bpf from './bpf/index';
+export type { BpfProgram, BpfInstruction } from './bpf/index';

@@ -1,0 +1,174 @@
+/**
+ * Classic BPF programs: the instruction type, opcodes, validation (the same
+ * rules the kernel applies in bpf_check_classic), encoding to
+ * `struct sock_filter[]`, and parsing of `tcpdump -dd` / `-ddd` output.
+ * @module
+ */
+import { invalidArgType, invalidArgValue } from '../errors';
+
+/** One instruction: `struct sock_filter { __u16 code; __u8 jt; __u8 jf; __u32 k; }`. */
+export interface BpfInstruction {
+  code: number;
+  jt: number;
+  jf: number;
+  k: number;
+}
+
+/** A classic BPF program. */
+export type BpfProgram = readonly BpfInstruction[];
+
+/** Opcode parts (linux/filter.h, linux/bpf_common.h). */
+export const BPF = {
+  // classes
+  LD: 0x00, LDX: 0x01, ST: 0x02, STX: 0x03, ALU: 0x04, JMP: 0x05, RET: 0x06, MISC: 0x07,
+  // sizes
+  W: 0x00, H: 0x08, B: 0x10,
+  // modes
+  IMM: 0x00, ABS: 0x20, IND: 0x40, MEM: 0x60, LEN: 0x80, MSH: 0xa0,
+  // alu/jmp ops
+  ADD: 0x00, SUB: 0x10, MUL: 0x20, DIV: 0x30, OR: 0x40, AND: 0x50, LSH: 0x60, RSH: 0x70, NEG: 0x80, MOD: 0x90, XOR: 0xa0,
+  JA: 0x00, JEQ: 0x10, JGT: 0x20, JGE: 0x30, JSET: 0x40,
+  // sources
+  K: 0x00, X: 0x08, A: 0x10,
+  // misc
+  TAX: 0x00, TXA: 0x80,
+  /** Scratch memory words. */
+  MEMWORDS: 16,
+  /** Longest program the kernel accepts. */
+  MAXINSNS: 4096,
+} as const;
+
+/** Offsets of the kernel's ancillary loads (`ld [SKF_AD_OFF + x]`), as unsigned 32-bit k values. */
+export const SKF = {
+  AD_OFF: 0xfffff000,
+  AD_PROTOCOL: 0,
+  AD_PKTTYPE: 4,
+  AD_IFINDEX: 8,
+  AD_MARK: 20,
+  AD_QUEUE: 24,
+  AD_HATYPE: 28,
+  AD_RXHASH: 32,
+  AD_CPU: 36,
+  AD_VLAN_TAG: 44,
+  AD_VLAN_TAG_PRESENT: 48,
+  AD_PAY_OFFSET: 52,
+  AD_RANDOM: 56,
+  AD_VLAN_TPID: 60,
+  /** `ld [SKF_NET_OFF + k]`: relative to the network header. */
+  NET_OFF: 0xfff00000,
+  /** `ld [SKF_LL_OFF + k]`: relative to the link-layer header. */
+  LL_OFF: 0xffe00000,
+} as const;
+
+/** Build one instruction (like the C macro BPF_STMT / BPF_JUMP). */
+export function insn(code: number, k = 0, jt = 0, jf = 0): BpfInstruction {
+  return { code, jt, jf, k: k >>> 0 };
+}
+
+const VALID_CODES = new Set<number>();
+{
+  const b = BPF;
+  for (const sz of [b.W, b.H, b.B]) for (const m of [b.ABS, b.IND]) VALID_CODES.add(b.LD | sz | m);
+  for (const c of [b.LD | b.W | b.IMM, b.LD | b.W | b.LEN, b.LD | b.MEM, b.LDX | b.W | b.IMM, b.LDX | b.W | b.LEN, b.LDX | b.MEM, b.LDX | b.B | b.MSH, b.ST, b.STX, b.RET | b.K, b.RET | b.A, b.MISC | b.TAX, b.MISC | b.TXA, b.JMP | b.JA, b.ALU | b.NEG]) VALID_CODES.add(c);
+  for (const op of [b.ADD, b.SUB, b.MUL, b.DIV, b.OR, b.AND, b.LSH, b.RSH, b.MOD, b.XOR]) for (const s of [b.K, b.X]) VALID_CODES.add(b.ALU | op | s);
+  for (const op of [b.JEQ, b.JGT, b.JGE, b.JSET]) for (const s of [b.K, b.X]) VALID_CODES.add(b.JMP | op | s);
+}
+
+function isByte(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 255;
+}
+
+/**
+ * Check a program the way the kernel does (bpf_check_classic): 1..4096
+ * instructions, known opcodes, jumps inside the program, scratch memory
+ * index < 16, no division by a constant 0, ends with a return. Throws
+ * ERR_INVALID_ARG_VALUE naming the offending instruction; returns the program
+ * as a fresh frozen array of normalized instructions.
+ */
+export function validateBpf(program: unknown, name = 'filter'): BpfProgram {
+  if (!Array.isArray(program)) throw invalidArgType(name, 'an array of { code, jt, jf, k } instructions', program);
+  const n = program.length;
+  if (n < 1 || n > BPF.MAXINSNS) throw invalidArgValue(name, `${n} instructions`, `must have 1 to ${BPF.MAXINSNS} instructions`);
+  const out: BpfInstruction[] = [];
+  for (let pc = 0; pc < n; pc++) {
+    const i = program[pc] as Partial<BpfInstruction> | null;
+    const where = `${name}[${pc}]`;
+    if (i === null || typeof i !== 'object') throw invalidArgType(where, 'an object { code, jt, jf, k }', i);
+    const { code, jt = 0, jf = 0, k = 0 } = i;
+    if (typeof code !== 'number' || !Number.isInteger(code) || code < 0 || code > 0xffff) throw invalidArgValue(`${where}.code`, code, 'must be a 16-bit opcode');
+    if (!isByte(jt) || !isByte(jf)) throw invalidArgValue(`${where}.jt/jf`, `${jt}/${jf}`, 'must be integers 0-255');
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < -0x80000000 || k > 0xffffffff) throw invalidArgValue(`${where}.k`, k, 'must be a 32-bit integer');
+    if (!VALID_CODES.has(code)) throw invalidArgValue(`${where}.code`, `0x${code.toString(16)}`, 'is not a classic BPF opcode');
+    const ku = k >>> 0;
+    const cls = code & 0x07;
+    const op = code & 0xf0;
+    if (cls === BPF.ALU && (op === BPF.DIV || op === BPF.MOD) && (code & BPF.X) === 0 && ku === 0) throw invalidArgValue(`${where}.k`, k, 'divides by zero');
+    if (((cls === BPF.LD || cls === BPF.LDX) && (code & 0xe0) === BPF.MEM) || cls === BPF.ST || cls === BPF.STX) {
+      if (ku >= BPF.MEMWORDS) throw invalidArgValue(`${where}.k`, k, `must index scratch memory 0-${BPF.MEMWORDS - 1}`);
+    }
+    if (cls === BPF.JMP) {
+      if (op === BPF.JA) {
+        if (ku >= n - pc - 1) throw invalidArgValue(`${where}.k`, k, 'jumps past the end of the program');
+      } else if (pc + 1 + jt >= n || pc + 1 + jf >= n) {
+        throw invalidArgValue(where, `jt=${jt} jf=${jf}`, 'jumps past the end of the program');
+      }
+    }
+    out.push({ code, jt, jf, k: ku });
+  }
+  const last = out[n - 1] as BpfInstruction;
+  if ((last.code & 0x07) !== BPF.RET) throw invalidArgValue(`${name}[${n - 1}]`, `0x${last.code.toString(16)}`, 'must be a return: a program has to end with ret');
+  return Object.freeze(out);
+}
+
+/** `struct sock_filter[]` bytes (native little-endian layout) for setsockopt(SO_ATTACH_FILTER). */
+export function encodeBpf(program: BpfProgram): Buffer {
+  const p = validateBpf(program as unknown);
+  const b = Buffer.alloc(p.length * 8);
+  p.forEach((i, n) => {
+    b.writeUInt16LE(i.code, n * 8);
+    b[n * 8 + 2] = i.jt;
+    b[n * 8 + 3] = i.jf;
+    b.writeUInt32LE(i.k, n * 8 + 4);
+  });
+  return b;
+}
+
+/** Decode `struct sock_filter[]` bytes. */
+export function decodeBpf(bytes: Uint8Array): BpfProgram {
+  if (!(bytes instanceof Uint8Array) || bytes.length % 8 !== 0) throw invalidArgValue('bytes', bytes, 'must be a multiple of 8 bytes');
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: BpfInstruction[] = [];
+  for (let o = 0; o < b.length; o += 8) out.push({ code: b.readUInt16LE(o), jt: b[o + 2] as number, jf: b[o + 3] as number, k: b.readUInt32LE(o + 4) });
+  return out;
+}
+
+/**
+ * Parse what `tcpdump -dd EXPR` prints (C initializers: `{ 0x28, 0, 0, 0x0000000c },`)
+ * or `tcpdump -ddd EXPR` (a count line, then `code jt jf k` per line).
+ * The result is validated.
+ */
+export function parseTcpdumpDd(text: string): BpfProgram {
+  if (typeof text !== 'string') throw invalidArgType('text', 'of type string', text);
+  const num = (s: string): number => (/^0x/i.test(s) ? parseInt(s.slice(2), 16) : parseInt(s, 10));
+  const out: BpfInstruction[] = [];
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const dd = /^\{\s*(0x[0-9a-f]+|\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(0x[0-9a-f]+|\d+)\s*\},?$/i;
+  const ddd = /^(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$/;
+  if (lines.length > 0 && lines.every((l) => dd.test(l))) {
+    for (const l of lines) {
+      const m = dd.exec(l) as RegExpExecArray;
+      out.push({ code: num(m[1] as string), jt: num(m[2] as string), jf: num(m[3] as string), k: num(m[4] as string) >>> 0 });
+    }
+  } else if (lines.length > 1 && /^\d+$/.test(lines[0] as string) && lines.slice(1).every((l) => ddd.test(l))) {
+    const count = Number(lines[0]);
+    if (count !== lines.length - 1) throw invalidArgValue('text', `${count} vs ${lines.length - 1}`, 'announces a different instruction count than it has');
+    for (const l of lines.slice(1)) {
+      const m = ddd.exec(l) as RegExpExecArray;
+      out.push({ code: Number(m[1]), jt: Number(m[2]), jf: Number(m[3]), k: Number(m[4]) >>> 0 });
+    }
+  } else {
+    const bad = lines.find((l) => !dd.test(l)) ?? '';
+    throw invalidArgValue('text', bad.slice(0, 60), 'is not `tcpdump -dd` or `tcpdump -ddd` output (expected lines like "{ 0x28, 0, 0, 0x0000000c },")');
+  }
+  return validateBpf(out, 'text');
+}
