@@ -1,0 +1,8 @@
+/** `sockit options` (placeholder until its layer lands). @module */
+import { CommandSpec } from './args';
+import { Io } from './output';
+export const spec: CommandSpec = { name: 'options', summary: 'options', flags: {}, examples: [] };
+export async function run(_argv: string[], io: Io): Promise<number> {
+  io.err('sockit options: not available in this build yet');
+  return 1;
+}
