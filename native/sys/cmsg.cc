@@ -51,7 +51,9 @@ bool ReadTime(const uint8_t* p, size_t n, int64_t scale, int64_t* ns) {
   const int64_t maxSec = INT64_MAX / 1000000000 - 1;
   if (sec > maxSec) sec = maxSec;
   if (sec < -maxSec) sec = -maxSec;
-  if (sub < 0 || sub >= 1000000000) sub = 0;
+  // The sub-second part, in its own unit (us for scale 1000), must be under one
+  // second: then sec * 1e9 + sub * scale <= maxSec * 1e9 + 999999999 fits int64.
+  if (sub < 0 || sub >= 1000000000 / scale) sub = 0;
   *ns = sec * 1000000000 + sub * scale;
   return true;
 }
