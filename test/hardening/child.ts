@@ -1,0 +1,55 @@
+/**
+ * Runs a script in a fresh node process (so a crash, a leaked descriptor or a
+ * process-exit warning shows up as that child's failure, not the runner's).
+ * The script gets `sockit` (the built package), `fdCount()`, `fdTargets()`,
+ * `rssMb()` and `emit(obj)` (prints one JSON result line) in scope.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+export const dist = join(root, 'dist', 'index.js');
+
+export const prelude = `
+const sockit = require(${JSON.stringify(dist)});
+const fs = require('fs');
+const fdCount = () => fs.readdirSync('/proc/self/fd').length;
+const fdTargets = () => fs.readdirSync('/proc/self/fd').map((f) => { try { return f + ' ' + fs.readlinkSync('/proc/self/fd/' + f); } catch { return f + ' ?'; } });
+const rssMb = () => process.memoryUsage().rss / 1048576;
+const emit = (o) => process.stdout.write('@@RESULT ' + JSON.stringify(o) + '\\n');
+`;
+
+export interface ChildResult<T> {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  result: T;
+}
+
+export function runChild<T = Record<string, unknown>>(body: string, opts: { nodeArgs?: string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): ChildResult<T> {
+  const r = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), '-e', prelude + body], {
+    encoding: 'utf8',
+    cwd: root,
+    env: opts.env ?? process.env,
+    timeout: opts.timeoutMs ?? 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('@@RESULT '));
+  return {
+    status: r.status,
+    signal: r.signal,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    result: (line ? JSON.parse(line.slice(9)) : undefined) as T,
+  };
+}
+
+/** Fails with the child's output when it did not exit cleanly with a result. */
+export function expectClean<T>(r: ChildResult<T>): T {
+  if (r.status !== 0 || r.signal !== null || r.result === undefined) {
+    throw new Error(`child failed (status ${r.status}, signal ${r.signal}):\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`);
+  }
+  return r.result;
+}
