@@ -11,5 +11,7 @@ export * from './netns';
 export * from './interfaces';
 export * from './frames/index';
 export * from './pcap';
+export * from './udp';
+export * as multicast from './multicast';
 export * as bpf from './bpf/index';
 export type { BpfProgram, BpfInstruction } from './bpf/index';
