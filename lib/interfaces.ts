@@ -11,7 +11,7 @@ import { native } from './binding';
 import type { NativeIfAddr } from './binding/interfaces';
 import { InterfaceRef, interfaceIndex, interfaceName, setAddressLookup, parseIp } from './address';
 import { Capability, SocketError, check, invalidArgType } from './errors';
-import { netnsPath } from './netns';
+import { netnsFailure, netnsPath } from './netns';
 
 export { interfaceIndex, interfaceName };
 
@@ -140,7 +140,7 @@ export function interfaces(options: InterfacesOptions = {}): NetworkInterface[] 
     const path = netnsPath(options.netns, 'options.netns');
     raw = native.getifaddrs(path);
     if (typeof raw === 'object' && !Array.isArray(raw)) {
-      throw new SocketError(-raw.errno, raw.syscall, raw.syscall === 'setns' ? { capability: 'CAP_SYS_ADMIN' } : { hint: `no network namespace at ${path}` });
+      throw netnsFailure(raw, path);
     }
   } else {
     raw = native.getifaddrs();

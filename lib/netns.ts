@@ -22,6 +22,7 @@
  */
 import * as fs from 'node:fs';
 import { constants, native } from './binding';
+import type { NetnsFailure } from './binding/netns';
 import { Capability, SocketError, invalidArgValue, validateString } from './errors';
 import { setNamespaceCreator } from './socket';
 
@@ -85,17 +86,28 @@ export function socketInNetns(ref: string, domain: number, type: number, protoco
   const path = netnsPath(ref);
   const r = native.netnsSocket(path, domain, type, protocol);
   if (typeof r === 'number') return r;
+  if (r.syscall === 'socket') {
+    const needsRaw = domain === constants.AF_PACKET || type === constants.SOCK_RAW;
+    throw new SocketError(-r.errno, 'socket', needsRaw ? { capability: 'CAP_NET_RAW' } : {});
+  }
+  throw netnsFailure(r, path);
+}
+
+/**
+ * @internal The SocketError for a failure to enter the namespace at `path`
+ * (open: missing file or no access; setns: not a netns file, or no CAP_SYS_ADMIN).
+ */
+export function netnsFailure(r: NetnsFailure, path: string): SocketError {
   const code = -r.errno;
   if (r.syscall === 'open') {
     const hint = code === 13 /* EACCES */ ? `cannot open ${path}: ${capHintText(['CAP_SYS_ADMIN'])}` : missingHint(path);
-    throw new SocketError(code, 'open', { hint });
+    return new SocketError(code, 'open', { hint });
   }
-  if (r.syscall === 'setns') {
-    if (code === 22 /* EINVAL */) throw new SocketError(code, 'setns', { hint: `${path} is not a network namespace file` });
-    throw new SocketError(code, 'setns', { capability: 'CAP_SYS_ADMIN', hint: code === 1 ? `entering the network namespace ${path} ${capHintText(['CAP_SYS_ADMIN'])}` : undefined });
-  }
-  const needsRaw = domain === constants.AF_PACKET || type === constants.SOCK_RAW;
-  throw new SocketError(code, 'socket', needsRaw ? { capability: 'CAP_NET_RAW' } : {});
+  if (code === 22 /* EINVAL */) return new SocketError(code, 'setns', { hint: `${path} is not a network namespace file` });
+  return new SocketError(code, r.syscall, {
+    capability: 'CAP_SYS_ADMIN',
+    hint: code === 1 ? `entering the network namespace ${path} ${capHintText(['CAP_SYS_ADMIN'])}` : undefined,
+  });
 }
 
 function capHintText(caps: Capability[]): string {
