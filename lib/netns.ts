@@ -23,7 +23,7 @@
 import * as fs from 'node:fs';
 import { constants, native } from './binding';
 import type { NetnsFailure } from './binding/netns';
-import { Capability, SocketError, invalidArgValue, validateString } from './errors';
+import { Capability, SocketError, invalidArgType, invalidArgValue, validateString } from './errors';
 import { setNamespaceCreator } from './socket';
 
 /** Where `ip netns add NAME` puts its namespace files. */
@@ -108,6 +108,45 @@ export function netnsFailure(r: NetnsFailure, path: string): SocketError {
     capability: 'CAP_SYS_ADMIN',
     hint: code === 1 ? `entering the network namespace ${path} ${capHintText(['CAP_SYS_ADMIN'])}` : undefined,
   });
+}
+
+/**
+ * Run `fn` synchronously with the calling thread inside the namespace `ref`,
+ * then return (also when `fn` throws). Everything network-related `fn` does
+ * — creating sockets, looking up interface names or indexes — happens in
+ * that namespace. `fn` must not be async: only the synchronous part runs
+ * inside.
+ *
+ * ```ts
+ * const idx = withNetns(host.netns, () => interfaceIndex('veth0'));
+ * ```
+ */
+export function withNetns<T>(ref: string, fn: () => T): T {
+  if (typeof fn !== 'function') throw invalidArgType('fn', 'of type function', fn);
+  const path = netnsPath(ref);
+  const saved = native.netnsEnter(path);
+  if (typeof saved !== 'number') throw netnsFailure(saved, path);
+  try {
+    const r = fn();
+    if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
+      throw invalidArgValue('fn', 'async function', 'must be synchronous (only the synchronous part would run inside the namespace)');
+    }
+    return r;
+  } finally {
+    native.netnsLeave(saved);
+  }
+}
+
+/**
+ * @internal For the CLI's `--netns`: move the main thread into `ref` for the
+ * rest of the process (no way back). Libraries should use {@link withNetns}
+ * or the `netns` option of socket constructors instead.
+ */
+export function enterNetnsForGood(ref: string): void {
+  const path = netnsPath(ref);
+  const saved = native.netnsEnter(path);
+  if (typeof saved !== 'number') throw netnsFailure(saved, path);
+  native.close(saved);
 }
 
 function capHintText(caps: Capability[]): string {

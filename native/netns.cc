@@ -86,6 +86,28 @@ static Napi::Value NetnsSocket(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
+// netnsEnter(path) → descriptor of the namespace left behind | { errno, syscall }
+// Moves the calling thread until netnsLeave(saved). For synchronous scopes
+// (lib/netns.ts withNetns) and for the CLI's --netns, which moves its main
+// thread for the whole run.
+static Napi::Value NetnsEnter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = ArgString(info, 0, "path", 4096);
+  int saved = -1;
+  const char* step = "open";
+  int r = EnterNetns(path, &saved, &step);
+  if (r < 0) return Failure(env, -r, step);
+  return Napi::Number::New(env, saved);
+}
+
+// netnsLeave(saved) → 0 (aborts if the way back is impossible)
+static Napi::Value NetnsLeave(const Napi::CallbackInfo& info) {
+  int saved = ArgInt32(info, 0, "saved");
+  if (saved < 0) ThrowRangeError(info.Env(), "ERR_OUT_OF_RANGE", "The \"saved\" argument must be a descriptor from netnsEnter");
+  LeaveNetns(saved);
+  return Napi::Number::New(info.Env(), 0);
+}
+
 // netnsId(path) → "dev:inode" of the namespace file | -errno
 // (two paths name the same namespace iff their ids are equal).
 static Napi::Value NetnsId(const Napi::CallbackInfo& info) {
@@ -100,6 +122,8 @@ static Napi::Value NetnsId(const Napi::CallbackInfo& info) {
 
 void RegisterNetns(Napi::Env env, Napi::Object exports) {
   exports.Set("netnsSocket", Napi::Function::New(env, NetnsSocket, "netnsSocket"));
+  exports.Set("netnsEnter", Napi::Function::New(env, NetnsEnter, "netnsEnter"));
+  exports.Set("netnsLeave", Napi::Function::New(env, NetnsLeave, "netnsLeave"));
   exports.Set("netnsId", Napi::Function::New(env, NetnsId, "netnsId"));
 }
 

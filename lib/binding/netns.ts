@@ -13,6 +13,10 @@ export interface NetnsBinding {
    * SOCK_NONBLOCK|SOCK_CLOEXEC added. → fd, or the failing step and -errno.
    */
   netnsSocket(path: string, domain: number, type: number, protocol: number): number | NetnsFailure;
+  /** Move the calling thread into `path` until netnsLeave → saved descriptor | failure. */
+  netnsEnter(path: string): number | NetnsFailure;
+  /** Return to the namespace saved by netnsEnter and close the descriptor → 0. */
+  netnsLeave(saved: number): number;
   /** "dev:inode" identity of a namespace file → string | -errno. */
   netnsId(path: string): string | number;
 }

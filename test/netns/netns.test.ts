@@ -2,7 +2,7 @@ import * as dgram from 'node:dgram';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Socket, SocketError, constants, netnsId, netnsPath, listNetns, socketInNetns } from '../helpers/sockit';
+import { Socket, SocketError, constants, interfaceIndex, netnsId, netnsPath, listNetns, socketInNetns, withNetns } from '../helpers/sockit';
 import { createTopology } from '../helpers/testing';
 import type { Topology } from '../helpers/testing';
 import { describeWith } from '../helpers/env';
@@ -112,6 +112,20 @@ describeWith(['netns', 'CAP_SYS_ADMIN'], 'sockets inside other namespaces', () =
     s.bind(`[${b.address6}]:0`);
     expect(s.localAddress()).toMatchObject({ address: b.address6, family: 'ipv6' });
     s.close();
+  });
+
+  it('withNetns runs a synchronous scope inside and always comes back', () => {
+    const a = topo.host('a');
+    const before = netnsId();
+    const idx = withNetns(a.netns, () => interfaceIndex('veth0'));
+    expect(idx).toBe(JSON.parse(a.exec('ip', ['-j', 'link', 'show', 'veth0']))[0].ifindex);
+    expect(netnsId()).toBe(before);
+    expect(() => withNetns(a.netns, () => interfaceIndex('sockit-none0'))).toThrow(expect.objectContaining({ code: 'ENODEV' }));
+    expect(netnsId()).toBe(before);
+    expect(() => interfaceIndex('veth0')).toThrow(expect.objectContaining({ code: 'ENODEV' }));
+    expect(withNetns(a.netns, () => netnsId())).toBe(netnsId(a.netns));
+    expect(() => withNetns(a.netns, (async () => 1) as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(netnsId()).toBe(before);
   });
 
   it('accepts an `ip netns` name', () => {
