@@ -7,6 +7,7 @@ export type { NativeBinding, NativeAddress } from './binding';
 export * from './errors';
 export * from './address';
 export * from './socket';
+export * from './options';
 export * from './netns';
 export * from './interfaces';
 export * from './frames/index';

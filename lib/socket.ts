@@ -16,6 +16,8 @@ import {
   InterfaceRef,
 } from './address';
 import { SocketError, check, invalidArgType, invalidArgValue, socketClosed, validateInteger, validateString } from './errors';
+import { getOption, setOption } from './options';
+import type { OptionGetValue, OptionSetValue, ReadableOptionName, WritableOptionName } from './options';
 
 /** Address family by name. */
 export type Family = 'ipv4' | 'ipv6' | 'packet' | 'unix';
@@ -283,6 +285,20 @@ export class Socket {
     registry.unregister(this);
     this.#fd = -1;
     return fd;
+  }
+
+  /**
+   * setsockopt by name with a typed value (see `options` for every name):
+   * `sock.setOption('SO_REUSEPORT', true)`. One system call.
+   */
+  setOption<N extends WritableOptionName>(name: N, value: OptionSetValue<N>): this {
+    setOption(this, name, value);
+    return this;
+  }
+
+  /** getsockopt by name, decoded: `sock.getOption('SO_RCVBUF')`. One system call. */
+  getOption<N extends ReadableOptionName>(name: N): OptionGetValue<N> {
+    return getOption(this, name);
   }
 
   /** Close the descriptor (idempotent). Adopted sockets with `owned: false` are only forgotten. */
