@@ -14,6 +14,8 @@
 // every later socket of the process would silently land there, so that case
 // aborts loudly instead of continuing wrong.
 #include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -104,6 +106,10 @@ static Napi::Value NetnsEnter(const Napi::CallbackInfo& info) {
 static Napi::Value NetnsLeave(const Napi::CallbackInfo& info) {
   int saved = ArgInt32(info, 0, "saved");
   if (saved < 0) ThrowRangeError(info.Env(), "ERR_OUT_OF_RANGE", "The \"saved\" argument must be a descriptor from netnsEnter");
+  // Only a network-namespace descriptor can be a way back: anything else is
+  // misuse (a TypeError-class mistake), not the fatal "cannot return" case.
+  if (::ioctl(saved, NS_GET_NSTYPE) != CLONE_NEWNET)
+    ThrowRangeError(info.Env(), "ERR_INVALID_ARG_VALUE", "The \"saved\" argument is not a network namespace descriptor from netnsEnter");
   LeaveNetns(saved);
   return Napi::Number::New(info.Env(), 0);
 }
