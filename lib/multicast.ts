@@ -16,6 +16,11 @@ import { constants, native } from './binding';
 import { InterfaceRef, parseEndpoint, parseIp, resolveInterfaceIndex } from './address';
 import { check, invalidArgValue, validateBoolean, validateInteger } from './errors';
 import { ReceiveOptions, SendOptions, UdpSocket, setOpt } from './udp';
+import { withNetns } from './netns';
+
+function inNs<T>(netns: string | undefined, fn: () => T): T {
+  return netns === undefined ? fn() : withNetns(netns, fn);
+}
 
 // TEMPORARY raw numbers (Linux uapi) until the option engine's MCAST_* rows land.
 const IPPROTO_IP = 0;
@@ -130,10 +135,10 @@ export interface ListenOptions {
  * off, so a listener receives only the groups it joined.
  */
 export async function listen(endpoint: string, options: ListenOptions = {}): Promise<UdpSocket> {
-  const ep = parseEndpoint(endpoint, 'endpoint');
+  const ep = inNs(options.netns, () => parseEndpoint(endpoint, 'endpoint'));
   const g = group(ep.address, 'endpoint', ep.family);
   if (options.bindToGroup !== undefined) validateBoolean(options.bindToGroup, 'options.bindToGroup');
-  const ifindex = ifindexOf(options.interface, g, 'options.interface');
+  const ifindex = inNs(options.netns, () => ifindexOf(options.interface, g, 'options.interface'));
   const bindToGroup = options.bindToGroup ?? true;
   const sock = await UdpSocket.create({
     family: ep.family,
@@ -178,7 +183,7 @@ export interface MulticastSendOptions {
  * the bytes sent.
  */
 export async function send(data: Uint8Array | string, endpoint: string, options: MulticastSendOptions = {}): Promise<number> {
-  const ep = parseEndpoint(endpoint, 'endpoint');
+  const ep = inNs(options.netns, () => parseEndpoint(endpoint, 'endpoint'));
   group(ep.address, 'endpoint', ep.family);
   if (options.ttl !== undefined) validateInteger(options.ttl, 'options.ttl', 0, 255);
   if (options.loopback !== undefined) validateBoolean(options.loopback, 'options.loopback');
@@ -188,7 +193,7 @@ export async function send(data: Uint8Array | string, endpoint: string, options:
     ...(options.netns !== undefined ? { netns: options.netns } : {}),
   });
   try {
-    const ifindex = options.interface !== undefined ? resolveInterfaceIndex(options.interface, 'options.interface') : ep.scopeId;
+    const ifindex = options.interface !== undefined ? sock._ifindex(options.interface, 'options.interface') : ep.scopeId;
     if (ifindex) sock.setMulticastInterface(ifindex);
     sock.setMulticastTTL(options.ttl ?? 1);
     sock.setMulticastLoopback(options.loopback ?? true);

@@ -31,7 +31,7 @@ import {
 } from './errors';
 import { Socket } from './socket';
 import * as mc from './multicast';
-import './netns';
+import { withNetns } from './netns';
 
 const io = native.ioConstants;
 const EAGAIN = 11;
@@ -289,6 +289,7 @@ export class UdpSocket extends EventEmitter {
   #paused = false;
   #highWater = 8192;
   #dropCountOn: boolean;
+  #netns: string | undefined;
 
   /** @internal Use {@link UdpSocket.create}. */
   constructor(token: typeof kCreate, sock: Socket, family: 'ipv4' | 'ipv6', options: UdpSocketOptions) {
@@ -298,6 +299,7 @@ export class UdpSocket extends EventEmitter {
     this.#af = family === 'ipv4' ? constants.AF_INET : constants.AF_INET6;
     this.#queueLimit = options.sendQueueLimit ?? 65536;
     this.#dropCountOn = options.receive?.dropCount === true;
+    this.#netns = options.netns;
     const fd = sock.release();
     this.#handle = new native.IoHandle(fd, this, UdpSocket.prototype._onRecv, UdpSocket.prototype._onEvent, {
       batchSize: options.batchSize ?? 64,
@@ -347,22 +349,7 @@ export class UdpSocket extends EventEmitter {
 
     const sock = new Socket(family, 'dgram', 0, options.netns !== undefined ? { netns: options.netns } : {});
     try {
-      const fd = sock.fd;
-      if (options.reuseAddress) setOpt(fd, 'SO_REUSEADDR', true);
-      if (options.reusePort) setOpt(fd, 'SO_REUSEPORT', true);
-      if (options.ipv6Only !== undefined) {
-        if (family !== 'ipv6') throw invalidArgValue('options.ipv6Only', options.ipv6Only, 'applies to IPv6 sockets only');
-        setOpt(fd, 'IPV6_V6ONLY', options.ipv6Only);
-      }
-      if (options.interface !== undefined) {
-        const name = typeof options.interface === 'number' ? interfaceName(options.interface) : interfaceName(resolveInterfaceIndex(options.interface, 'options.interface'));
-        setOpt(fd, 'SO_BINDTODEVICE', name);
-      }
-      if (options.options) for (const [k, v] of Object.entries(options.options)) setOpt(fd, k, v);
-      applyReceive(fd, family, recv);
-      if (options.address !== undefined || options.port !== undefined) {
-        sock.bind({ address: options.address ?? (family === 'ipv4' ? '0.0.0.0' : '::'), port: options.port ?? 0 });
-      }
+      inNs(options.netns, () => configure(sock, family as 'ipv4' | 'ipv6', options, recv));
     } catch (e) {
       sock.close();
       throw e;
@@ -374,6 +361,16 @@ export class UdpSocket extends EventEmitter {
       s.once('close', () => signal.removeEventListener('abort', onAbort));
     }
     return s;
+  }
+
+  /** @internal Run `fn` with interface names resolved in this socket's namespace. */
+  _ns<T>(fn: () => T): T {
+    return inNs(this.#netns, fn);
+  }
+
+  /** @internal Interface reference → index, in this socket's namespace. */
+  _ifindex(ref: InterfaceRef, name = 'interface'): number {
+    return this._ns(() => resolveInterfaceIndex(ref, name));
   }
 
   // ---- state -------------------------------------------------------------
@@ -395,8 +392,10 @@ export class UdpSocket extends EventEmitter {
   async bind(port: number | EndpointInput = 0, address?: string): Promise<SocketAddress> {
     this.#check();
     const any = this.family === 'ipv4' ? '0.0.0.0' : '::';
-    if (typeof port === 'number') this.#sock.bind({ address: address ?? any, port: validatePort(port) });
-    else this.#sock.bind(port);
+    this._ns(() => {
+      if (typeof port === 'number') this.#sock.bind({ address: address ?? any, port: validatePort(port) });
+      else this.#sock.bind(port);
+    });
     return this.address();
   }
 
@@ -421,7 +420,7 @@ export class UdpSocket extends EventEmitter {
   async connect(port: number | EndpointInput, address?: string): Promise<void> {
     this.#check();
     const ep = typeof port === 'number' ? { address: address ?? (this.family === 'ipv4' ? '127.0.0.1' : '::1'), port: validatePort(port) } : port;
-    this.#sock.connect(ep);
+    this._ns(() => this.#sock.connect(ep));
     this.#connected = this.#sock.remoteAddress();
   }
 
@@ -488,35 +487,35 @@ export class UdpSocket extends EventEmitter {
   /** Join `group` on `iface` (name, index or IPv4 address; default: routing decides). Uses MCAST_JOIN_GROUP (group_req). */
   addMembership(group: string, iface?: InterfaceRef): void {
     this.#check();
-    mc.membership(this.#handle.fd, this.family, 'join', group, iface);
+    this._ns(() => mc.membership(this.#handle.fd, this.family, 'join', group, iface));
   }
   /** Leave `group` on `iface`. */
   dropMembership(group: string, iface?: InterfaceRef): void {
     this.#check();
-    mc.membership(this.#handle.fd, this.family, 'leave', group, iface);
+    this._ns(() => mc.membership(this.#handle.fd, this.family, 'leave', group, iface));
   }
   /** Source-specific join (SSM): only `source` → `group` passes. */
   addSourceSpecificMembership(source: string, group: string, iface?: InterfaceRef): void {
     this.#check();
-    mc.sourceMembership(this.#handle.fd, this.family, 'join', source, group, iface);
+    this._ns(() => mc.sourceMembership(this.#handle.fd, this.family, 'join', source, group, iface));
   }
   dropSourceSpecificMembership(source: string, group: string, iface?: InterfaceRef): void {
     this.#check();
-    mc.sourceMembership(this.#handle.fd, this.family, 'leave', source, group, iface);
+    this._ns(() => mc.sourceMembership(this.#handle.fd, this.family, 'leave', source, group, iface));
   }
   /** Block one source of an any-source group joined earlier. */
   blockSource(source: string, group: string, iface?: InterfaceRef): void {
     this.#check();
-    mc.sourceMembership(this.#handle.fd, this.family, 'block', source, group, iface);
+    this._ns(() => mc.sourceMembership(this.#handle.fd, this.family, 'block', source, group, iface));
   }
   unblockSource(source: string, group: string, iface?: InterfaceRef): void {
     this.#check();
-    mc.sourceMembership(this.#handle.fd, this.family, 'unblock', source, group, iface);
+    this._ns(() => mc.sourceMembership(this.#handle.fd, this.family, 'unblock', source, group, iface));
   }
   /** Outgoing multicast interface (name, index or IPv4 address). */
   setMulticastInterface(iface: InterfaceRef): void {
     this.#check();
-    mc.setInterface(this.#handle.fd, this.family, iface);
+    this._ns(() => mc.setInterface(this.#handle.fd, this.family, iface));
   }
   /** Multicast TTL (IPv6: hop limit). */
   setMulticastTTL(ttl: number): void {
@@ -540,7 +539,7 @@ export class UdpSocket extends EventEmitter {
     const key = scopeId ? `${address}%${scopeId}|${port}` : `${address}|${port}`;
     let enc = this.#addrCache.get(key);
     if (enc) return enc;
-    const ep = parseEndpoint({ address, port, ...(scopeId ? { scopeId } : {}) }, 'address');
+    const ep = this._ns(() => parseEndpoint({ address, port, ...(scopeId ? { scopeId } : {}) }, 'address'));
     let a = ep.address;
     let fam = ep.family === 'ipv4' ? constants.AF_INET : constants.AF_INET6;
     if (fam !== this.#af) {
@@ -562,12 +561,12 @@ export class UdpSocket extends EventEmitter {
     if (enc) return enc;
     const c: NativeSendControl = {};
     if (o.sourceAddress !== undefined) {
-      const ip = parseIp(o.sourceAddress, 'sourceAddress');
+      const ip = this._ns(() => parseIp(o.sourceAddress as string, 'sourceAddress'));
       if (ip.family !== this.family) throw invalidArgValue('sourceAddress', o.sourceAddress, `is not an ${this.family} address`);
       c.source = ip.address;
       if (ip.scopeId) c.ifindex = ip.scopeId;
     }
-    if (o.interface !== undefined) c.ifindex = resolveInterfaceIndex(o.interface, 'interface');
+    if (o.interface !== undefined) c.ifindex = this._ifindex(o.interface);
     if (o.ttl !== undefined) c.ttl = validateInteger(o.ttl, 'ttl', 0, 255);
     if (o.tos !== undefined) c.tos = validateInteger(o.tos, 'tos', 0, 255);
     enc = check(native.ioEncodeControl(this.#af, c), 'sendmsg');
@@ -589,7 +588,7 @@ export class UdpSocket extends EventEmitter {
       let a = address;
       const pct = a.indexOf('%');
       if (pct >= 0) {
-        scope = parseIp(a, 'address').scopeId;
+        scope = this._ns(() => parseIp(a, 'address').scopeId);
         a = a.slice(0, pct);
       }
       return { addr: this.#encodeAddress(a, portOrOptions, scope), ctl: null, address: a, port: portOrOptions };
@@ -601,7 +600,7 @@ export class UdpSocket extends EventEmitter {
       if (o.port === undefined) throw invalidArgValue('options.port', o.port, 'is required with an address');
       validatePort(o.port, 'options.port');
       const a = o.address ?? (this.family === 'ipv4' ? '127.0.0.1' : '::1');
-      const ip = parseIp(a, 'options.address');
+      const ip = this._ns(() => parseIp(a, 'options.address'));
       addr = this.#encodeAddress(ip.address, o.port, ip.scopeId || undefined);
     } else if (!this.#connected) throw new SockitStateError('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'send() without an address needs a connected socket');
     return { addr, ctl: this.#encodeControl(o), address: o.address, port: o.port };
@@ -672,7 +671,7 @@ export class UdpSocket extends EventEmitter {
       let common: { addr: Buffer | null; ctl: Buffer | null } | undefined;
       if (destination !== undefined) {
         if (typeof destination === 'string') {
-          const ep = parseEndpoint(destination, 'destination');
+          const ep = this._ns(() => parseEndpoint(destination, 'destination'));
           common = { addr: this.#encodeAddress(ep.address, ep.port, ep.scopeId || undefined), ctl: null };
         } else common = this.#target(destination as SendOptions, undefined);
       }
@@ -1053,6 +1052,28 @@ export class UdpSocket extends EventEmitter {
     d.bind({ fd: dup } as dgram.BindOptions);
     await once(d, 'listening');
     return d;
+  }
+}
+
+function inNs<T>(netns: string | undefined, fn: () => T): T {
+  return netns === undefined ? fn() : withNetns(netns, fn);
+}
+
+function configure(sock: Socket, family: 'ipv4' | 'ipv6', options: UdpSocketOptions, recv: ReceiveOptions): void {
+  const fd = sock.fd;
+  if (options.reuseAddress) setOpt(fd, 'SO_REUSEADDR', true);
+  if (options.reusePort) setOpt(fd, 'SO_REUSEPORT', true);
+  if (options.ipv6Only !== undefined) {
+    if (family !== 'ipv6') throw invalidArgValue('options.ipv6Only', options.ipv6Only, 'applies to IPv6 sockets only');
+    setOpt(fd, 'IPV6_V6ONLY', options.ipv6Only);
+  }
+  if (options.interface !== undefined) {
+    setOpt(fd, 'SO_BINDTODEVICE', interfaceName(resolveInterfaceIndex(options.interface, 'options.interface')));
+  }
+  if (options.options) for (const [k, v] of Object.entries(options.options)) setOpt(fd, k, v);
+  applyReceive(fd, family, recv);
+  if (options.address !== undefined || options.port !== undefined) {
+    sock.bind({ address: options.address ?? (family === 'ipv4' ? '0.0.0.0' : '::'), port: options.port ?? 0 });
   }
 }
 
