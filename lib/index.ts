@@ -16,3 +16,4 @@ export * from './udp';
 export * as multicast from './multicast';
 export * as bpf from './bpf/index';
 export type { BpfProgram, BpfInstruction } from './bpf/index';
+export * from './packet';

@@ -1,0 +1,868 @@
+/**
+ * Raw Ethernet frames on Linux AF_PACKET sockets.
+ *
+ * ```ts
+ * import { PacketSocket, bpf } from 'sockit';
+ * const sock = await PacketSocket.open({ interface: 'veth0', protocol: 0x88b5 });
+ * await sock.send(frame);                       // raw mode: a whole Ethernet frame
+ * sock.on('frame', (frame, info) => console.log(info.source, info.packetType, frame.length));
+ * for await (const { frame, info } of sock) { ... }
+ * await sock.close();
+ * ```
+ *
+ * Receive and send go through the shared native I/O engine (one `uv_poll`,
+ * `recvmmsg` batches with one JS call per batch, `sendmmsg`, a send queue
+ * only when the kernel says EAGAIN).
+ *
+ * Needs CAP_NET_RAW (in the socket's network namespace).
+ * @module
+ */
+import { EventEmitter } from 'node:events';
+import { constants, native } from './binding';
+import type { IoHandle } from './binding/io';
+import { ControlLayout } from './binding/io';
+import type { NativePacketInterface } from './binding/packet';
+import { formatMac, parseMac, InterfaceRef } from './address';
+import {
+  SocketError,
+  capabilityHint,
+  check,
+  invalidArgType,
+  invalidArgValue,
+  socketClosed,
+  validateBoolean,
+  validateBytes,
+  validateInteger,
+  validateString,
+} from './errors';
+import { Socket } from './socket';
+import { getOption, setOption } from './options';
+import type { OptionGetValue, OptionSetValue, ReadableOptionName, WritableOptionName } from './options';
+import { BpfProgram, encodeBpf, insn, BPF, parseTcpdumpDd, validateBpf } from './bpf/program';
+import { compile, FilterExpression } from './bpf/builder';
+import { ETHERNET_MIN_FRAME, VlanTag, insertVlanTag } from './frames/ethernet';
+
+/** 'raw': whole frames (SOCK_RAW). 'cooked': payloads, the kernel builds the link header (SOCK_DGRAM). */
+export type PacketMode = 'raw' | 'cooked';
+
+/** How the kernel classified a received frame (sll_pkttype). */
+export type PacketType = 'host' | 'broadcast' | 'multicast' | 'otherhost' | 'outgoing' | 'loopback' | 'user' | 'kernel' | 'fastroute' | 'unknown';
+
+/** PACKET_FANOUT modes. */
+export type PacketFanoutMode = 'hash' | 'lb' | 'cpu' | 'rollover' | 'random' | 'qm';
+
+/** A fanout group: frames are spread over every socket of the group (same group id, same mode). */
+export interface FanoutOptions {
+  /** Group id, 0-65535; sockets of one process (and namespace) with the same id share the load. */
+  group: number;
+  /** 'hash' (flow hash, the default), 'lb' (round robin), 'cpu', 'rollover', 'random', 'qm' (rx queue). */
+  mode?: PacketFanoutMode;
+  /** Reassemble IP fragments before hashing (PACKET_FANOUT_FLAG_DEFRAG). */
+  defrag?: boolean;
+  /** Move to the next socket when one is full (PACKET_FANOUT_FLAG_ROLLOVER). */
+  rollover?: boolean;
+}
+
+/** A filter as {@link PacketSocket} accepts it: a cBPF program, a builder expression, or `tcpdump -dd` text. */
+export type PacketFilter = BpfProgram | FilterExpression | string;
+
+/** Options of {@link PacketSocket.open}. */
+export interface PacketSocketOptions {
+  /** Interface name or index. Omitted: all interfaces (receive only; sends then need `interface` per call). */
+  interface?: InterfaceRef;
+  /** EtherType (host order, e.g. 0x88b5) or 'all' (ETH_P_ALL, the default). */
+  protocol?: number | 'all';
+  /** 'raw' (default) or 'cooked'. */
+  mode?: PacketMode;
+  /** Receive frames addressed to other MACs too (PACKET_MR_PROMISC; undone on close). Needs `interface`. */
+  promiscuous?: boolean;
+  /** Receive every multicast frame (PACKET_MR_ALLMULTI). Needs `interface`. */
+  allMulticast?: boolean;
+  /**
+   * Attached before the socket is bound to its protocol, so no unfiltered
+   * frame is ever queued (the socket is created with protocol 0).
+   */
+  filter?: PacketFilter;
+  /** Join a fanout group after binding. */
+  fanout?: FanoutOptions;
+  /** Do not receive our own (or this host's) transmitted frames (PACKET_IGNORE_OUTGOING, Linux 4.20+). */
+  ignoreOutgoing?: boolean;
+  /** SO_RCVBUF in bytes; with CAP_NET_ADMIN the limit net.core.rmem_max is bypassed (SO_RCVBUFFORCE). */
+  receiveBufferSize?: number;
+  /** SO_SNDBUF in bytes (SO_SNDBUFFORCE with CAP_NET_ADMIN). */
+  sendBufferSize?: number;
+  /** Create the socket inside another network namespace (path, /proc/PID/ns/net or `ip netns` name). */
+  netns?: string;
+  /**
+   * Pad raw frames shorter than 60 bytes with zeros to the Ethernet minimum
+   * before sending (default true). veth and most drivers would pad anyway;
+   * turn it off to send runts on purpose.
+   */
+  pad?: boolean;
+  /** Re-insert VLAN tags the kernel stripped (reported via PACKET_AUXDATA) into received raw frames (default true). */
+  reinsertVlan?: boolean;
+  /** Frames per recvmmsg batch (default 64). */
+  batchSize?: number;
+  /** Largest frame received in full (default: interface MTU + 64, at least 2048; 65536 without interface). Longer frames are `truncated`. */
+  maxFrameSize?: number;
+  /** Frames buffered for async iteration before the socket stops reading (default 4096); the kernel queue absorbs the rest. */
+  highWaterMark?: number;
+}
+
+/** What arrives with every frame. */
+export interface FrameInfo {
+  interfaceIndex: number;
+  interfaceName: string;
+  /** EtherType (host order) as the kernel saw it (the inner one for a stripped VLAN tag). */
+  protocol: number;
+  packetType: PacketType;
+  /** Source MAC address. */
+  source: string;
+  /** The VLAN tag the kernel stripped from this frame, if any. */
+  vlan?: VlanTag;
+  /** Receive time, nanoseconds since the Unix epoch (SO_TIMESTAMPNS). */
+  timestamp: bigint;
+  /** Length of the frame on the wire (including a re-inserted tag). */
+  length: number;
+  /** True when the frame was longer than `maxFrameSize` and was cut. */
+  truncated: boolean;
+}
+
+/** A received frame and its info (what async iteration yields). */
+export interface ReceivedFrame {
+  frame: Buffer;
+  info: FrameInfo;
+}
+
+/** Per-send options. */
+export interface PacketSendOptions {
+  /** Interface for this frame (required when the socket was opened without one). */
+  interface?: InterfaceRef;
+  /** Cooked mode: destination MAC (required). */
+  destination?: string | Uint8Array;
+  /** Cooked mode: EtherType (default: the socket's protocol). */
+  protocol?: number;
+  /** Override the socket's `pad` setting. */
+  pad?: boolean;
+}
+
+/** Kernel counters, accumulated over reads (the kernel resets them on every read). */
+export interface PacketStats {
+  /** Frames queued to this socket (kernel tp_packets minus tp_drops). */
+  received: number;
+  /** Frames the kernel dropped because the receive buffer was full (tp_drops). */
+  dropped: number;
+  /** Times the ring was frozen (TPACKET_V3 only; 0 otherwise). */
+  freezeQueueCount: number;
+}
+
+const PACKET_TYPES: PacketType[] = ['host', 'broadcast', 'multicast', 'otherhost', 'outgoing', 'loopback', 'user', 'kernel', 'fastroute'];
+const FANOUT_MODES: Record<PacketFanoutMode, string> = {
+  hash: 'PACKET_FANOUT_HASH',
+  lb: 'PACKET_FANOUT_LB',
+  cpu: 'PACKET_FANOUT_CPU',
+  rollover: 'PACKET_FANOUT_ROLLOVER',
+  random: 'PACKET_FANOUT_RND',
+  qm: 'PACKET_FANOUT_QM',
+};
+const EAGAIN = 11;
+const EMSGSIZE = 90;
+const C = (name: string): number => {
+  const v = constants[name];
+  if (v === undefined) throw new Error(`sockit: constant ${name} missing from the native build`);
+  return v;
+};
+
+const ETH_HLEN = 14;
+/** One frame, or a batch, waiting for the socket to become writable. */
+interface PendingSend {
+  frames: Uint8Array[];
+  addresses: Uint8Array | (Uint8Array | null)[] | null;
+  next: number;
+  resolve: (sent: number) => void;
+  reject: (err: Error) => void;
+}
+
+function int32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(n, 0);
+  return b;
+}
+
+/** Turn a user filter into a validated program. */
+export function toBpfProgram(filter: PacketFilter, name = 'filter'): BpfProgram {
+  if (typeof filter === 'string') return parseTcpdumpDd(filter);
+  if (Array.isArray(filter)) return validateBpf(filter, name);
+  if (filter !== null && typeof filter === 'object' && 'kind' in filter) return compile(filter as FilterExpression);
+  throw invalidArgType(name, 'a BPF program ({ code, jt, jf, k }[]), a bpf.* expression or tcpdump -dd text', filter);
+}
+
+const DROP_ALL: BpfProgram = [insn(BPF.RET | BPF.K, 0)];
+
+/**
+ * A packet socket: send and receive raw Ethernet frames on one interface (or
+ * receive on all). Create with {@link PacketSocket.open}.
+ *
+ * Events: `'frame' (frame: Buffer, info: FrameInfo)`, `'error' (err)`,
+ * `'close'`. Receiving runs while there is a `'frame'` listener or an async
+ * iterator; otherwise frames wait in the kernel queue (and are counted as
+ * dropped in {@link stats} when it overflows).
+ */
+export class PacketSocket extends EventEmitter {
+  /** 'raw' or 'cooked'. */
+  readonly mode: PacketMode;
+  /** Bound EtherType (host order); ETH_P_ALL (3) for 'all'. */
+  readonly protocol: number;
+  #fd: number;
+  #io: IoHandle | undefined;
+  #iface: NativePacketInterface | undefined;
+  #pad: boolean;
+  #reinsert: boolean;
+  #promisc = false;
+  #allmulti = false;
+  #closing: Promise<void> | undefined;
+  #closed = false;
+  #sendQueue: PendingSend[] = [];
+  #stats: PacketStats = { received: 0, dropped: 0, freezeQueueCount: 0 };
+  #names = new Map<number, string>();
+  #iterators = new Set<FrameQueue>();
+  #hwm: number;
+  #receiving = false;
+  #addressCache = new Map<string, Buffer>();
+
+  private constructor(fd: number, mode: PacketMode, protocol: number, iface: NativePacketInterface | undefined, o: PacketSocketOptions) {
+    super();
+    this.#fd = fd;
+    this.mode = mode;
+    this.protocol = protocol;
+    this.#iface = iface;
+    this.#pad = o.pad ?? true;
+    this.#reinsert = o.reinsertVlan ?? true;
+    this.#hwm = o.highWaterMark ?? 4096;
+    if (iface) this.#names.set(iface.index, iface.name);
+    this.on('newListener', (ev) => {
+      if (ev === 'frame') queueMicrotask(() => this.#updateReceiving());
+    });
+    this.on('removeListener', (ev) => {
+      if (ev === 'frame') this.#updateReceiving();
+    });
+  }
+
+  /**
+   * Open a packet socket. Order of operations: socket(protocol 0) → options,
+   * PACKET_AUXDATA, timestamps, filter → bind(interface, protocol) →
+   * memberships, fanout. Rejects with a {@link SocketError} (EPERM without
+   * CAP_NET_RAW, with a hint saying how to get it).
+   */
+  static async open(options: PacketSocketOptions = {}): Promise<PacketSocket> {
+    return PacketSocket.openSync(options);
+  }
+
+  /** Synchronous {@link open}. */
+  static openSync(options: PacketSocketOptions = {}): PacketSocket {
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    const o = options;
+    const mode = o.mode ?? 'raw';
+    if (mode !== 'raw' && mode !== 'cooked') throw invalidArgValue('options.mode', mode, "must be 'raw' or 'cooked'");
+    const protocol = o.protocol === undefined || o.protocol === 'all' ? C('ETH_P_ALL') : validateInteger(o.protocol, 'options.protocol', 1, 0xffff);
+    if (o.interface !== undefined && typeof o.interface !== 'string' && typeof o.interface !== 'number') throw invalidArgType('options.interface', 'an interface name or index', o.interface);
+    for (const k of ['promiscuous', 'allMulticast', 'ignoreOutgoing', 'pad', 'reinsertVlan'] as const) if (o[k] !== undefined) validateBoolean(o[k], `options.${k}`);
+    if ((o.promiscuous || o.allMulticast) && o.interface === undefined) throw invalidArgValue('options.promiscuous', true, 'needs an interface');
+    const program = o.filter === undefined ? undefined : toBpfProgram(o.filter, 'options.filter');
+    if (o.receiveBufferSize !== undefined) validateInteger(o.receiveBufferSize, 'options.receiveBufferSize', 1, 0x7fffffff);
+    if (o.sendBufferSize !== undefined) validateInteger(o.sendBufferSize, 'options.sendBufferSize', 1, 0x7fffffff);
+    if (o.batchSize !== undefined) validateInteger(o.batchSize, 'options.batchSize', 1, 1024);
+    if (o.maxFrameSize !== undefined) validateInteger(o.maxFrameSize, 'options.maxFrameSize', 64, 1 << 20);
+    if (o.highWaterMark !== undefined) validateInteger(o.highWaterMark, 'options.highWaterMark', 1, 1 << 24);
+    if (o.netns !== undefined) validateString(o.netns, 'options.netns');
+    if (o.fanout !== undefined) fanoutValue(o.fanout);
+
+    // Protocol 0: nothing is queued until bind() names the protocol, after the filter is in place.
+    let fd: number;
+    try {
+      fd = new Socket('packet', mode === 'raw' ? 'raw' : 'dgram', 0, o.netns === undefined ? {} : { netns: o.netns }).release();
+    } catch (e) {
+      throw withRawHint(e);
+    }
+    let sock: PacketSocket | undefined;
+    try {
+      const iface = o.interface === undefined ? undefined : lookupInterface(fd, o.interface);
+      const setInt = (level: string, opt: string, v: number): void => {
+        check(native.setsockoptRaw(fd, C(level), C(opt), int32(v)), 'setsockopt', { option: opt });
+      };
+      setInt('SOL_PACKET', 'PACKET_AUXDATA', 1);
+      setInt('SOL_SOCKET', 'SO_TIMESTAMPNS', 1);
+      if (o.receiveBufferSize !== undefined) setBuffer(fd, 'SO_RCVBUF', o.receiveBufferSize);
+      if (o.sendBufferSize !== undefined) setBuffer(fd, 'SO_SNDBUF', o.sendBufferSize);
+      if (o.ignoreOutgoing) setInt('SOL_PACKET', 'PACKET_IGNORE_OUTGOING', 1);
+      if (program) check(native.packetAttachFilter(fd, encodeBpf(program)), 'setsockopt', { option: 'SO_ATTACH_FILTER' });
+      check(native.bind(fd, { family: C('AF_PACKET'), ifindex: iface?.index ?? 0, protocol }), 'bind', iface ? { interface: iface.name } : {});
+      sock = new PacketSocket(fd, mode, protocol, iface, o);
+      if (o.promiscuous) sock.setPromiscuous(true);
+      if (o.allMulticast) sock.setAllMulticast(true);
+      if (o.fanout) sock.setFanout(o.fanout);
+      const maxFrame = o.maxFrameSize ?? (iface ? Math.max(2048, iface.mtu + 64) : 65536);
+      sock.#io = new native.IoHandle(fd, sock, onRecvBatch, onIoEvent, { batchSize: o.batchSize ?? 64, messageSize: maxFrame, controlSize: 256 });
+      return sock;
+    } catch (e) {
+      // The engine handle is created last: when anything failed, the descriptor is still ours alone.
+      native.close(fd);
+      throw e;
+    }
+  }
+
+  /** The descriptor (for setsockopt escapes); throws once closed. */
+  get fd(): number {
+    if (this.#closed || this.#closing) throw socketClosed('PacketSocket');
+    return this.#fd;
+  }
+
+  /** The bound interface (name, index, MTU), if any. */
+  get interface(): { name: string; index: number; mtu: number } | undefined {
+    return this.#iface ? { name: this.#iface.name, index: this.#iface.index, mtu: this.#iface.mtu } : undefined;
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.#closed || this.#closing !== undefined;
+  }
+
+  // ---- receiving ------------------------------------------------------------
+
+  #updateReceiving(): void {
+    if (!this.#io || this.closed) return;
+    const paused = [...this.#iterators].some((q) => q.full);
+    const want = (this.listenerCount('frame') > 0 || this.#iterators.size > 0) && !paused;
+    if (want !== this.#receiving) {
+      this.#receiving = want;
+      this.#io.setReceiving(want);
+    }
+  }
+
+  /** @internal called by the engine once per batch. */
+  _onBatch(data: Buffer, count: number): void {
+    const io = this.#io as IoHandle;
+    const meta = io.meta;
+    const addrs = io.addresses;
+    const ctl = io.control;
+    const ctlView = new DataView(ctl.buffer, ctl.byteOffset, ctl.byteLength);
+    const addrView = new DataView(addrs.buffer, addrs.byteOffset, addrs.byteLength);
+    const ioc = native.ioConstants;
+    const stride = ioc.CONTROL_STRIDE;
+    const vlanValid = C('TP_STATUS_VLAN_VALID');
+    const tpidValid = C('TP_STATUS_VLAN_TPID_VALID');
+    const hasIter = this.#iterators.size > 0;
+    const errq = ioc.MSG_ERRQUEUE;
+    for (let i = 0; i < count; i++) {
+      const off = meta[i * 4] as number;
+      const len = meta[i * 4 + 1] as number;
+      const real = meta[i * 4 + 2] as number;
+      if (((meta[i * 4 + 3] as number) & errq) !== 0) continue;
+      const a = i * ioc.ADDRESS_STRIDE;
+      const ifindex = addrView.getInt32(a + 4, true);
+      const proto = addrView.getUint16(a + 2, false);
+      const pkttype = addrs[a + 10] as number;
+      const halen = Math.min(addrs[a + 11] as number, 8);
+      const c = i * stride;
+      const present = ctlView.getUint32(c + ControlLayout.present, true);
+      let frame = data.subarray(off, off + len);
+      let length = real;
+      let vlan: VlanTag | undefined;
+      if (present & ioc.HAS_AUXDATA) {
+        const status = ctlView.getUint32(c + ControlLayout.tpStatus, true);
+        if (status & vlanValid) {
+          const tci = ctlView.getUint16(c + ControlLayout.tpVlanTci, true);
+          const tpid = status & tpidValid ? ctlView.getUint16(c + ControlLayout.tpVlanTpid, true) : 0x8100;
+          vlan = { id: tci & 0x0fff, priority: tci >>> 13, dropEligible: (tci & 0x1000) !== 0, tpid };
+          if (this.#reinsert && this.mode === 'raw' && frame.length >= 12) {
+            frame = insertVlanTag(frame, vlan);
+            length += 4;
+          }
+        }
+      }
+      const info: FrameInfo = {
+        interfaceIndex: ifindex,
+        interfaceName: this.#nameOf(ifindex),
+        protocol: proto,
+        packetType: PACKET_TYPES[pkttype] ?? 'unknown',
+        source: halen ? formatMac(addrs.subarray(a + 12, a + 12 + halen)) : '',
+        timestamp: present & ioc.HAS_TIMESTAMP ? ctlView.getBigInt64(c + ControlLayout.timestampNs, true) : 0n,
+        length,
+        truncated: real > len,
+      };
+      if (vlan) info.vlan = vlan;
+      this.emit('frame', frame, info);
+      if (hasIter) for (const q of this.#iterators) q.push({ frame, info });
+    }
+    if (hasIter) this.#updateReceiving();
+  }
+
+  /** @internal engine events. */
+  _onEvent(type: number, errno: number): void {
+    const ioc = native.ioConstants;
+    if (type === ioc.EV_WRITABLE) this.#flush();
+    else if (type === ioc.EV_ERROR) this.#fail(new SocketError(-errno, 'recvmmsg', this.#ctx()));
+    else if (type === ioc.EV_CLOSE) this.#onClosed();
+  }
+
+  #fail(err: Error): void {
+    for (const q of this.#iterators) q.fail(err);
+    if (this.listenerCount('error') > 0 || this.#iterators.size === 0) this.emit('error', err);
+  }
+
+  #nameOf(index: number): string {
+    let n = this.#names.get(index);
+    if (n === undefined) {
+      const r = index > 0 ? native.packetInterface(this.#fd, index) : -19;
+      n = typeof r === 'number' ? '' : r.name;
+      if (this.#names.size > 4096) this.#names.clear();
+      this.#names.set(index, n);
+    }
+    return n;
+  }
+
+  #ctx(): { interface?: string } {
+    return this.#iface ? { interface: this.#iface.name } : {};
+  }
+
+  /**
+   * Iterate over received frames: `for await (const { frame, info } of sock)`.
+   * Ends when the socket closes; breaking out of the loop stops this iterator.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<ReceivedFrame> {
+    const q = new FrameQueue(this.#hwm, () => this.#updateReceiving(), (self) => {
+      this.#iterators.delete(self);
+      this.#updateReceiving();
+    });
+    if (this.closed) q.end();
+    else {
+      this.#iterators.add(q);
+      this.#updateReceiving();
+    }
+    return q;
+  }
+
+  /** Wait for one frame (optionally with a timeout in ms; rejects with ETIMEDOUT). */
+  async receive(options: { timeout?: number } = {}): Promise<ReceivedFrame> {
+    const it = this[Symbol.asyncIterator]();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const next = it.next();
+      const r = options.timeout === undefined
+        ? await next
+        : await Promise.race([
+            next,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new SocketError(110, 'recvmmsg', { hint: `no frame within ${options.timeout} ms` })), validateInteger(options.timeout, 'timeout', 0, 2 ** 31 - 1));
+            }),
+          ]);
+      if (r.done) throw socketClosed('PacketSocket');
+      return r.value;
+    } finally {
+      if (timer) clearTimeout(timer);
+      await it.return?.();
+    }
+  }
+
+  // ---- sending --------------------------------------------------------------
+
+  #address(opts: PacketSendOptions | undefined): Uint8Array | null {
+    const ifRef = opts?.interface;
+    const dest = opts?.destination;
+    if (this.mode === 'raw') {
+      if (ifRef === undefined) {
+        if (!this.#iface) throw invalidArgValue('options.interface', undefined, 'is required: this socket was opened without an interface');
+        return null;
+      }
+    } else if (dest === undefined) {
+      throw invalidArgValue('options.destination', undefined, 'is required in cooked mode (the destination MAC)');
+    }
+    const protoIn = opts?.protocol ?? (this.protocol === C('ETH_P_ALL') ? undefined : this.protocol);
+    if (this.mode === 'cooked' && protoIn === undefined) throw invalidArgValue('options.protocol', undefined, "is required in cooked mode when the socket's protocol is 'all'");
+    const proto = protoIn === undefined ? 0 : validateInteger(protoIn, 'options.protocol', 0, 0xffff);
+    const key = `${String(ifRef)}|${typeof dest === 'string' ? dest : dest ? formatMac(dest) : ''}|${proto}`;
+    let enc = this.#addressCache.get(key);
+    if (!enc) {
+      const ifindex = ifRef === undefined ? (this.#iface as NativePacketInterface).index : lookupInterface(this.#fd, ifRef).index;
+      enc = native.ioEncodeAddress({ family: C('AF_PACKET'), ifindex, protocol: proto, mac: dest === undefined ? undefined : parseMac(dest, 'options.destination') });
+      if (this.#addressCache.size > 256) this.#addressCache.clear();
+      this.#addressCache.set(key, enc);
+    }
+    return enc;
+  }
+
+  #prepare(frame: unknown, name: string, pad: boolean): Uint8Array {
+    const f = validateBytes(frame, name);
+    if (this.mode === 'raw') {
+      if (f.length < ETH_HLEN) throw invalidArgValue(name, `${f.length} bytes`, `is shorter than an Ethernet header (${ETH_HLEN} bytes)`);
+      if (pad && f.length < ETHERNET_MIN_FRAME) {
+        const p = Buffer.alloc(ETHERNET_MIN_FRAME);
+        p.set(f, 0);
+        return p;
+      }
+    }
+    return f;
+  }
+
+  #sendError(errno: number, length: number): SocketError {
+    if (errno === EMSGSIZE) {
+      const iface = this.#iface ? lookupInterface(this.#fd, this.#iface.index) : undefined;
+      const mtu = iface ? `the MTU of ${iface.name} is ${iface.mtu} bytes` : 'it exceeds the MTU of the interface';
+      const limit = iface ? ` (at most ${iface.mtu + (this.mode === 'raw' ? ETH_HLEN : 0)} bytes${this.mode === 'raw' ? ' with the 14-byte header, 4 more with a VLAN tag' : ''})` : '';
+      return new SocketError(errno, 'sendmsg', { ...this.#ctx(), hint: `a ${length}-byte ${this.mode === 'raw' ? 'frame' : 'payload'} is too long: ${mtu}${limit}` });
+    }
+    return new SocketError(errno, 'sendmsg', this.#ctx());
+  }
+
+  /**
+   * Send one frame (raw mode: a whole Ethernet frame, padded to 60 bytes
+   * unless `pad` is off) or payload (cooked mode, with `destination` and
+   * `protocol`). Resolves once the kernel took it; queues on EAGAIN.
+   */
+  send(frame: Uint8Array, options?: PacketSendOptions): Promise<void> {
+    try {
+      const pad = options?.pad === undefined ? this.#pad : validateBoolean(options.pad, 'options.pad');
+      const f = this.#prepare(frame, 'frame', pad);
+      const addr = this.#address(options);
+      const io = this.#open();
+      if (this.#sendQueue.length === 0) {
+        const r = io.send(f, addr, null);
+        if (r >= 0) return Promise.resolve();
+        if (-r !== EAGAIN) return Promise.reject(this.#sendError(-r, f.length));
+      }
+      return new Promise<number>((resolve, reject) => this.#enqueue({ frames: [f], addresses: addr, next: 0, resolve, reject })).then(() => undefined);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Send one frame now or not at all: true when the kernel took it, false on
+   * EAGAIN (socket buffer full), throws on other errors. Never queues.
+   */
+  trySend(frame: Uint8Array, options?: PacketSendOptions): boolean {
+    const pad = options?.pad === undefined ? this.#pad : validateBoolean(options.pad, 'options.pad');
+    const f = this.#prepare(frame, 'frame', pad);
+    const addr = this.#address(options);
+    const r = this.#open().send(f, addr, null);
+    if (r >= 0) return true;
+    if (-r === EAGAIN) return false;
+    throw this.#sendError(-r, f.length);
+  }
+
+  /**
+   * Send many frames with sendmmsg (up to 1024 per system call). Resolves
+   * with the number sent (all of them) once the kernel took every one; on an
+   * error the promise rejects and `err.sent` says how many went out first.
+   */
+  sendBatch(frames: readonly Uint8Array[], options?: PacketSendOptions): Promise<number> {
+    try {
+      if (!Array.isArray(frames)) throw invalidArgType('frames', 'an array of Buffers', frames);
+      const pad = options?.pad === undefined ? this.#pad : validateBoolean(options.pad, 'options.pad');
+      const list: Uint8Array[] = new Array(frames.length);
+      for (let i = 0; i < frames.length; i++) list[i] = this.#prepare(frames[i], `frames[${i}]`, pad);
+      const addr = this.#address(options);
+      this.#open();
+      return new Promise<number>((resolve, reject) => {
+        const p: PendingSend = { frames: list, addresses: addr, next: 0, resolve, reject };
+        if (this.#sendQueue.length === 0 && this.#drive(p)) return;
+        this.#enqueue(p);
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Push one pending send as far as the kernel takes it. True when finished (resolved or rejected). */
+  #drive(p: PendingSend): boolean {
+    const io = this.#io as IoHandle;
+    const max = native.ioConstants.MAX_BATCH;
+    while (p.next < p.frames.length) {
+      const n = Math.min(max, p.frames.length - p.next);
+      let r: number;
+      if (n === 1) {
+        const a = Array.isArray(p.addresses) ? (p.addresses[p.next] ?? null) : p.addresses;
+        r = io.send(p.frames[p.next] as Uint8Array, a, null);
+        if (r >= 0) r = 1;
+      } else {
+        r = io.sendBatch(p.frames, p.addresses, null, p.next, n);
+      }
+      if (r < 0) {
+        if (-r === EAGAIN) return false;
+        const err = this.#sendError(-r, (p.frames[p.next] as Uint8Array).length);
+        (err as SocketError & { sent?: number }).sent = p.next;
+        p.reject(err);
+        return true;
+      }
+      p.next += r;
+    }
+    p.resolve(p.next);
+    return true;
+  }
+
+  #enqueue(p: PendingSend): void {
+    this.#sendQueue.push(p);
+    if (this.#sendQueue.length === 1) this.#io?.setWritable(true);
+  }
+
+  #flush(): void {
+    while (this.#sendQueue.length > 0) {
+      if (!this.#drive(this.#sendQueue[0] as PendingSend)) return;
+      this.#sendQueue.shift();
+    }
+    this.#io?.setWritable(false);
+  }
+
+  #open(): IoHandle {
+    if (this.closed || !this.#io) throw socketClosed('PacketSocket');
+    return this.#io;
+  }
+
+  // ---- configuration --------------------------------------------------------
+
+  #membership(add: boolean, type: string, mac?: Buffer): void {
+    if (!this.#iface) throw invalidArgValue('interface', undefined, 'is required for memberships: open the socket with an interface');
+    const mreq = Buffer.alloc(16); // struct packet_mreq { int ifindex; u16 type; u16 alen; u8 address[8]; }
+    mreq.writeInt32LE(this.#iface.index, 0);
+    mreq.writeUInt16LE(C(type), 4);
+    if (mac) {
+      mreq.writeUInt16LE(mac.length, 6);
+      mac.copy(mreq, 8);
+    }
+    const opt = add ? 'PACKET_ADD_MEMBERSHIP' : 'PACKET_DROP_MEMBERSHIP';
+    check(native.setsockoptRaw(this.fd, C('SOL_PACKET'), C(opt), mreq), 'setsockopt', { option: `${opt} ${type}`, ...this.#ctx() });
+  }
+
+  /**
+   * Promiscuous mode on the bound interface (PACKET_MR_PROMISC): frames for
+   * other MACs are received too. Reference-counted by the kernel per socket;
+   * turned back off on close.
+   */
+  setPromiscuous(on: boolean): this {
+    validateBoolean(on, 'on');
+    if (on !== this.#promisc) {
+      this.#membership(on, 'PACKET_MR_PROMISC');
+      this.#promisc = on;
+    }
+    return this;
+  }
+
+  /** Receive all multicast frames on the bound interface (PACKET_MR_ALLMULTI). */
+  setAllMulticast(on: boolean): this {
+    validateBoolean(on, 'on');
+    if (on !== this.#allmulti) {
+      this.#membership(on, 'PACKET_MR_ALLMULTI');
+      this.#allmulti = on;
+    }
+    return this;
+  }
+
+  /** Accept frames sent to a multicast MAC on the bound interface (PACKET_MR_MULTICAST). */
+  addMembership(mac: string | Uint8Array): this {
+    this.#membership(true, 'PACKET_MR_MULTICAST', parseMac(mac, 'mac'));
+    return this;
+  }
+
+  /** Undo {@link addMembership}. */
+  dropMembership(mac: string | Uint8Array): this {
+    this.#membership(false, 'PACKET_MR_MULTICAST', parseMac(mac, 'mac'));
+    return this;
+  }
+
+  /**
+   * Replace the filter without letting a frame that does not match it through:
+   * attach a drop-everything program, discard what is queued, then attach
+   * the new program. `null` removes the filter.
+   */
+  setFilter(filter: PacketFilter | null): this {
+    const fd = this.fd;
+    const program = filter === null ? null : toBpfProgram(filter);
+    check(native.packetAttachFilter(fd, encodeBpf(DROP_ALL)), 'setsockopt', { option: 'SO_ATTACH_FILTER' });
+    check(native.packetDrain(fd, 1e7), 'recv');
+    if (program) check(native.packetAttachFilter(fd, encodeBpf(program)), 'setsockopt', { option: 'SO_ATTACH_FILTER' });
+    else check(native.setsockoptRaw(fd, C('SOL_SOCKET'), C('SO_DETACH_FILTER'), int32(0)), 'setsockopt', { option: 'SO_DETACH_FILTER' });
+    return this;
+  }
+
+  /** Join a fanout group (PACKET_FANOUT). A socket joins at most one group, once. */
+  setFanout(options: FanoutOptions): this {
+    check(native.setsockoptRaw(this.fd, C('SOL_PACKET'), C('PACKET_FANOUT'), int32(fanoutValue(options))), 'setsockopt', { option: 'PACKET_FANOUT' });
+    return this;
+  }
+
+  /**
+   * Kernel counters since open (PACKET_STATISTICS is reset by every read; this
+   * object accumulates them).
+   */
+  stats(): PacketStats {
+    const b = check(native.getsockoptRaw(this.fd, C('SOL_PACKET'), C('PACKET_STATISTICS'), 12), 'getsockopt', { option: 'PACKET_STATISTICS' });
+    const packets = b.length >= 4 ? b.readUInt32LE(0) : 0;
+    const drops = b.length >= 8 ? b.readUInt32LE(4) : 0;
+    this.#stats.received += packets - drops;
+    this.#stats.dropped += drops;
+    if (b.length >= 12) this.#stats.freezeQueueCount += b.readUInt32LE(8);
+    return { ...this.#stats };
+  }
+
+  /**
+   * Any option of the option table, by name (`setOption('SO_RCVBUF', 1 << 22)`,
+   * `setOption('PACKET_AUXDATA', true)`): one setsockopt(2) through the option engine.
+   */
+  setOption<N extends WritableOptionName>(name: N, value: OptionSetValue<N>): this {
+    setOption(this, name, value);
+    return this;
+  }
+
+  /** Read any option of the option table by name (`getOption('SO_RCVBUF')`). */
+  getOption<N extends ReadableOptionName>(name: N): OptionGetValue<N> {
+    return getOption(this, name);
+  }
+
+  /** Keep the event loop alive while receiving (default). */
+  ref(): this {
+    this.#io?.ref();
+    return this;
+  }
+  /** Let the process exit even while this socket is open. */
+  unref(): this {
+    this.#io?.unref();
+    return this;
+  }
+  /** Whether the socket keeps the event loop alive. */
+  hasRef(): boolean {
+    return this.#io?.hasRef() ?? false;
+  }
+
+  /**
+   * Close: promiscuous/all-multicast are turned off, pending sends are
+   * rejected, iterators end, then the descriptor is closed and 'close' is
+   * emitted. Idempotent; every call returns the same promise.
+   */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closing = new Promise<void>((resolve) => {
+      this.once('close', () => resolve());
+    });
+    try {
+      if (this.#promisc) this.#membership(false, 'PACKET_MR_PROMISC');
+      if (this.#allmulti) this.#membership(false, 'PACKET_MR_ALLMULTI');
+    } catch {
+      /* the interface may be gone; the kernel drops memberships on close anyway */
+    }
+    this.#promisc = this.#allmulti = false;
+    const err = socketClosed('PacketSocket');
+    for (const p of this.#sendQueue.splice(0)) p.reject(err);
+    for (const q of this.#iterators) q.end();
+    this.#iterators.clear();
+    if (this.#io) this.#io.close();
+    else queueMicrotask(() => this.#onClosed());
+    return this.#closing;
+  }
+
+  #onClosed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.emit('close');
+  }
+
+  /** `await using sock = await PacketSocket.open(...)` */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function onRecvBatch(this: object, data: Buffer, count: number): void {
+  (this as PacketSocket)._onBatch(data, count);
+}
+function onIoEvent(this: object, type: number, errno: number): void {
+  (this as PacketSocket)._onEvent(type, errno);
+}
+
+/** Async iterator over frames with a bounded buffer. */
+class FrameQueue implements AsyncIterableIterator<ReceivedFrame> {
+  #items: ReceivedFrame[] = [];
+  #waiters: Array<{ resolve: (r: IteratorResult<ReceivedFrame>) => void; reject: (e: Error) => void }> = [];
+  #done = false;
+  #error: Error | undefined;
+  constructor(
+    private readonly hwm: number,
+    private readonly onDrain: () => void,
+    private readonly onFinish: (q: FrameQueue) => void,
+  ) {}
+  get full(): boolean {
+    return this.#items.length >= this.hwm;
+  }
+  push(item: ReceivedFrame): void {
+    if (this.#done) return;
+    const w = this.#waiters.shift();
+    if (w) w.resolve({ value: item, done: false });
+    else this.#items.push(item);
+  }
+  end(): void {
+    this.#done = true;
+    for (const w of this.#waiters.splice(0)) w.resolve({ value: undefined, done: true });
+  }
+  fail(err: Error): void {
+    this.#error = err;
+    for (const w of this.#waiters.splice(0)) w.reject(err);
+    this.#done = true;
+    this.onFinish(this);
+  }
+  next(): Promise<IteratorResult<ReceivedFrame>> {
+    const item = this.#items.shift();
+    if (item) {
+      if (this.#items.length === this.hwm - 1) this.onDrain();
+      return Promise.resolve({ value: item, done: false });
+    }
+    if (this.#error) {
+      const e = this.#error;
+      this.#error = undefined;
+      return Promise.reject(e);
+    }
+    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+  return(): Promise<IteratorResult<ReceivedFrame>> {
+    this.#items = [];
+    this.end();
+    this.onFinish(this);
+    return Promise.resolve({ value: undefined, done: true });
+  }
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+function fanoutValue(f: FanoutOptions): number {
+  if (f === null || typeof f !== 'object') throw invalidArgType('fanout', 'an object { group, mode? }', f);
+  const group = validateInteger(f.group, 'fanout.group', 0, 0xffff);
+  const mode = f.mode ?? 'hash';
+  if (!(mode in FANOUT_MODES)) throw invalidArgValue('fanout.mode', mode, `must be one of ${Object.keys(FANOUT_MODES).join(', ')}`);
+  let type = C(FANOUT_MODES[mode]);
+  if (f.defrag !== undefined && validateBoolean(f.defrag, 'fanout.defrag')) type |= C('PACKET_FANOUT_FLAG_DEFRAG');
+  if (f.rollover !== undefined && validateBoolean(f.rollover, 'fanout.rollover')) type |= C('PACKET_FANOUT_FLAG_ROLLOVER');
+  return group | (type << 16);
+}
+
+function lookupInterface(fd: number, ref: InterfaceRef): NativePacketInterface {
+  if (typeof ref === 'number') validateInteger(ref, 'interface', 1, 0x7fffffff);
+  else if (typeof ref !== 'string' || ref.length === 0) throw invalidArgType('interface', 'an interface name or index', ref);
+  const r = native.packetInterface(fd, ref);
+  if (typeof r === 'number') {
+    throw new SocketError(-r, 'ioctl', { interface: String(ref), hint: `no interface ${typeof ref === 'number' ? `with index ${ref}` : `named "${ref}"`} in the socket's network namespace` });
+  }
+  return r;
+}
+
+function setBuffer(fd: number, opt: 'SO_RCVBUF' | 'SO_SNDBUF', size: number): void {
+  // FORCE bypasses net.core.[rw]mem_max with CAP_NET_ADMIN; otherwise fall back to the capped option.
+  if (native.setsockoptRaw(fd, C('SOL_SOCKET'), C(`${opt}FORCE`), int32(size)) === 0) return;
+  check(native.setsockoptRaw(fd, C('SOL_SOCKET'), C(opt), int32(size)), 'setsockopt', { option: opt });
+}
+
+function withRawHint(e: unknown): unknown {
+  if (e instanceof SocketError && (e.code === 'EPERM' || e.code === 'EACCES') && !e.hint) {
+    return new SocketError(-e.errno, e.syscall, { hint: `raw packet sockets ${capabilityHint('CAP_NET_RAW')}` });
+  }
+  return e;
+}

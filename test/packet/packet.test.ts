@@ -1,0 +1,353 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  FrameInfo,
+  PacketSocket,
+  PcapWriter,
+  SocketError,
+  bpf,
+  buildEthernet,
+  buildUdpFrame,
+  parseEthernet,
+  readPcapFile,
+} from '../helpers/sockit';
+import { createTopology } from '../helpers/testing';
+import type { Host, Topology } from '../helpers/testing';
+import { describeWith } from '../helpers/env';
+import { corpus } from '../bpf/corpus';
+
+const ETHERTYPE = 0x88b5; // IEEE local experimental
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Collect frames until `done` says so or the time is up. */
+async function collect(sock: PacketSocket, ms: number, done: (n: number) => boolean = () => false): Promise<Array<{ frame: Buffer; info: FrameInfo }>> {
+  const got: Array<{ frame: Buffer; info: FrameInfo }> = [];
+  const onFrame = (frame: Buffer, info: FrameInfo): void => {
+    got.push({ frame: Buffer.from(frame), info });
+  };
+  sock.on('frame', onFrame);
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && !done(got.length)) await sleep(5);
+  sock.off('frame', onFrame);
+  return got;
+}
+
+function seqFrame(src: string, dst: string, seq: number, size = 64, type = ETHERTYPE): Buffer {
+  const payload = Buffer.alloc(size - 14);
+  payload.writeUInt32BE(seq, 0);
+  for (let i = 4; i < payload.length; i++) payload[i] = (seq + i) & 0xff;
+  return buildEthernet({ destination: dst, source: src, etherType: type, payload });
+}
+
+describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'PacketSocket over a veth pair', () => {
+  let topo: Topology;
+  let a: Host;
+  let b: Host;
+  let macA: string;
+  let macB: string;
+  const dir = mkdtempSync(join(tmpdir(), 'sockit-packet-'));
+  beforeAll(() => {
+    topo = createTopology({ hosts: ['a', 'b'], links: [['a', 'b']] });
+    a = topo.host('a');
+    b = topo.host('b');
+    macA = a.interfaces[0]?.mac as string;
+    macB = b.interfaces[0]?.mac as string;
+  });
+  afterAll(() => topo?.destroy());
+
+  const open = (h: Host, o: Parameters<typeof PacketSocket.open>[0] = {}): Promise<PacketSocket> =>
+    PacketSocket.open({ interface: 'veth0', protocol: ETHERTYPE, netns: h.netns, ...o });
+
+  it('raw frame arrives byte for byte with correct info', async () => {
+    const tx = await open(a);
+    const rx = await open(b);
+    const frame = seqFrame(macA, macB, 1, 100);
+    const pending = collect(rx, 2000, (n) => n >= 1);
+    await sleep(5);
+    await tx.send(frame);
+    const [got] = await pending;
+    expect(got?.frame.equals(frame)).toBe(true);
+    expect(got?.info).toMatchObject({ interfaceName: 'veth0', protocol: ETHERTYPE, packetType: 'host', source: macA, length: 100, truncated: false });
+    expect(got?.info.interfaceIndex).toBe(rx.interface?.index);
+    expect(typeof got?.info.timestamp).toBe('bigint');
+    const now = BigInt(Date.now()) * 1_000_000n;
+    expect(Number(now - (got?.info.timestamp ?? 0n))).toBeLessThan(60e9);
+    expect(got?.info.vlan).toBeUndefined();
+    // Broadcast classification and 60-byte padding of a short frame.
+    const short = buildEthernet({ destination: 'ff:ff:ff:ff:ff:ff', source: macA, etherType: ETHERTYPE, payload: Buffer.from('hi') });
+    const p2 = collect(rx, 2000, (n) => n >= 1);
+    await sleep(5);
+    await tx.send(short);
+    const [bc] = await p2;
+    expect(bc?.info.packetType).toBe('broadcast');
+    expect(bc?.frame.length).toBe(60);
+    expect(bc?.frame.subarray(0, short.length).equals(short)).toBe(true);
+    await Promise.all([tx.close(), rx.close()]);
+    await tx.close(); // idempotent
+    expect(() => tx.fd).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }));
+  });
+
+  it('cooked mode: the kernel builds and strips the link header', async () => {
+    const tx = await open(a, { mode: 'cooked' });
+    const rx = await open(b, { mode: 'cooked' });
+    const payload = Buffer.from('cooked payload: no Ethernet header here');
+    const pending = collect(rx, 2000, (n) => n >= 1);
+    await sleep(5);
+    await tx.send(payload, { destination: macB });
+    const [got] = await pending;
+    expect(got?.frame.subarray(0, payload.length).equals(payload)).toBe(true);
+    expect(got?.info).toMatchObject({ source: macA, protocol: ETHERTYPE, packetType: 'host' });
+    await expect(tx.send(payload)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+    await Promise.all([tx.close(), rx.close()]);
+  });
+
+  it('sendBatch of 10,000 frames arrives complete, content checked, drops accounted', async () => {
+    const tx = await open(a);
+    const rx = await open(b, { receiveBufferSize: 64 << 20 });
+    const frames = Array.from({ length: 10_000 }, (_, i) => seqFrame(macA, macB, i, 64 + (i % 7)));
+    const seen = new Map<number, Buffer>();
+    rx.on('frame', (f: Buffer) => {
+      seen.set(f.readUInt32BE(14), Buffer.from(f));
+    });
+    await sleep(5);
+    expect(await tx.sendBatch(frames)).toBe(10_000);
+    const deadline = Date.now() + 10_000;
+    while (seen.size < 10_000 && Date.now() < deadline) await sleep(10);
+    const stats = rx.stats();
+    expect(seen.size + stats.dropped).toBe(10_000);
+    expect(stats.dropped).toBe(0);
+    for (const [seq, f] of seen) expect(f.equals(frames[seq] as Buffer)).toBe(true);
+    expect(rx.stats().received).toBe(10_000); // accumulated across reads
+    await Promise.all([tx.close(), rx.close()]);
+  });
+
+  it('EMSGSIZE names the MTU', async () => {
+    const tx = await open(a);
+    const err = await tx.send(Buffer.alloc(1515 + 100)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SocketError);
+    expect(err).toMatchObject({ code: 'EMSGSIZE', interface: 'veth0' });
+    expect(String((err as Error).message)).toMatch(/MTU of veth0 is 1500 bytes/);
+    await tx.close();
+  });
+
+  it('promiscuous: a frame for another MAC arrives only with promiscuous on, and it is undone on close', async () => {
+    // veth hands every frame to packet sockets; a bridge filters by MAC like a NIC does.
+    b.exec('ip', ['link', 'add', 'br0', 'type', 'bridge']);
+    b.exec('ip', ['link', 'set', 'veth0', 'master', 'br0']);
+    b.exec('ip', ['link', 'set', 'br0', 'up']);
+    try {
+      const tx = await open(a);
+      const rx = await PacketSocket.open({ interface: 'br0', protocol: ETHERTYPE, netns: b.netns });
+      const other = seqFrame(macA, '02:00:00:00:99:99', 7);
+      const off = collect(rx, 300);
+      await sleep(5);
+      await tx.send(other);
+      expect(await off).toHaveLength(0);
+      rx.setPromiscuous(true);
+      expect(b.exec('ip', ['-d', 'link', 'show', 'br0'])).toMatch(/promiscuity 1/);
+      const on = collect(rx, 2000, (n) => n >= 1);
+      await sleep(5);
+      await tx.send(other);
+      const got = await on;
+      expect(got).toHaveLength(1);
+      expect(got[0]?.info.packetType).toBe('otherhost');
+      await rx.close();
+      expect(b.exec('ip', ['-d', 'link', 'show', 'br0'])).toMatch(/promiscuity 0/);
+      await tx.close();
+    } finally {
+      b.exec('ip', ['link', 'set', 'veth0', 'nomaster']);
+      b.exec('ip', ['link', 'del', 'br0']);
+    }
+  });
+
+  it('VLAN: the stripped tag is reported and re-inserted (or left out on request)', async () => {
+    const tx = await open(a);
+    const rx = await open(b, { protocol: 'all', filter: bpf.vlan() });
+    const bare = await open(b, { protocol: 'all', filter: bpf.vlan(), reinsertVlan: false });
+    const tagged = buildEthernet({ destination: macB, source: macA, etherType: ETHERTYPE, vlans: [{ id: 100, priority: 5, dropEligible: true }], payload: Buffer.alloc(60, 3) });
+    const p1 = collect(rx, 2000, (n) => n >= 1);
+    const p2 = collect(bare, 2000, (n) => n >= 1);
+    await sleep(5);
+    await tx.send(tagged);
+    const [got] = await p1;
+    expect(got?.info.vlan).toEqual({ id: 100, priority: 5, dropEligible: true, tpid: 0x8100 });
+    expect(got?.frame.equals(tagged)).toBe(true);
+    expect(got?.info.length).toBe(tagged.length);
+    const [plain] = await p2;
+    expect(plain?.info.vlan?.id).toBe(100);
+    expect(parseEthernet(plain?.frame as Buffer).vlans).toEqual([]);
+    expect(plain?.frame.length).toBe(tagged.length - 4);
+    await Promise.all([tx.close(), rx.close(), bare.close()]);
+  });
+
+  it('filter: only matching frames arrive, from the first frame on, and across setFilter', async () => {
+    const tx = await open(a, { protocol: 'all' });
+    const match = (port: number, seq: number): Buffer =>
+      buildUdpFrame({ sourceMac: macA, destinationMac: macB, source: '198.18.0.1', destination: '198.18.0.2', sourcePort: 1000, destinationPort: port, payload: Buffer.from(`seq${seq}`) });
+    // Keep a flood of mixed traffic going while the receiver opens and changes filters.
+    let flooding = true;
+    let seq = 0;
+    const flood = (async (): Promise<void> => {
+      while (flooding) {
+        const batch = [];
+        for (let i = 0; i < 50; i++, seq++) batch.push(match(i % 2 ? 5000 : 6000, seq));
+        await tx.sendBatch(batch);
+        await sleep(1);
+      }
+    })();
+    const portOf = (f: Buffer): number => f.readUInt16BE(14 + 20 + 2);
+    const rx = await open(b, { protocol: 'all', filter: bpf.udpPort(5000, 'dst') });
+    const first = await collect(rx, 300);
+    expect(first.length).toBeGreaterThan(0);
+    expect(new Set(first.map((g) => portOf(g.frame)))).toEqual(new Set([5000]));
+    // Replace the filter while frames keep coming: nothing matching the old one arrives afterwards.
+    const texts = execFileSync('tcpdump', ['-dd', 'udp dst port 6000'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const got: number[] = [];
+    rx.on('frame', (f: Buffer) => got.push(portOf(f)));
+    rx.setFilter(texts);
+    await sleep(300);
+    expect(got.length).toBeGreaterThan(0);
+    expect(new Set(got)).toEqual(new Set([6000]));
+    flooding = false;
+    await flood;
+    await Promise.all([tx.close(), rx.close()]);
+  });
+
+  it('kernel and interpreter agree on which frames a filter accepts', async () => {
+    const frames = corpus().filter((f) => f.length >= 14);
+    const filters: bpf.FilterExpression[] = [
+      bpf.udpPort(5000),
+      bpf.udpPort(5000, 'src'),
+      bpf.tcpPort(80),
+      bpf.ipProtocol('udp', 'ipv6'),
+      bpf.vlan(100),
+      bpf.vlan(),
+      bpf.srcMac('02:00:00:00:00:0b'),
+      bpf.and(bpf.dstMac('02:00:00:00:00:0b'), bpf.not(bpf.ipv4())),
+      bpf.or(bpf.etherType(0x0806), bpf.etherType(0x88b5)),
+    ];
+    const tx = await open(a, { protocol: 'all', pad: false });
+    for (const f of filters) {
+      const program = bpf.compile(f);
+      const rx = await open(b, { protocol: 'all', filter: program });
+      const pending = collect(rx, 400);
+      await sleep(5);
+      for (const fr of frames) await tx.send(fr);
+      const got = await pending;
+      const kernel = frames.map((fr) => got.some((g) => g.frame.equals(fr)));
+      const interpreted = frames.map((fr) => {
+        // The kernel runs filters on the frame with its VLAN tag moved into metadata.
+        const e = parseEthernet(fr);
+        const tag = e.vlans[0];
+        if (!tag) return bpf.runBpf(program, fr) > 0;
+        const stripped = Buffer.concat([fr.subarray(0, 12), fr.subarray(16)]);
+        return bpf.runBpf(program, stripped, { vlanTci: (tag.priority << 13) | (tag.dropEligible ? 0x1000 : 0) | tag.id, vlanTpid: tag.tpid }) > 0;
+      });
+      expect({ filter: JSON.stringify(f).slice(0, 80), kernel }).toEqual({ filter: JSON.stringify(f).slice(0, 80), kernel: interpreted });
+      await rx.close();
+    }
+    await tx.close();
+  });
+
+  it('fanout: two sockets in one group share the load and together see every frame once', async () => {
+    const tx = await open(a);
+    const r1 = await open(b, { fanout: { group: 4242, mode: 'lb' }, receiveBufferSize: 16 << 20 });
+    const r2 = await open(b, { fanout: { group: 4242, mode: 'lb' }, receiveBufferSize: 16 << 20 });
+    const s1: number[] = [];
+    const s2: number[] = [];
+    r1.on('frame', (f: Buffer) => s1.push(f.readUInt32BE(14)));
+    r2.on('frame', (f: Buffer) => s2.push(f.readUInt32BE(14)));
+    await sleep(5);
+    await tx.sendBatch(Array.from({ length: 1000 }, (_, i) => seqFrame(macA, macB, i)));
+    const deadline = Date.now() + 5000;
+    while (s1.length + s2.length < 1000 && Date.now() < deadline) await sleep(10);
+    expect(s1.length).toBeGreaterThan(0);
+    expect(s2.length).toBeGreaterThan(0);
+    const all = [...s1, ...s2].sort((x, y) => x - y);
+    expect(all).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(r1.stats().dropped + r2.stats().dropped).toBe(0);
+    await Promise.all([tx.close(), r1.close(), r2.close()]);
+  });
+
+  it('async iteration, addMembership, stats and options', async () => {
+    const tx = await open(a);
+    const rx = await open(b);
+    rx.addMembership('01:00:5e:00:00:fb');
+    expect(() => rx.addMembership('nope')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    rx.setOption('SO_RCVBUF', 1 << 20);
+    expect(rx.getOption('SO_RCVBUF')).toBeGreaterThanOrEqual(1 << 20);
+    const it = rx[Symbol.asyncIterator]();
+    const frames = [1, 2, 3].map((i) => seqFrame(macA, '01:00:5e:00:00:fb', i));
+    await sleep(5);
+    await tx.sendBatch(frames);
+    for (const f of frames) {
+      const r = await it.next();
+      expect(r.done).toBe(false);
+      expect(r.value.frame.equals(f)).toBe(true);
+      expect(r.value.info.packetType).toBe('multicast');
+    }
+    const closing = rx.close();
+    expect((await it.next()).done).toBe(true);
+    await closing;
+    await tx.close();
+  });
+
+  it('sniffs into a pcap that tcpdump reads, and reads back what tcpdump captured', async () => {
+    const frames = Array.from({ length: 20 }, (_, i) => buildUdpFrame({ sourceMac: macA, destinationMac: macB, source: '198.18.0.1', destination: '198.18.0.2', sourcePort: 4000 + i, destinationPort: 5000, payload: Buffer.from(`frame ${i}`) }));
+    const ours = join(dir, 'sniff.pcap');
+    const theirs = join(dir, 'tcpdump.pcap');
+    const td = b.spawn('tcpdump', ['-i', 'veth0', '-w', theirs, '-c', '20', '-U', '--time-stamp-precision=nano', 'udp dst port 5000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let tdErr = '';
+    td.stderr?.on('data', (d: Buffer) => {
+      tdErr += d.toString();
+    });
+    const tx = await open(a);
+    const rx = await open(b, { protocol: 'all', filter: bpf.udpPort(5000, 'dst') });
+    const w = PcapWriter.create(ours, { precision: 'nanosecond' });
+    rx.on('frame', (f: Buffer, info: FrameInfo) => w.write(f, { timestamp: info.timestamp, originalLength: info.length }));
+    // tcpdump says "listening on veth0" once its capture is attached.
+    for (let i = 0; i < 500 && !/listening on veth0/.test(tdErr); i++) await sleep(10);
+    expect(tdErr).toMatch(/listening on veth0/);
+    await tx.sendBatch(frames);
+    const exited = await new Promise<number | null>((resolve) => {
+      const t = setTimeout(() => {
+        td.kill('SIGTERM');
+      }, 5000);
+      td.on('exit', (code) => {
+        clearTimeout(t);
+        resolve(code);
+      });
+    });
+    expect(exited).toBe(0);
+    await rx.close();
+    await w.close();
+    const text = execFileSync('tcpdump', ['-r', ours, '-nn', '-vv'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(text.trim().split('\n').filter((l) => /> 198\.18\.0\.2\.5000: \[udp sum ok\] UDP/.test(l))).toHaveLength(20);
+    const back = [];
+    for await (const r of readPcapFile(theirs)) back.push(r);
+    expect(back.map((r) => r.data)).toEqual(frames);
+    // And tcpdump's own view of its timestamps matches what we read.
+    const ts = execFileSync('tcpdump', ['-r', theirs, '-tt', '-nn', '--nano'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(back.map((r) => r.timestamp)).toEqual(ts.trim().split('\n').map((l) => BigInt((l.split(' ')[0] as string).replace('.', ''))));
+    expect(readFileSync(ours).readUInt32LE(0)).toBe(0xa1b23c4d);
+    await tx.close();
+  });
+});
+
+describeWith(['netns', 'tool:setpriv'], 'PacketSocket without CAP_NET_RAW', () => {
+  it('rejects with EPERM and says exactly what to do', () => {
+    const script = `
+      const { PacketSocket } = require(${JSON.stringify(join(__dirname, '../../dist/index.js'))});
+      PacketSocket.open({ protocol: 'all' }).then(() => console.log(JSON.stringify({ ok: true })),
+        (e) => console.log(JSON.stringify({ name: e.name, code: e.code, syscall: e.syscall, message: e.message })));`;
+    const r = spawnSync('setpriv', ['--bounding-set=-net_raw', '--inh-caps=-net_raw', process.execPath, '-e', script], { encoding: 'utf8' });
+    const out = JSON.parse(r.stdout.trim()) as { name: string; code: string; syscall: string; message: string };
+    expect(out).toMatchObject({ name: 'SocketError', code: 'EPERM', syscall: 'socket' });
+    expect(out.message).toMatch(/CAP_NET_RAW/);
+    expect(out.message).toMatch(/setcap cap_net_raw\+ep/);
+    expect(out.message).toMatch(/root/);
+  });
+});
