@@ -47,7 +47,7 @@ void RegisterConstants(Napi::Env env, Napi::Object exports) {
   SOCKIT_CONST(SHUT_WR);
   SOCKIT_CONST(SHUT_RDWR);
   // Every option of the option table whose constant the headers define.
-#define SOCKIT_OPTION(name, level, codec) SOCKIT_CONST(name);
+#define SOCKIT_OPTION(name, level, codec) obj.Set(#name, Napi::Number::New(env, name));
 #define SOCKIT_OPTION_MISSING(name, level, codec)
 #include "option_table.inc"
 #undef SOCKIT_OPTION
