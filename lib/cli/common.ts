@@ -1,0 +1,173 @@
+/**
+ * Pieces shared by the CLI's network subcommands: the `--netns` flag, payload
+ * options, and the receive loop that prints one line per datagram.
+ * @module
+ */
+import * as fs from 'node:fs';
+import { interfaceName } from '../address';
+import { enterNetnsForGood } from '../netns';
+import type { Message, UdpSocket } from '../udp';
+import { EXIT, FlagSpec, ParsedFlags, UsageError } from './args';
+import { Io, Progress } from './output';
+
+/** `--netns NS`: run the whole command inside another network namespace. */
+export const NETNS_FLAG: Record<string, FlagSpec> = {
+  netns: {
+    type: 'string',
+    value: 'NS',
+    description: 'run inside this network namespace (/proc/PID/ns/net, /run/netns/NAME or an `ip netns` name; needs CAP_SYS_ADMIN)',
+  },
+};
+
+/** Flags for a receiver: how many, how long, how to print. */
+export const RECV_FLAGS: Record<string, FlagSpec> = {
+  count: { type: 'number', short: 'c', description: 'exit after N datagrams (exit 4 if --timeout expires first)' },
+  timeout: { type: 'number', short: 't', value: 'SECONDS', description: 'stop after this long (exit 4 if fewer than --count arrived, or none)' },
+  json: { type: 'boolean', description: 'one JSON object per datagram (NDJSON)' },
+  hex: { type: 'boolean', description: 'print payloads as hex' },
+};
+
+/** Flags giving the payload of what is sent. */
+export const PAYLOAD_FLAGS: Record<string, FlagSpec> = {
+  message: { type: 'string', short: 'm', value: 'TEXT', description: 'payload text (UTF-8)' },
+  hex: { type: 'string', value: 'HEX', description: 'payload bytes as hex ("48 69" or "4869")' },
+  file: { type: 'string', value: 'PATH', description: 'payload read from a file' },
+};
+
+/** Apply `--netns` (moves this process's main thread for the rest of the run). */
+export function applyNetns(flags: ParsedFlags): void {
+  if (typeof flags.netns === 'string') enterNetnsForGood(flags.netns);
+}
+
+/** Parse hex ("de:ad be-ef", "0xdead"). */
+export function parseHex(s: string, command: string, flag = '--hex'): Buffer {
+  const clean = s.replace(/^0x/i, '').replace(/[\s:.-]/g, '');
+  if (!/^([0-9a-fA-F]{2})*$/.test(clean)) throw new UsageError(`${flag} must be pairs of hex digits, got "${s}"`, command);
+  return Buffer.from(clean, 'hex');
+}
+
+/** The payload from --message / --hex / --file (at most one); `fallback` when none. */
+export function payloadFrom(flags: ParsedFlags, command: string, fallback?: () => Buffer): Buffer {
+  const given = ['message', 'hex', 'file'].filter((k) => flags[k] !== undefined);
+  if (given.length > 1) throw new UsageError(`give only one of --message, --hex, --file (got ${given.map((g) => `--${g}`).join(', ')})`, command);
+  if (flags.message !== undefined) return Buffer.from(String(flags.message), 'utf8');
+  if (flags.hex !== undefined) return parseHex(String(flags.hex), command);
+  if (flags.file !== undefined) {
+    try {
+      return fs.readFileSync(String(flags.file));
+    } catch (e) {
+      throw new UsageError(`cannot read --file ${String(flags.file)}: ${(e as Error).message}`, command);
+    }
+  }
+  if (fallback) return fallback();
+  throw new UsageError('give the payload with --message TEXT, --hex HEX or --file PATH', command);
+}
+
+/** Printable text, or null when the bytes are not plain UTF-8 text. */
+export function asText(b: Buffer): string | null {
+  const s = b.toString('utf8');
+  // eslint-disable-next-line no-control-regex
+  if (s.includes('\uFFFD') || /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(s)) return null;
+  return s;
+}
+
+/** A positive integer flag or undefined. */
+export function positive(flags: ParsedFlags, name: string, command: string, { allowZero = false } = {}): number | undefined {
+  const v = flags[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < (allowZero ? 0 : 1)) throw new UsageError(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer`, command);
+  return v;
+}
+
+/** A positive number of seconds or undefined. */
+export function seconds(flags: ParsedFlags, name: string, command: string): number | undefined {
+  const v = flags[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !(v > 0)) throw new UsageError(`--${name} must be a positive number of seconds`, command);
+  return v;
+}
+
+const names = new Map<number, string>();
+/** Interface name for an index (cached), or "if<N>". */
+export function ifName(index: number | undefined): string | undefined {
+  if (!index) return undefined;
+  let n = names.get(index);
+  if (n === undefined) {
+    try {
+      n = interfaceName(index);
+    } catch {
+      n = `if${index}`;
+    }
+    names.set(index, n);
+  }
+  return n;
+}
+
+function endpoint(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** One received datagram as a line of text. */
+export function datagramLine(m: Message, localPort: number, hex: boolean): string {
+  const i = m.info;
+  const parts = [`${endpoint(i.address, i.port)} -> ${i.destination ? endpoint(i.destination, localPort) : `port ${localPort}`}`];
+  const ifn = ifName(i.interfaceIndex);
+  if (ifn) parts.push(`on ${ifn}`);
+  if (i.ttl !== undefined) parts.push(`ttl ${i.ttl}`);
+  const text = hex ? null : asText(m.data);
+  parts.push(`${i.size} bytes${i.truncated ? ' (truncated)' : ''}: ${text ?? m.data.toString('hex')}`);
+  return parts.join(' ');
+}
+
+/** One received datagram as a JSON object. */
+export function datagramJson(m: Message, localPort: number): Record<string, unknown> {
+  const i = m.info;
+  const text = asText(m.data);
+  return {
+    source: { address: i.address, port: i.port },
+    destination: i.destination !== undefined ? { address: i.destination, port: localPort } : { port: localPort },
+    interface: ifName(i.interfaceIndex) ?? null,
+    interfaceIndex: i.interfaceIndex ?? null,
+    ttl: i.ttl ?? null,
+    size: i.size,
+    truncated: i.truncated,
+    ...(text !== null ? { payload: text } : {}),
+    payloadHex: m.data.toString('hex'),
+  };
+}
+
+/**
+ * Receive until --count, --timeout or SIGINT; print each datagram. Returns
+ * the exit code: 0, or 4 (TIMEOUT) when the timeout expired first.
+ */
+export async function receiveLoop(sock: UdpSocket, flags: ParsedFlags, io: Io, command: string): Promise<number> {
+  const count = positive(flags, 'count', command);
+  const timeout = seconds(flags, 'timeout', command);
+  const json = Boolean(flags.json);
+  const hex = Boolean(flags.hex);
+  const port = sock.address().port;
+  const progress = new Progress(io, 'datagrams');
+  let timedOut = false;
+  const timer = timeout !== undefined ? setTimeout(() => ((timedOut = true), void sock.close()), timeout * 1000) : undefined;
+  const onAbort = (): void => void sock.close();
+  io.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const m of sock) {
+      progress.tick(m.data.length);
+      io.out(json ? JSON.stringify(datagramJson(m, port)) : datagramLine(m, port, hex));
+      if (count !== undefined && progress.count >= count) break;
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    io.signal.removeEventListener('abort', onAbort);
+    progress.done();
+    await sock.close();
+  }
+  if (io.tty && !json) io.err(progress.summary());
+  if (timedOut && (count === undefined ? progress.count === 0 : progress.count < count)) {
+    io.err(`${command}: timed out after ${timeout} s with ${progress.count}${count !== undefined ? ` of ${count}` : ''} datagrams`);
+    return EXIT.TIMEOUT;
+  }
+  if (io.signal.aborted && count !== undefined && progress.count < count) return EXIT.INTERRUPTED;
+  return EXIT.OK;
+}
