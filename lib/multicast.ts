@@ -117,6 +117,14 @@ export interface ListenOptions {
   interface?: InterfaceRef;
   /** Bind to the group address itself (default true), so unicast and other groups on the port stay out. */
   bindToGroup?: boolean;
+  /**
+   * Also set SO_REUSEPORT (default false). SO_REUSEADDR alone already lets
+   * several listeners share group:port, each getting every datagram. With
+   * SO_REUSEPORT, Linux 6.x may steer a multicast datagram to just one socket
+   * of the reuseport group (even one that did not join the group, bypassing
+   * IP_MULTICAST_ALL=0); observed on Linux 6.18 in about half of the runs.
+   */
+  reusePort?: boolean;
   /** Only this source passes (source-specific multicast, MCAST_JOIN_SOURCE_GROUP). */
   source?: string;
   /** Ancillary data per datagram (see UdpSocket). */
@@ -130,20 +138,21 @@ export interface ListenOptions {
 
 /**
  * A UdpSocket joined to `group:port` (`'239.192.0.100:1000'`,
- * `'[ff02::114%veth0]:1000'`). SO_REUSEADDR and SO_REUSEPORT are on, so
- * several listeners on one host each get every datagram; IP_MULTICAST_ALL is
- * off, so a listener receives only the groups it joined.
+ * `'[ff02::114%veth0]:1000'`). SO_REUSEADDR is on, so several listeners on
+ * one host each get every datagram; IP_MULTICAST_ALL is off, so a listener
+ * receives only the groups it joined; and the socket is bound to the group
+ * address itself (`bindToGroup`), so unicast to the port stays out.
  */
 export async function listen(endpoint: string, options: ListenOptions = {}): Promise<UdpSocket> {
   const ep = inNs(options.netns, () => parseEndpoint(endpoint, 'endpoint'));
   const g = group(ep.address, 'endpoint', ep.family);
   if (options.bindToGroup !== undefined) validateBoolean(options.bindToGroup, 'options.bindToGroup');
-  const ifindex = inNs(options.netns, () => ifindexOf(options.interface, g, 'options.interface'));
+  const ifindex = inNs(options.netns, () => ifindexOf(options.interface, { ...g, scopeId: ep.scopeId }, 'options.interface'));
   const bindToGroup = options.bindToGroup ?? true;
   const sock = await UdpSocket.create({
     family: ep.family,
     reuseAddress: true,
-    reusePort: true,
+    reusePort: options.reusePort ?? false,
     ...(options.receive ? { receive: options.receive } : {}),
     ...(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {}),
     ...(options.netns !== undefined ? { netns: options.netns } : {}),
