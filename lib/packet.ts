@@ -229,6 +229,8 @@ export class PacketSocket extends EventEmitter {
   #hwm: number;
   #receiving = false;
   #addressCache = new Map<string, Buffer>();
+  #lastMacKey = -1;
+  #lastMac = '';
 
   private constructor(fd: number, mode: PacketMode, protocol: number, iface: NativePacketInterface | undefined, o: PacketSocketOptions) {
     super();
@@ -385,7 +387,7 @@ export class PacketSocket extends EventEmitter {
         interfaceName: this.#nameOf(ifindex),
         protocol: proto,
         packetType: PACKET_TYPES[pkttype] ?? 'unknown',
-        source: halen ? formatMac(addrs.subarray(a + 12, a + 12 + halen)) : '',
+        source: halen === 6 ? this.#mac(addrView, a + 12) : halen ? formatMac(addrs.subarray(a + 12, a + 12 + halen)) : '',
         timestamp: present & ioc.HAS_TIMESTAMP ? ctlView.getBigInt64(c + ControlLayout.timestampNs, true) : 0n,
         length,
         truncated: real > len,
@@ -408,6 +410,16 @@ export class PacketSocket extends EventEmitter {
   #fail(err: Error): void {
     for (const q of this.#iterators) q.fail(err);
     if (this.listenerCount('error') > 0 || this.#iterators.size === 0) this.emit('error', err);
+  }
+
+  /** The source MAC as text, cached for runs of frames from the same sender. */
+  #mac(view: DataView, off: number): string {
+    const key = view.getUint16(off, false) * 0x100000000 + view.getUint32(off + 2, false);
+    if (key !== this.#lastMacKey) {
+      this.#lastMacKey = key;
+      this.#lastMac = formatMac(new Uint8Array(view.buffer, view.byteOffset + off, 6));
+    }
+    return this.#lastMac;
   }
 
   #nameOf(index: number): string {

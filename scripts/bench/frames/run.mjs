@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// scripts/bench/frames: raw Ethernet frames/s over a veth pair in a private
+// network namespace this script creates (unshare --net), for
+//   - sockit PacketSocket: sendBatch (sendmmsg), per-frame send(), receive ('frame' events)
+//   - a small C program (sendmmsg / recvmmsg on AF_PACKET), compiled on the fly with cc
+//   - Python's socket.AF_PACKET (one frame per call)
+// at 64 and 1400 bytes; each number is the median of REPS runs (default 3).
+// Prints the ratios against the targets of issue 4. Needs root (or CAP_SYS_ADMIN + CAP_NET_RAW).
+// Usage: npm run bench:frames [-- --reps 5 --seconds 1]
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const argv = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : def;
+};
+const REPS = opt('reps', 3);
+const SECONDS = opt('seconds', 1);
+
+if (process.env.SOCKIT_BENCH_NETNS !== '1') {
+  const r = spawnSync('unshare', ['--net', '--', process.execPath, fileURLToPath(import.meta.url), ...argv], {
+    stdio: 'inherit',
+    env: { ...process.env, SOCKIT_BENCH_NETNS: '1' },
+  });
+  if (r.error || r.status === null) {
+    console.error('bench:frames needs `unshare --net` (root or CAP_SYS_ADMIN):', r.error?.message ?? r.signal);
+    process.exit(1);
+  }
+  process.exit(r.status);
+}
+
+function sh(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.error?.message}`);
+  return r.stdout;
+}
+
+// Private namespace: a veth pair of our own, nothing else.
+sh('ip', ['link', 'set', 'lo', 'up']);
+sh('ip', ['link', 'add', 'bench0', 'type', 'veth', 'peer', 'name', 'bench1']);
+sh('ip', ['link', 'set', 'bench0', 'up']);
+sh('ip', ['link', 'set', 'bench1', 'up']);
+const work = mkdtempSync(join(tmpdir(), 'sockit-bench-frames-'));
+const cbin = join(work, 'bench');
+sh('cc', ['-O2', '-o', cbin, join(here, 'bench.c')]);
+const py = spawnSync('python3', ['--version']).status === 0 ? 'python3' : null;
+
+function once(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: (SECONDS + 20) * 1000 });
+  const n = Number(r.stdout.trim());
+  if (r.status !== 0 || !Number.isFinite(n)) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+  return n;
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+function measure(cmd, args) {
+  const xs = [];
+  for (let i = 0; i < REPS; i++) xs.push(once(cmd, args));
+  return median(xs);
+}
+async function measureRecv(size, cmd, args) {
+  const xs = [];
+  for (let i = 0; i < REPS; i++) {
+    const flood = spawn(cbin, ['flood', 'bench0', String(size)], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await new Promise((resolve) => {
+      const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (err += d));
+      p.on('exit', (code) => resolve({ code, out, err }));
+    });
+    flood.kill('SIGKILL');
+    await new Promise((r) => flood.once('exit', r));
+    const n = Number(res.out.trim());
+    if (res.code !== 0 || !Number.isFinite(n)) throw new Error(`${cmd} ${args.join(' ')} failed: ${res.err}`);
+    xs.push(n);
+  }
+  return median(xs);
+}
+
+const node = process.execPath;
+const js = join(here, 'sockit-bench.js');
+const S = String(SECONDS);
+const results = {};
+console.log(`bench:frames — veth pair in a private netns, median of ${REPS} x ${SECONDS}s, node ${process.version}`);
+for (const size of [64, 1400]) {
+  const r = (results[size] = {});
+  r.cSend = measure(cbin, ['send', 'bench0', String(size), S, '1024']);
+  r.pySend = py ? measure(py, [join(here, 'bench.py'), 'send', 'bench0', String(size), S]) : NaN;
+  r.sockitBatch = measure(node, [js, 'send-batch', 'bench0', String(size), S]);
+  r.sockitSingle = measure(node, [js, 'send-single', 'bench0', String(size), S]);
+  r.cRecv = await measureRecv(size, cbin, ['recv', 'bench1', S, '256']);
+  r.pyRecv = py ? await measureRecv(size, py, [join(here, 'bench.py'), 'recv', 'bench1', S]) : NaN;
+  r.sockitRecv = await measureRecv(size, node, [js, 'recv', 'bench1', S]);
+}
+
+const k = (n) => (Number.isFinite(n) ? `${(n / 1000).toFixed(0)}k/s` : 'n/a');
+const ratio = (a, b) => (Number.isFinite(a / b) ? a / b : NaN);
+console.log('\nframes/s                 64 B        1400 B');
+const rows = [
+  ['C sendmmsg', 'cSend'],
+  ['Python send', 'pySend'],
+  ['sockit sendBatch', 'sockitBatch'],
+  ['sockit send (per frame)', 'sockitSingle'],
+  ['C recvmmsg', 'cRecv'],
+  ['Python recv', 'pyRecv'],
+  ['sockit receive', 'sockitRecv'],
+];
+for (const [label, key] of rows) console.log(`${label.padEnd(24)} ${k(results[64][key]).padStart(10)}  ${k(results[1400][key]).padStart(12)}`);
+
+console.log('\nratios (target for 64 B; 1400 B reported)      64 B    1400 B   target');
+const targets = [
+  ['sendBatch / C sendmmsg', 'sockitBatch', 'cSend', 0.8],
+  ['sendBatch / Python', 'sockitBatch', 'pySend', 3],
+  ['send / Python', 'sockitSingle', 'pySend', 1],
+  ['receive / C recvmmsg', 'sockitRecv', 'cRecv', 0.8],
+];
+let missed = 0;
+for (const [label, a, b, t] of targets) {
+  const r64 = ratio(results[64][a], results[64][b]);
+  const r1400 = ratio(results[1400][a], results[1400][b]);
+  const ok = r64 >= t;
+  if (!ok) missed++;
+  console.log(`${label.padEnd(44)} ${r64.toFixed(2).padStart(6)}  ${r1400.toFixed(2).padStart(7)}   >= ${t}  ${ok ? 'met' : 'MISSED'}`);
+}
+if (process.argv.includes('--json')) console.log(JSON.stringify(results));
+console.log(missed ? `\n${missed} target(s) missed at 64 B (numbers above are measured, not adjusted).` : '\nall 64 B targets met.');

@@ -1,0 +1,57 @@
+// sockit side of scripts/bench/frames (run in its own process).
+//   node sockit-bench.js send-batch|send-single IFACE SIZE SECONDS   /   recv IFACE SECONDS
+'use strict';
+const path = require('node:path');
+const { PacketSocket } = require(path.join(__dirname, '../../../dist/index.js'));
+const [mode, ifname, a3, a4] = process.argv.slice(2);
+
+async function main() {
+  if (mode === 'recv') {
+    const secs = Number(a3);
+    const sock = await PacketSocket.open({ interface: ifname, protocol: 0x88b5, receiveBufferSize: 64 << 20, batchSize: 256 });
+    let n = 0;
+    let t0 = 0n;
+    await new Promise((resolve) => {
+      sock.on('frame', () => {
+        if (t0 === 0n) {
+          t0 = process.hrtime.bigint();
+          return;
+        }
+        n++;
+        if ((n & 0xfff) === 0 && Number(process.hrtime.bigint() - t0) / 1e9 >= secs) resolve();
+      });
+    });
+    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+    console.log(Math.round(n / dt));
+    await sock.close();
+    return;
+  }
+  const size = Number(a3);
+  const secs = Number(a4);
+  const sock = await PacketSocket.open({ interface: ifname, protocol: 0x88b5 });
+  const frame = Buffer.alloc(size);
+  frame.fill(0xff, 0, 6);
+  frame.fill(0x02, 6, 12);
+  frame.writeUInt16BE(0x88b5, 12);
+  let n = 0;
+  const t0 = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e9;
+  if (mode === 'send-batch') {
+    const batch = Array.from({ length: 1024 }, () => frame);
+    while (elapsed() < secs) n += await sock.sendBatch(batch);
+  } else {
+    // The per-frame promise API, 1024 sends in flight, then await them.
+    const pending = new Array(1024);
+    while (elapsed() < secs) {
+      for (let i = 0; i < 1024; i++) pending[i] = sock.send(frame);
+      await Promise.all(pending);
+      n += 1024;
+    }
+  }
+  console.log(Math.round(n / elapsed()));
+  await sock.close();
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
