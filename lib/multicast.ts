@@ -12,23 +12,15 @@
  * ```
  * @module
  */
-import { constants, native } from './binding';
 import { InterfaceRef, parseEndpoint, parseIp, resolveInterfaceIndex } from './address';
-import { check, invalidArgValue, validateBoolean, validateInteger } from './errors';
-import { ReceiveOptions, SendOptions, UdpSocket, setOpt } from './udp';
+import { invalidArgValue, validateBoolean, validateInteger } from './errors';
+import { ReceiveOptions, SendOptions, UdpSocket } from './udp';
+import { setOption } from './options';
 import { withNetns } from './netns';
 
 function inNs<T>(netns: string | undefined, fn: () => T): T {
   return netns === undefined ? fn() : withNetns(netns, fn);
 }
-
-// TEMPORARY raw numbers (Linux uapi) until the option engine's MCAST_* rows land.
-const IPPROTO_IP = 0;
-const IPPROTO_IPV6 = 41;
-const IP_MULTICAST_IF = 32;
-const MCAST = { join: 42, block: 43, unblock: 44, leave: 45, joinSource: 46, leaveSource: 47 } as const;
-const GROUP_REQ_SIZE = 136; // u32 interface, pad, sockaddr_storage
-const GROUP_SOURCE_REQ_SIZE = 264; // u32 interface, pad, 2 × sockaddr_storage
 
 interface Group {
   address: string;
@@ -57,27 +49,13 @@ function ifindexOf(iface: InterfaceRef | undefined, g: Group, name = 'interface'
   return resolveInterfaceIndex(iface, name);
 }
 
-function sockaddr(ip: { address: string; family: 'ipv4' | 'ipv6'; scopeId?: number }): Buffer {
-  return native.ioEncodeAddress({
-    family: ip.family === 'ipv4' ? constants.AF_INET : constants.AF_INET6,
-    address: ip.address,
-    port: 0,
-    scopeId: ip.scopeId ?? 0,
-  });
-}
-
-/** @internal MCAST_JOIN_GROUP / MCAST_LEAVE_GROUP. */
+/** @internal MCAST_JOIN_GROUP / MCAST_LEAVE_GROUP (group_req: works by index, even with no IPv4 address). */
 export function membership(fd: number, family: 'ipv4' | 'ipv6', op: 'join' | 'leave', groupAddress: string, iface?: InterfaceRef): void {
   const g = group(groupAddress, 'group', family);
-  const req = Buffer.alloc(GROUP_REQ_SIZE);
-  req.writeUInt32LE(ifindexOf(iface, g), 0);
-  sockaddr(g).copy(req, 8);
-  const level = g.family === 'ipv4' ? IPPROTO_IP : IPPROTO_IPV6;
-  const optname = op === 'join' ? MCAST.join : MCAST.leave;
-  check(native.setsockoptRaw(fd, level, optname, req), 'setsockopt', { option: op === 'join' ? 'MCAST_JOIN_GROUP' : 'MCAST_LEAVE_GROUP', address: groupAddress });
+  setOption(fd, op === 'join' ? 'MCAST_JOIN_GROUP' : 'MCAST_LEAVE_GROUP', { group: g.address, interface: ifindexOf(iface, g) });
 }
 
-/** @internal MCAST_{JOIN,LEAVE}_SOURCE_GROUP, MCAST_{BLOCK,UNBLOCK}_SOURCE. */
+/** @internal MCAST_{JOIN,LEAVE}_SOURCE_GROUP, MCAST_{BLOCK,UNBLOCK}_SOURCE (group_source_req). */
 export function sourceMembership(
   fd: number,
   family: 'ipv4' | 'ipv6',
@@ -89,26 +67,15 @@ export function sourceMembership(
   const g = group(groupAddress, 'group', family);
   const src = parseIp(sourceAddress, 'source');
   if (src.family !== g.family) throw invalidArgValue('source', sourceAddress, `is not an ${g.family} address`);
-  const req = Buffer.alloc(GROUP_SOURCE_REQ_SIZE);
-  req.writeUInt32LE(ifindexOf(iface, g), 0);
-  sockaddr(g).copy(req, 8);
-  sockaddr(src).copy(req, 8 + 128);
-  const level = g.family === 'ipv4' ? IPPROTO_IP : IPPROTO_IPV6;
-  const map = { join: ['MCAST_JOIN_SOURCE_GROUP', MCAST.joinSource], leave: ['MCAST_LEAVE_SOURCE_GROUP', MCAST.leaveSource], block: ['MCAST_BLOCK_SOURCE', MCAST.block], unblock: ['MCAST_UNBLOCK_SOURCE', MCAST.unblock] } as const;
-  const [option, optname] = map[op];
-  check(native.setsockoptRaw(fd, level, optname, req), 'setsockopt', { option, address: groupAddress });
+  const name = ({ join: 'MCAST_JOIN_SOURCE_GROUP', leave: 'MCAST_LEAVE_SOURCE_GROUP', block: 'MCAST_BLOCK_SOURCE', unblock: 'MCAST_UNBLOCK_SOURCE' } as const)[op];
+  setOption(fd, name, { group: g.address, source: src.address, interface: ifindexOf(iface, g) });
 }
 
-/** @internal IP_MULTICAST_IF (ip_mreqn by index) / IPV6_MULTICAST_IF. */
+/** @internal IP_MULTICAST_IF (by index: ip_mreqn) / IPV6_MULTICAST_IF. */
 export function setInterface(fd: number, family: 'ipv4' | 'ipv6', iface: InterfaceRef): void {
   const index = iface === 0 ? 0 : resolveInterfaceIndex(iface, 'interface');
-  if (family === 'ipv4') {
-    const mreqn = Buffer.alloc(12);
-    mreqn.writeInt32LE(index, 8);
-    check(native.setsockoptRaw(fd, IPPROTO_IP, IP_MULTICAST_IF, mreqn), 'setsockopt', { option: 'IP_MULTICAST_IF' });
-  } else {
-    setOpt(fd, 'IPV6_MULTICAST_IF', index);
-  }
+  if (family === 'ipv4') setOption(fd, 'IP_MULTICAST_IF', index);
+  else setOption(fd, 'IPV6_MULTICAST_IF', index);
 }
 
 /** Options for {@link listen}. */

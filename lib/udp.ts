@@ -31,6 +31,8 @@ import {
 } from './errors';
 import { Socket } from './socket';
 import * as mc from './multicast';
+import { getOption, setOption } from './options';
+import type { ReadableOptionName, WritableOptionName } from './options';
 import { withNetns } from './netns';
 
 const io = native.ioConstants;
@@ -1104,40 +1106,13 @@ function trySet(fd: number, name: string, value: unknown): void {
 }
 
 // ---- socket options ---------------------------------------------------------
-// TEMPORARY: a raw fallback for the handful of options UDP needs, used until
-// the option engine (lib/options.ts) lands; then setOpt/getOpt delegate to it.
-const RAW: Record<string, [number, number, 'int' | 'string']> = {
-  SO_REUSEADDR: [1, 2, 'int'], SO_BROADCAST: [1, 6, 'int'], SO_SNDBUF: [1, 7, 'int'], SO_RCVBUF: [1, 8, 'int'],
-  SO_REUSEPORT: [1, 15, 'int'], SO_BINDTODEVICE: [1, 25, 'string'], SO_TIMESTAMPNS: [1, 35, 'int'], SO_RXQ_OVFL: [1, 40, 'int'],
-  SO_PRIORITY: [1, 12, 'int'],
-  IP_TOS: [0, 1, 'int'], IP_TTL: [0, 2, 'int'], IP_PKTINFO: [0, 8, 'int'], IP_RECVTTL: [0, 12, 'int'], IP_RECVTOS: [0, 13, 'int'],
-  IP_MULTICAST_TTL: [0, 33, 'int'], IP_MULTICAST_LOOP: [0, 34, 'int'], IP_MULTICAST_ALL: [0, 49, 'int'], IP_RECVERR: [0, 11, 'int'],
-  IPV6_UNICAST_HOPS: [41, 16, 'int'], IPV6_MULTICAST_IF: [41, 17, 'int'], IPV6_MULTICAST_HOPS: [41, 18, 'int'], IPV6_MULTICAST_LOOP: [41, 19, 'int'],
-  IPV6_V6ONLY: [41, 26, 'int'], IPV6_RECVPKTINFO: [41, 49, 'int'], IPV6_RECVHOPLIMIT: [41, 51, 'int'], IPV6_RECVTCLASS: [41, 66, 'int'],
-  IPV6_TCLASS: [41, 67, 'int'], IPV6_MULTICAST_ALL: [41, 29, 'int'],
-};
 
-/** @internal Set an option by C name on a descriptor. */
+/** @internal Set an option by C name on a descriptor (through the option engine). */
 export function setOpt(fd: number, name: string, value: unknown): void {
-  const row = RAW[name];
-  if (!row) throw invalidArgValue('name', name, 'is not a known socket option');
-  let buf: Buffer;
-  if (row[2] === 'string') {
-    if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
-    buf = Buffer.from(`${value}\0`);
-  } else {
-    const n = typeof value === 'boolean' ? (value ? 1 : 0) : validateInteger(value, name, -0x80000000, 0x7fffffff);
-    buf = Buffer.alloc(4);
-    buf.writeInt32LE(n);
-  }
-  check(native.setsockoptRaw(fd, row[0], row[1], buf), 'setsockopt', { option: name });
+  setOption(fd, name as WritableOptionName, value as never);
 }
 
-/** @internal Read an option by C name. */
+/** @internal Read an option by C name (through the option engine). */
 export function getOpt(fd: number, name: string): unknown {
-  const row = RAW[name];
-  if (!row) throw invalidArgValue('name', name, 'is not a known socket option');
-  const b = check(native.getsockoptRaw(fd, row[0], row[1], row[2] === 'string' ? 16 : 4), 'getsockopt', { option: name });
-  if (row[2] === 'string') return b.toString('utf8').replace(/\0.*$/s, '');
-  return b.readInt32LE(0);
+  return getOption(fd, name as ReadableOptionName);
 }
