@@ -184,7 +184,7 @@ export const optionTable = {
   SO_PEEK_OFF: { level: 'SOL_SOCKET', codec: 'int', kind: 'int', get: true, set: true, families: UNIX, min: -1, max: 2147483647, doc: 'Offset for MSG_PEEK reads (-1 disables).' },
   SO_NOFCS: { level: 'SOL_SOCKET', codec: 'bool', kind: 'boolean', get: true, set: true, families: PACKET, doc: 'Send frames without an Ethernet frame check sequence (driver support needed).' },
   SO_SELECT_ERR_QUEUE: { level: 'SOL_SOCKET', codec: 'bool', kind: 'boolean', get: true, set: true, families: ANY, doc: 'Report error-queue readiness as POLLPRI as well.' },
-  SO_BUSY_POLL: { level: 'SOL_SOCKET', codec: 'int', kind: 'int', get: true, set: true, families: ANY, capability: 'CAP_NET_ADMIN', min: 0, max: 2147483647, doc: 'Busy-poll time in microseconds for blocking receives.', note: 'raising it above the current value needs CAP_NET_ADMIN' },
+  SO_BUSY_POLL: { level: 'SOL_SOCKET', codec: 'int', kind: 'int', get: true, set: true, families: ANY, min: 0, max: 2147483647, doc: 'Busy-poll time in microseconds for blocking receives.', note: 'older kernels required CAP_NET_ADMIN to raise it' },
   SO_MAX_PACING_RATE: { level: 'SOL_SOCKET', codec: 'u64', kind: 'u64', get: true, set: true, families: ANY, doc: 'Maximum pacing rate in bytes per second (fq qdisc / TCP pacing).' },
   SO_BPF_EXTENSIONS: { level: 'SOL_SOCKET', codec: 'int', kind: 'int', get: true, set: false, families: ANY, doc: 'Bit mask of classic BPF extensions this kernel supports.' },
   SO_INCOMING_CPU: { level: 'SOL_SOCKET', codec: 'int', kind: 'int', get: true, set: true, families: ANY, doc: 'CPU that processed the last packet of this socket (set: the preferred CPU for SO_REUSEPORT groups).' },
