@@ -113,7 +113,10 @@ export class Socket {
       this.family = adopted.family;
       this.type = adopted.type;
       this.protocol = adopted.protocol;
-      if (adopted.owned) registry.register(this, adopted.fd, this);
+      if (adopted.owned) {
+        registry.register(this, adopted.fd, this);
+        native.ownFd(adopted.fd);
+      }
       return;
     }
     const domain = familyToNumber(family);
@@ -137,6 +140,7 @@ export class Socket {
     this.type = t;
     this.protocol = protocol;
     registry.register(this, fd, this);
+    native.ownFd(fd);
   }
 
   /**
@@ -283,6 +287,7 @@ export class Socket {
   release(): number {
     const fd = this.fd;
     registry.unregister(this);
+    if (this.#owned) native.forgetFd(fd);
     this.#fd = -1;
     return fd;
   }

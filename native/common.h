@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 
 namespace sockit {
 
@@ -24,6 +25,10 @@ struct AddonData {
   // Opaque per-module state; each module owns its own pointer and frees it
   // in its own env cleanup hook.
   void* io = nullptr;
+  // Descriptors owned by JS Socket objects of this environment (ownFd /
+  // forgetFd / close). Closed by an env cleanup hook when the environment
+  // goes away (Worker terminated, process exit) so they never leak.
+  std::unordered_set<int> ownedFds;
 };
 
 AddonData* GetAddonData(Napi::Env env);

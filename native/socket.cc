@@ -90,6 +90,7 @@ static Napi::Value Shutdown(const Napi::CallbackInfo& info) {
 
 static Napi::Value Close(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info);
+  GetAddonData(info.Env())->ownedFds.erase(fd);
   // close() must not be retried on EINTR on Linux: the fd is gone either way.
   if (::close(fd) != 0 && errno != EINTR) return Errno(info.Env(), errno);
   return Napi::Number::New(info.Env(), 0);
@@ -155,7 +156,30 @@ static Napi::Value GetSockOptRaw(const Napi::CallbackInfo& info) {
   return Napi::Buffer<uint8_t>::Copy(info.Env(), buf.Data(), len);
 }
 
+// ownFd(fd): the environment closes fd at teardown unless it is closed or forgotten first.
+static Napi::Value OwnFd(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  GetAddonData(info.Env())->ownedFds.insert(fd);
+  return info.Env().Undefined();
+}
+
+// forgetFd(fd): ownership handed elsewhere (Socket.release(), an IoHandle).
+static Napi::Value ForgetFd(const Napi::CallbackInfo& info) {
+  int fd = ArgFd(info);
+  GetAddonData(info.Env())->ownedFds.erase(fd);
+  return info.Env().Undefined();
+}
+
+static void CloseOwnedFds(void* arg) {
+  auto* data = static_cast<AddonData*>(arg);
+  for (int fd : data->ownedFds) ::close(fd);
+  data->ownedFds.clear();
+}
+
 void RegisterSocket(Napi::Env env, Napi::Object exports) {
+  napi_add_env_cleanup_hook(env, CloseOwnedFds, GetAddonData(env));
+  exports.Set("ownFd", Napi::Function::New(env, OwnFd, "ownFd"));
+  exports.Set("forgetFd", Napi::Function::New(env, ForgetFd, "forgetFd"));
   exports.Set("socket", Napi::Function::New(env, Socket, "socket"));
   exports.Set("bind", Napi::Function::New(env, Bind, "bind"));
   exports.Set("connect", Napi::Function::New(env, Connect, "connect"));

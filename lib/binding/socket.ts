@@ -34,6 +34,10 @@ export interface SocketBinding {
   getpeername(fd: number): NativeAddress | number;
   shutdown(fd: number, how: number): number;
   close(fd: number): number;
+  /** Register fd as owned by a JS Socket: closed at environment teardown (Worker exit) unless closed or forgotten first. */
+  ownFd(fd: number): void;
+  /** Unregister fd (ownership handed elsewhere). */
+  forgetFd(fd: number): void;
   isSocket(fd: number): number;
   setNonBlocking(fd: number, on: boolean): number;
   setCloexec(fd: number): number;
