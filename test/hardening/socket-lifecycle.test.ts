@@ -144,6 +144,9 @@ describe('use after close', () => {
     localSockaddr: (s) => s.localSockaddr(),
     shutdown: (s) => s.shutdown(),
     release: (s) => s.release(),
+    // Installed on the prototype by lib/options (the option engine).
+    setOption: (s) => (s as unknown as { setOption(n: string, v: unknown): void }).setOption('SO_PRIORITY', 1),
+    getOption: (s) => (s as unknown as { getOption(n: string): unknown }).getOption('SO_PRIORITY'),
   };
 
   it('the table covers every public method of Socket', () => {
