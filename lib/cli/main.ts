@@ -112,6 +112,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
 }
 
 if (require.main === module) {
+  // `sockit options | head`: a closed pipe ends the run quietly, like other tools.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   const ac = new AbortController();
   let interrupts = 0;
   const onSignal = (): void => {
