@@ -1051,8 +1051,9 @@ export class UdpSocket extends EventEmitter {
     const dup = check(native.dup(this.#handle.fd), 'dup');
     await this.close();
     const d = dgram.createSocket({ type: this.family === 'ipv4' ? 'udp4' : 'udp6' });
+    const listening = once(d, 'listening'); // emitted synchronously for a descriptor
     d.bind({ fd: dup } as dgram.BindOptions);
-    await once(d, 'listening');
+    await listening;
     return d;
   }
 }
