@@ -26,7 +26,7 @@ const recvSpec: CommandSpec = {
     ...NETNS_FLAG,
   },
   details:
-    'SO_REUSEADDR and SO_REUSEPORT are set, so several receivers on one host each get every\n' +
+    'SO_REUSEADDR is set, so several receivers on one host each get every\n' +
     'datagram; IP_MULTICAST_ALL is off, so a receiver sees only the group it joined. Prints\n' +
     '"joined GROUP on IF" on stderr once ready. Without --interface the routing table picks one.',
   examples: [
