@@ -269,6 +269,7 @@ export class UdpSocket extends EventEmitter {
   #qHead = 0;
   #queueLimit: number;
   #wantDrain = false;
+  #flushBatch = 64;
   #writable = false;
   // encodings
   #addrCache = new Map<string, Buffer>();
@@ -762,9 +763,15 @@ export class UdpSocket extends EventEmitter {
   #flush(): void {
     while (this.#qHead < this.#qData.length && !this.#closed) {
       const head = this.#qHead;
-      const count = Math.min(this.#qData.length - head, io.MAX_BATCH);
+      // Adaptive batch: after EAGAIN only a few fit; do not pack 1024 entries to send 20.
+      const count = Math.min(this.#qData.length - head, this.#flushBatch);
       const r = this.#handle.sendBatch(this.#qData, this.#qAddr, this.#qCtl, head, count);
-      if (r === -EAGAIN || r === -ENOBUFS) return;
+      if (r === -EAGAIN || r === -ENOBUFS) {
+        this.#flushBatch = 16;
+        return;
+      }
+      if (r === count) this.#flushBatch = Math.min(this.#flushBatch * 2, io.MAX_BATCH);
+      else if (r > 0) this.#flushBatch = Math.max(16, r * 2);
       if (r < 0) {
         const done = this.#qDone[head] as Done;
         this.#release(1);
