@@ -159,3 +159,17 @@ describeWith(['CAP_NET_RAW', 'tool:capsh'], 'sockit options --family packet with
     expect(r.stdout).toContain('(no socket)');
   });
 });
+
+describeWith(['netns', 'tool:script'], 'progress line on a TTY', () => {
+  it('redraws "N datagrams, R/s" in place on a terminal, and never when piped', () => {
+    const args = ['udp', 'send', '127.0.0.1:9', '-m', 'x', '--count', '1500', '--rate', '1500'];
+    const tty = spawnSync('script', ['-qc', `"${process.execPath}" "${CLI}" ${args.join(' ')}`, '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
+    expect(tty.status).toBe(0);
+    expect(tty.stdout).toMatch(/\r\x1b\[K\d+ datagrams, \d+\/s, /);
+    expect(tty.stdout).toMatch(/sent 1500 datagrams \(1500 bytes\)/);
+    const piped = cli(args);
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).not.toContain('\r');
+  });
+});
