@@ -796,6 +796,62 @@ export function readAllOptions(target: OptionTarget): Array<{ name: OptionName; 
   return out;
 }
 
+let kernelCache: Readonly<Record<OptionName, boolean | undefined>> | undefined;
+
+/**
+ * Ask the running kernel which options it knows (the build-time `supported`
+ * flag only says the headers defined the constant). Readable options are
+ * probed with one getsockopt on a fresh socket of a family/type they apply
+ * to: ENOPROTOOPT means the kernel lacks it (`false`). Write-only options
+ * cannot be probed without side effects, and packet-socket options need
+ * CAP_NET_RAW to create the probe socket: those are `undefined`.
+ * Computed once, on first call (a few hundred system calls).
+ */
+export function kernelSupport(): Readonly<Record<OptionName, boolean | undefined>> {
+  if (kernelCache) return kernelCache;
+  familyByNumber ??= FAMILY_BY_NUMBER();
+  typeByNumber ??= TYPE_BY_NUMBER();
+  const fams = new Map([...familyByNumber].map(([n, f]) => [f, n]));
+  const types = new Map([...typeByNumber].map(([n, t]) => [t, n]));
+  const fds = new Map<string, number>();
+  const fdFor = (family: FamilyName, type: TypeName): number => {
+    const key = `${family}/${type}`;
+    let fd = fds.get(key);
+    if (fd === undefined) {
+      const proto = family === 'packet' ? 0 : type === 'raw' ? 253 : 0;
+      fd = native.socket(fams.get(family) as number, types.get(type) as number, proto);
+      fds.set(key, fd);
+    }
+    return fd;
+  };
+  const out: Record<string, boolean | undefined> = {};
+  try {
+    for (const info of Object.values(options)) {
+      if (!info.supported) {
+        out[info.name] = false;
+        continue;
+      }
+      if (!info.readable || info.kind === 'packetStats') {
+        out[info.name] = undefined;
+        continue;
+      }
+      const family = info.families[0] as FamilyName;
+      const type = info.types?.[0] ?? (family === 'packet' ? 'raw' : 'dgram');
+      const fd = fdFor(family, type);
+      if (fd < 0) {
+        out[info.name] = undefined;
+        continue;
+      }
+      const r = native.getOption(fd, info.level, info.optname, codecId(info.codec));
+      out[info.name] = !(typeof r === 'number' && -r === ERRNO.ENOPROTOOPT);
+    }
+  } finally {
+    for (const fd of fds.values()) if (fd >= 0) native.close(fd);
+  }
+  kernelCache = Object.freeze(out) as Readonly<Record<OptionName, boolean | undefined>>;
+  return kernelCache;
+}
+
 /** @internal for tests: the codec-level value an option value encodes to (no syscall). */
 export function encodeOptionValue(name: string, value: unknown, target: OptionTarget = -1 as unknown as number): { codec: CodecName; value: unknown; level: number } {
   const info = optionInfo(name);
