@@ -62,6 +62,8 @@ export function runBpf(program: BpfProgram, packet: Uint8Array, meta: BpfMetadat
       case SKF.AD_HATYPE: return meta.hatype ?? 1;
       case SKF.AD_RXHASH: return meta.rxhash ?? 0;
       case SKF.AD_CPU: return meta.cpu ?? 0;
+      case SKF.AD_ALU_XOR_X: return (A ^ X) >>> 0;
+      case SKF.AD_NLATTR: case SKF.AD_NLATTR_NEST: return 0; // netlink only
       case SKF.AD_VLAN_TAG: return meta.vlanTci ?? 0;
       case SKF.AD_VLAN_TAG_PRESENT: return meta.vlanTci === undefined ? 0 : 1;
       case SKF.AD_VLAN_TPID: return meta.vlanTci === undefined ? 0 : meta.vlanTpid ?? 0x8100;
@@ -83,7 +85,8 @@ export function runBpf(program: BpfProgram, packet: Uint8Array, meta: BpfMetadat
         else if (mode === BPF.MEM) A = mem[k] as number;
         else {
           const off = mode === BPF.ABS ? k : (X + k) >>> 0;
-          // Indirect loads never reach the ancillary area from a negative X+k wrap in practice; treat like the kernel: bounds only.
+          // Ancillary loads exist only for absolute loads; an indirect load into that range fails (drop).
+          if (mode === BPF.IND && off >= SKF.AD_OFF) return 0;
           const v = load(off, sizeOf(code));
           if (v === undefined) return 0;
           A = v;

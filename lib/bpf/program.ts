@@ -44,11 +44,14 @@ export const SKF = {
   AD_PROTOCOL: 0,
   AD_PKTTYPE: 4,
   AD_IFINDEX: 8,
+  AD_NLATTR: 12,
+  AD_NLATTR_NEST: 16,
   AD_MARK: 20,
   AD_QUEUE: 24,
   AD_HATYPE: 28,
   AD_RXHASH: 32,
   AD_CPU: 36,
+  AD_ALU_XOR_X: 40,
   AD_VLAN_TAG: 44,
   AD_VLAN_TAG_PRESENT: 48,
   AD_PAY_OFFSET: 52,
@@ -103,8 +106,12 @@ export function validateBpf(program: unknown, name = 'filter'): BpfProgram {
     const cls = code & 0x07;
     const op = code & 0xf0;
     if (cls === BPF.ALU && (op === BPF.DIV || op === BPF.MOD) && (code & BPF.X) === 0 && ku === 0) throw invalidArgValue(`${where}.k`, k, 'divides by zero');
+    if (cls === BPF.ALU && (op === BPF.LSH || op === BPF.RSH) && (code & BPF.X) === 0 && ku >= 32) throw invalidArgValue(`${where}.k`, k, 'shifts by 32 or more');
     if (((cls === BPF.LD || cls === BPF.LDX) && (code & 0xe0) === BPF.MEM) || cls === BPF.ST || cls === BPF.STX) {
       if (ku >= BPF.MEMWORDS) throw invalidArgValue(`${where}.k`, k, `must index scratch memory 0-${BPF.MEMWORDS - 1}`);
+    }
+    if (cls === BPF.LD && (code & 0xe0) === BPF.ABS && ku >= SKF.AD_OFF && ((ku - SKF.AD_OFF) % 4 !== 0 || ku - SKF.AD_OFF > SKF.AD_VLAN_TPID)) {
+      throw invalidArgValue(`${where}.k`, `0x${ku.toString(16)}`, 'is an unknown ancillary load (SKF_AD_OFF + x)');
     }
     if (cls === BPF.JMP) {
       if (op === BPF.JA) {
@@ -117,6 +124,7 @@ export function validateBpf(program: unknown, name = 'filter'): BpfProgram {
   }
   const last = out[n - 1] as BpfInstruction;
   if ((last.code & 0x07) !== BPF.RET) throw invalidArgValue(`${name}[${n - 1}]`, `0x${last.code.toString(16)}`, 'must be a return: a program has to end with ret');
+  checkScratchReads(out, name);
   return Object.freeze(out);
 }
 
@@ -171,4 +179,29 @@ export function parseTcpdumpDd(text: string): BpfProgram {
     throw invalidArgValue('text', bad.slice(0, 60), 'is not `tcpdump -dd` or `tcpdump -ddd` output (expected lines like "{ 0x28, 0, 0, 0x0000000c },")');
   }
   return validateBpf(out, 'text');
+}
+
+/**
+ * The kernel's check_load_and_stores(): every read of scratch memory must be
+ * preceded, on every path, by a store to that word.
+ */
+function checkScratchReads(p: BpfInstruction[], name: string): void {
+  const masks = new Uint16Array(p.length).fill(0xffff);
+  let valid = 0;
+  for (let pc = 0; pc < p.length; pc++) {
+    valid &= masks[pc] as number;
+    const { code, jt, jf, k } = p[pc] as BpfInstruction;
+    const cls = code & 0x07;
+    if (cls === BPF.ST || cls === BPF.STX) valid |= 1 << k;
+    else if ((cls === BPF.LD || cls === BPF.LDX) && (code & 0xe0) === BPF.MEM) {
+      if (!(valid & (1 << k))) throw invalidArgValue(`${name}[${pc}]`, `M[${k}]`, 'reads scratch memory that was not stored on every path before');
+    } else if (cls === BPF.JMP) {
+      if ((code & 0xf0) === BPF.JA) masks[pc + 1 + k] = (masks[pc + 1 + k] as number) & valid;
+      else {
+        masks[pc + 1 + jt] = (masks[pc + 1 + jt] as number) & valid;
+        masks[pc + 1 + jf] = (masks[pc + 1 + jf] as number) & valid;
+      }
+      valid = 0xffff;
+    }
+  }
 }
