@@ -36,6 +36,11 @@ import type { ReadableOptionName, WritableOptionName } from './options';
 import { withNetns } from './netns';
 
 const io = native.ioConstants;
+const ADDRESS_STRIDE = io.ADDRESS_STRIDE;
+const CONTROL_STRIDE = io.CONTROL_STRIDE;
+const MSG_TRUNC = io.MSG_TRUNC;
+const AF_INET = constants.AF_INET as number;
+const AF_INET6 = constants.AF_INET6 as number;
 const EAGAIN = 11;
 const ENOBUFS = 105;
 
@@ -270,6 +275,9 @@ export class UdpSocket extends EventEmitter {
   #queueLimit: number;
   #wantDrain = false;
   #flushBatch = 64;
+  #lastPort = -1;
+  #lastAddress: string | undefined;
+  #lastTarget: { addr: Buffer | null; ctl: Buffer | null; address?: string; port?: number } | undefined;
   #writable = false;
   // encodings
   #addrCache = new Map<string, Buffer>();
@@ -277,6 +285,9 @@ export class UdpSocket extends EventEmitter {
   #connected: SocketAddress | undefined;
   // receive decoding
   #addrView: DataView;
+  #addr16: Uint16Array;
+  #addr32: Uint32Array;
+  #ctl32: Uint32Array;
   #ctlView: DataView;
   #addrs: Uint8Array;
   #ctlBytes: Uint8Array;
@@ -314,6 +325,9 @@ export class UdpSocket extends EventEmitter {
     this.#ctlBytes = this.#handle.control;
     this.#meta = this.#handle.meta;
     this.#addrView = new DataView(this.#addrs.buffer, this.#addrs.byteOffset, this.#addrs.byteLength);
+    this.#addr16 = new Uint16Array(this.#addrs.buffer, this.#addrs.byteOffset, this.#addrs.byteLength >> 1);
+    this.#addr32 = new Uint32Array(this.#addrs.buffer, this.#addrs.byteOffset, this.#addrs.byteLength >> 2);
+    this.#ctl32 = new Uint32Array(this.#ctlBytes.buffer, this.#ctlBytes.byteOffset, this.#ctlBytes.byteLength >> 2);
     this.#ctlView = new DataView(this.#ctlBytes.buffer, this.#ctlBytes.byteOffset, this.#ctlBytes.byteLength);
     this.#batch._meta = this.#meta;
     this.#batch._owner = this;
@@ -618,8 +632,18 @@ export class UdpSocket extends EventEmitter {
   send(data: Uint8Array | string, port?: number | SendOptions, address?: string): Promise<number> {
     try {
       this.#check();
-      const buf = typeof data === 'string' ? Buffer.from(data) : validateBytes(data, 'data');
-      const t = this.#target(port, address);
+      const buf = data instanceof Uint8Array ? data : typeof data === 'string' ? Buffer.from(data) : validateBytes(data, 'data');
+      let t: { addr: Buffer | null; ctl: Buffer | null; address?: string; port?: number };
+      if (port === this.#lastPort && address === this.#lastAddress && typeof port === 'number') {
+        t = this.#lastTarget as typeof t; // same destination as last time: no parsing, no lookup
+      } else {
+        t = this.#target(port, address);
+        if (typeof port === 'number' && typeof address === 'string') {
+          this.#lastPort = port;
+          this.#lastAddress = address;
+          this.#lastTarget = t;
+        }
+      }
       if (this.#qHead === this.#qData.length) {
         const r = this.#handle.send(buf, t.addr, t.ctl);
         if (r >= 0) {
@@ -873,29 +897,30 @@ export class UdpSocket extends EventEmitter {
     const meta = this.#meta;
     const flags = meta[i * 4 + 3] as number;
     const size = meta[i * 4 + 2] as number;
-    const av = this.#addrView;
     const ab = this.#addrs;
-    const base = i * io.ADDRESS_STRIDE;
-    const fam = av.getUint16(base, true);
+    const base = i * ADDRESS_STRIDE;
+    const fam = this.#addr16[base >> 1] as number;
+    const port = ((ab[base + 2] as number) << 8) | (ab[base + 3] as number);
     let info: MessageInfo;
-    if (fam === constants.AF_INET) {
-      const key = av.getUint32(base + 4, true);
+    if (fam === AF_INET) {
+      const key = this.#addr32[(base >> 2) + 1] as number;
       if (key !== this.#last4) {
         this.#last4 = key;
         this.#last4s = formatIPv4(ab, base + 4);
       }
-      info = { address: this.#last4s, port: av.getUint16(base + 2, false), family: 'IPv4', size, truncated: (flags & io.MSG_TRUNC) !== 0 };
-    } else if (fam === constants.AF_INET6) {
-      info = { address: formatIPv6(ab, base + 8), port: av.getUint16(base + 2, false), family: 'IPv6', size, truncated: (flags & io.MSG_TRUNC) !== 0 };
+      info = { address: this.#last4s, port, family: 'IPv4', size, truncated: (flags & MSG_TRUNC) !== 0 };
+    } else if (fam === AF_INET6) {
+      const av = this.#addrView;
+      info = { address: formatIPv6(ab, base + 8), port, family: 'IPv6', size, truncated: (flags & MSG_TRUNC) !== 0 };
       const scope = av.getUint32(base + 24, true);
       if (scope) info.scopeId = scope;
     } else {
       info = { address: '', port: 0, family: this.family === 'ipv4' ? 'IPv4' : 'IPv6', size, truncated: (flags & io.MSG_TRUNC) !== 0 };
     }
-    const cv = this.#ctlView;
-    const cb = i * io.CONTROL_STRIDE;
-    const present = cv.getUint32(cb, true);
+    const cb = i * CONTROL_STRIDE;
+    const present = this.#ctl32[cb >> 2] as number;
     if (present !== 0) {
+      const cv = this.#ctlView;
       if (present & io.HAS_PKTINFO) {
         info.interfaceIndex = cv.getUint32(cb + ControlLayout.ifindex, true);
         info.destination = cv.getUint32(cb + ControlLayout.dstFamily, true) === constants.AF_INET

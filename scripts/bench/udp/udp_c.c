@@ -1,0 +1,103 @@
+// Baseline for scripts/bench/udp: a small UDP sender/receiver in C using
+// sendmmsg/recvmmsg, compiled on the fly with `cc -O2`.
+//
+//   udp_c send  ADDR PORT SIZE SECONDS BATCH   → prints datagrams sent in SECONDS
+//   udp_c recv  PORT SECONDS WARMUP BATCH     → binds 127.0.0.1:PORT, prints
+//                                               datagrams received during SECONDS
+//                                               after WARMUP seconds of traffic
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int do_send(const char* addr, int port, int size, double seconds, int batch) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) return perror("socket"), 1;
+  struct sockaddr_in sin = {0};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(port);
+  inet_pton(AF_INET, addr, &sin.sin_addr);
+  char* buf = calloc(1, size);
+  struct mmsghdr* msgs = calloc(batch, sizeof(*msgs));
+  struct iovec* iov = calloc(batch, sizeof(*iov));
+  for (int i = 0; i < batch; i++) {
+    iov[i].iov_base = buf;
+    iov[i].iov_len = size;
+    msgs[i].msg_hdr.msg_name = &sin;
+    msgs[i].msg_hdr.msg_namelen = sizeof(sin);
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  long long sent = 0;
+  double t0 = now(), end = t0 + seconds;
+  while (now() < end) {
+    int r = sendmmsg(fd, msgs, batch, 0);
+    if (r > 0) sent += r;
+  }
+  printf("%lld %.6f\n", sent, now() - t0);
+  return 0;
+}
+
+static int do_recv(int port, double seconds, double warmup, int batch) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) return perror("socket"), 1;
+  struct sockaddr_in sin = {0};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(port);
+  inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+  if (bind(fd, (struct sockaddr*)&sin, sizeof(sin)) != 0) return perror("bind"), 1;
+  struct timeval tv = {0, 100000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  const int size = 2048;
+  char* buf = calloc(batch, size);
+  struct mmsghdr* msgs = calloc(batch, sizeof(*msgs));
+  struct iovec* iov = calloc(batch, sizeof(*iov));
+  struct sockaddr_in* names = calloc(batch, sizeof(*names));
+  for (int i = 0; i < batch; i++) {
+    iov[i].iov_base = buf + (size_t)i * size;
+    iov[i].iov_len = size;
+    msgs[i].msg_hdr.msg_name = &names[i];
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  printf("ready\n");
+  fflush(stdout);
+  double first = 0, start = 0, end = 0;
+  long long count = 0;
+  for (;;) {
+    for (int i = 0; i < batch; i++) msgs[i].msg_hdr.msg_namelen = sizeof(names[i]);
+    int r = recvmmsg(fd, msgs, batch, MSG_WAITFORONE, NULL);
+    double t = now();
+    if (r > 0 && first == 0) {
+      first = t;
+      start = first + warmup;
+      end = start + seconds;
+    }
+    if (first != 0 && t >= end) break;
+    if (r > 0 && first != 0 && t >= start) count += r;
+    if (r <= 0 && first != 0 && t >= end) break;
+  }
+  printf("%lld %.6f\n", count, seconds);
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc >= 7 && strcmp(argv[1], "send") == 0)
+    return do_send(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), atoi(argv[6]));
+  if (argc >= 6 && strcmp(argv[1], "recv") == 0)
+    return do_recv(atoi(argv[2]), atof(argv[3]), atof(argv[4]), atoi(argv[5]));
+  fprintf(stderr, "usage: udp_c send ADDR PORT SIZE SECONDS BATCH | recv PORT SECONDS WARMUP BATCH\n");
+  return 2;
+}
