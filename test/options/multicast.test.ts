@@ -57,6 +57,13 @@ const variants = (): Variant[] => [
     leave: (t) => setOption(t, 'MCAST_LEAVE_GROUP', { group: '239.88.0.4', interface: peer.name }),
   },
   {
+    title: 'MCAST_JOIN_GROUP, group_req with the interface by address (looked up among the interfaces)',
+    family: 'ipv4',
+    group: '239.88.0.7',
+    join: (t) => setOption(t, 'MCAST_JOIN_GROUP', { group: '239.88.0.7', interface: peer.address }),
+    leave: (t) => setOption(t, 'MCAST_LEAVE_GROUP', { group: '239.88.0.7', interface: peer.address }),
+  },
+  {
     title: 'MCAST_JOIN_GROUP, group_req (IPv6 group)',
     family: 'ipv6',
     group: 'ff15::88:5',
