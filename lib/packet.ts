@@ -503,10 +503,11 @@ export class PacketSocket extends EventEmitter {
     return enc;
   }
 
-  #prepare(frame: unknown, name: string, pad: boolean): Uint8Array {
-    const f = validateBytes(frame, name);
+  /** Validate (and pad) one frame; `index` names it in errors (-1: 'frame'), so the hot path builds no strings. */
+  #prepare(frame: unknown, index: number, pad: boolean): Uint8Array {
+    const f = frame instanceof Uint8Array ? frame : validateBytes(frame, index < 0 ? 'frame' : `frames[${index}]`);
     if (this.mode === 'raw') {
-      if (f.length < ETH_HLEN) throw invalidArgValue(name, `${f.length} bytes`, `is shorter than an Ethernet header (${ETH_HLEN} bytes)`);
+      if (f.length < ETH_HLEN) throw invalidArgValue(index < 0 ? 'frame' : `frames[${index}]`, `${f.length} bytes`, `is shorter than an Ethernet header (${ETH_HLEN} bytes)`);
       if (pad && f.length < ETHERNET_MIN_FRAME) {
         const p = Buffer.alloc(ETHERNET_MIN_FRAME);
         p.set(f, 0);
@@ -534,7 +535,7 @@ export class PacketSocket extends EventEmitter {
   send(frame: Uint8Array, options?: PacketSendOptions): Promise<void> {
     try {
       const pad = options?.pad === undefined ? this.#pad : validateBoolean(options.pad, 'options.pad');
-      const f = this.#prepare(frame, 'frame', pad);
+      const f = this.#prepare(frame, -1, pad);
       const addr = this.#address(options);
       const io = this.#open();
       if (this.#sendQueue.length === 0) {
@@ -554,7 +555,7 @@ export class PacketSocket extends EventEmitter {
    */
   trySend(frame: Uint8Array, options?: PacketSendOptions): boolean {
     const pad = options?.pad === undefined ? this.#pad : validateBoolean(options.pad, 'options.pad');
-    const f = this.#prepare(frame, 'frame', pad);
+    const f = this.#prepare(frame, -1, pad);
     const addr = this.#address(options);
     const r = this.#open().send(f, addr, null);
     if (r >= 0) return true;
@@ -572,7 +573,7 @@ export class PacketSocket extends EventEmitter {
       if (!Array.isArray(frames)) throw invalidArgType('frames', 'an array of Buffers', frames);
       const pad = options?.pad === undefined ? this.#pad : validateBoolean(options.pad, 'options.pad');
       const list: Uint8Array[] = new Array(frames.length);
-      for (let i = 0; i < frames.length; i++) list[i] = this.#prepare(frames[i], `frames[${i}]`, pad);
+      for (let i = 0; i < frames.length; i++) list[i] = this.#prepare(frames[i], i, pad);
       const addr = this.#address(options);
       this.#open();
       return new Promise<number>((resolve, reject) => {

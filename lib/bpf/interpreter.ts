@@ -119,8 +119,9 @@ export function runBpf(program: BpfProgram, packet: Uint8Array, meta: BpfMetadat
           case BPF.OR: A = (A | v) >>> 0; break;
           case BPF.AND: A = (A & v) >>> 0; break;
           case BPF.XOR: A = (A ^ v) >>> 0; break;
-          case BPF.LSH: A = v >= 32 ? 0 : (A << v) >>> 0; break;
-          case BPF.RSH: A = v >= 32 ? 0 : A >>> v; break;
+          // Shift counts from X are taken modulo 32, as the kernel's eBPF translation does (K >= 32 is rejected).
+          case BPF.LSH: A = (A << (v & 31)) >>> 0; break;
+          case BPF.RSH: A = A >>> (v & 31); break;
           case BPF.NEG: A = -A >>> 0; break;
         }
         break;

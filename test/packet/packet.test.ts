@@ -351,3 +351,80 @@ describeWith(['netns', 'tool:setpriv'], 'PacketSocket without CAP_NET_RAW', () =
     expect(out.message).toMatch(/root/);
   });
 });
+
+describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'BPF interpreter vs kernel execution (random programs)', () => {
+  let topo: Topology;
+  beforeAll(() => {
+    topo = createTopology({ hosts: ['a', 'b'], links: [['a', 'b']], ipv6: false });
+  });
+  afterAll(() => topo?.destroy());
+
+  it('accept/drop and the truncation length match for 120 random programs over 6 frames', async () => {
+    const a = topo.host('a');
+    const b = topo.host('b');
+    const macA = a.interfaces[0]?.mac as string;
+    const macB = b.interfaces[0]?.mac as string;
+    const { BPF, SKF, insn } = bpf;
+    let seed = 99;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const anc = [SKF.AD_PROTOCOL, SKF.AD_PKTTYPE, SKF.AD_IFINDEX, SKF.AD_HATYPE, SKF.AD_MARK, SKF.AD_VLAN_TAG_PRESENT, SKF.AD_ALU_XOR_X];
+    const kOf = (): number => [rnd(80), rnd(8), rnd(256), 14 + rnd(4), (SKF.AD_OFF + (anc[rnd(anc.length)] as number)) >>> 0, (SKF.LL_OFF + rnd(40)) >>> 0, (SKF.NET_OFF + rnd(40)) >>> 0, 0xfffffff0, 0x7fffffff][rnd(9)] as number;
+    const ops = [
+      () => insn(BPF.LD | [BPF.W, BPF.H, BPF.B][rnd(3)]! | BPF.ABS, kOf()),
+      () => insn(BPF.LD | [BPF.W, BPF.H, BPF.B][rnd(3)]! | BPF.IND, rnd(64)),
+      () => insn(BPF.LDX | BPF.B | BPF.MSH, rnd(40)),
+      () => insn(BPF.LDX | BPF.IMM, rnd(70)),
+      () => insn(BPF.LD | BPF.W | BPF.LEN),
+      () => insn(BPF.ALU | [BPF.ADD, BPF.SUB, BPF.MUL, BPF.AND, BPF.OR, BPF.XOR, BPF.RSH, BPF.LSH][rnd(8)]! | BPF.K, rnd(31) + 1),
+      () => insn(BPF.ALU | [BPF.ADD, BPF.SUB, BPF.MUL, BPF.DIV, BPF.MOD, BPF.AND, BPF.LSH, BPF.RSH][rnd(8)]! | BPF.X),
+      () => insn(BPF.ALU | BPF.DIV | BPF.K, rnd(7) + 1),
+      () => insn(BPF.MISC | [BPF.TAX, BPF.TXA][rnd(2)]!),
+      () => insn(BPF.ST, rnd(4)),
+      () => insn(BPF.JMP | [BPF.JEQ, BPF.JGT, BPF.JGE, BPF.JSET][rnd(4)]! | BPF.K, rnd(300), rnd(2), rnd(2)),
+      () => insn(BPF.ALU | BPF.NEG),
+    ];
+    const programs: bpf.BpfProgram[] = [];
+    while (programs.length < 120) {
+      const body = Array.from({ length: 2 + rnd(7) }, () => (ops[rnd(ops.length)] as () => bpf.BpfInstruction)());
+      const prog = [...body, rnd(4) ? insn(BPF.RET | BPF.A) : insn(BPF.RET | BPF.K, rnd(100)), insn(BPF.RET | BPF.K, 0xffff)];
+      try {
+        programs.push(bpf.validateBpf(prog));
+      } catch {
+        /* invalid draw: try again */
+      }
+    }
+    const frames = Array.from({ length: 6 }, (_, i) => {
+      const f = Buffer.alloc(60 + i * 37);
+      for (let j = 14; j < f.length; j++) f[j] = (j * 31 + i * 17) & 0xff;
+      f[14] = 0x40 | (5 + i); // an IHL nibble for ldx msh
+      return buildEthernet({ destination: macB, source: macA, etherType: ETHERTYPE, payload: f.subarray(14) });
+    });
+    const socks = await Promise.all(programs.map((p) => PacketSocket.open({ interface: 'veth0', protocol: ETHERTYPE, netns: b.netns, filter: p, receiveBufferSize: 1 << 20 })));
+    const ifindex = socks[0]?.interface?.index as number;
+    const got = socks.map(() => [] as Buffer[]);
+    socks.forEach((s, i) => s.on('frame', (f: Buffer) => (got[i] as Buffer[]).push(Buffer.from(f))));
+    const tx = await PacketSocket.open({ interface: 'veth0', protocol: ETHERTYPE, netns: a.netns, pad: false });
+    await sleep(20);
+    await tx.sendBatch(frames);
+    await sleep(500);
+    let accepted = 0;
+    let truncated = 0;
+    for (let i = 0; i < programs.length; i++) {
+      const expected = frames.flatMap((f) => {
+        const r = bpf.runBpf(programs[i] as bpf.BpfProgram, f, { protocol: ETHERTYPE, packetType: 0, ifindex, hatype: 1 });
+        if (r > 0) accepted++;
+        if (r > 0 && r < f.length) truncated++;
+        return r === 0 ? [] : [f.subarray(0, Math.min(r, f.length)).toString('hex')];
+      });
+      expect({ program: programs[i], frames: (got[i] as Buffer[]).map((f) => f.toString('hex')) }).toEqual({ program: programs[i], frames: expected });
+    }
+    // The draw exercises all three outcomes: drop, accept whole, accept cut short.
+    expect(accepted).toBeGreaterThan(60);
+    expect(truncated).toBeGreaterThan(20);
+    expect(accepted).toBeLessThan(programs.length * frames.length);
+    await Promise.all([tx.close(), ...socks.map((s) => s.close())]);
+  });
+});
