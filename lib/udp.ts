@@ -16,6 +16,9 @@ import * as dgram from 'node:dgram';
 import { constants, native } from './binding';
 import type { IoHandle, NativeSendControl } from './binding/io';
 import { ControlLayout } from './binding/io';
+
+/** Byte layout of the engine's decoded control records (see lib/binding/io.ts). */
+export { ControlLayout };
 import { EndpointInput, InterfaceRef, SocketAddress, interfaceName, parseEndpoint, parseIp, resolveInterfaceIndex } from './address';
 import {
   SocketError,

@@ -604,6 +604,16 @@ Napi::Value EncodeControl(const Napi::CallbackInfo& info) {
   return Napi::Buffer<uint8_t>::Copy(env, buf, static_cast<size_t>(r));
 }
 
+// ioDecodeControl(bytes) → Buffer (one ControlInfo record): the receive
+// decoder on arbitrary bytes, for tests and fuzzing.
+Napi::Value DecodeControlJs(const Napi::CallbackInfo& info) {
+  Bytes b = ArgBytes(info, 0, "control");
+  if (b.length > kMaxControl * 16) ThrowRangeError(info.Env(), "ERR_OUT_OF_RANGE", "control data is too large");
+  sys::ControlInfo out;
+  sys::DecodeControl(b.data, b.length, &out);
+  return Napi::Buffer<uint8_t>::Copy(info.Env(), reinterpret_cast<uint8_t*>(&out), sizeof(out));
+}
+
 }  // namespace
 
 void RegisterIo(Napi::Env env, Napi::Object exports) {
@@ -613,6 +623,7 @@ void RegisterIo(Napi::Env env, Napi::Object exports) {
   exports.Set("IoHandle", IoHandle::Init(env));
   exports.Set("ioEncodeAddress", Napi::Function::New(env, EncodeAddress, "ioEncodeAddress"));
   exports.Set("ioEncodeControl", Napi::Function::New(env, EncodeControl, "ioEncodeControl"));
+  exports.Set("ioDecodeControl", Napi::Function::New(env, DecodeControlJs, "ioDecodeControl"));
   Napi::Object c = Napi::Object::New(env);
   c.Set("META_STRIDE", static_cast<double>(kMetaStride));
   c.Set("ADDRESS_STRIDE", static_cast<double>(kAddrStride));

@@ -193,5 +193,7 @@ export interface IoBinding {
   ioEncodeAddress(address: NativeAddress): Buffer;
   /** Encode per-datagram send control messages for a socket of `family` (AF_INET/AF_INET6). → Buffer | -EINVAL */
   ioEncodeControl(family: number, control: NativeSendControl): Buffer | number;
+  /** Decode control-message bytes (as recvmsg fills msg_control) into one ControlLayout record; for tests and fuzzing. */
+  ioDecodeControl(control: Uint8Array): Buffer;
   ioConstants: IoConstants;
 }
