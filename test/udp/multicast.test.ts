@@ -36,7 +36,7 @@ describe('multicast argument validation (no traffic)', () => {
     await expect(multicast.listen('239.1.1.1')).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
     const s = pool.add(await UdpSocket.create({ family: 'ipv4' }));
     expect(() => s.addMembership('ff02::1')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
-    expect(() => s.addMembership('10.0.0.1'.replace('10.0.0.1', '198.18.0.1'))).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => s.addMembership('198.18.0.1')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
     expect(() => s.addMembership('239.1.1.1', 'no-such-if0')).toThrow(expect.objectContaining({ code: 'ENODEV' }));
   });
 });
