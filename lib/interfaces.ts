@@ -17,6 +17,7 @@ export { interfaceIndex, interfaceName };
 
 /** One address of an interface. */
 export interface InterfaceAddress {
+  /** 'ipv4' or 'ipv6'. */
   family: 'ipv4' | 'ipv6';
   /** The address literal (no prefix, no scope). */
   address: string;
@@ -58,16 +59,21 @@ export interface InterfaceFlags {
 
 /** A network interface of this namespace. */
 export interface NetworkInterface {
+  /** Interface name ('veth0'). */
   name: string;
+  /** Interface index (if_nametoindex). */
   index: number;
   /** Hardware address "aa:bb:cc:dd:ee:ff", or null when the device has none. */
   mac: string | null;
+  /** MTU in bytes (SIOCGIFMTU). */
   mtu: number;
   /** Link type: 'ether', 'loopback', 'none' (tun, ...) or the ARPHRD_* number. */
   type: 'ether' | 'loopback' | 'none' | number;
+  /** IFF_* flags by name. */
   flags: InterfaceFlags;
   /** The raw IFF_* bits. */
   rawFlags: number;
+  /** Its IPv4 and IPv6 addresses, as getifaddrs lists them. */
   addresses: InterfaceAddress[];
 }
 

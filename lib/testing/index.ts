@@ -21,13 +21,17 @@ export interface HostInterface {
   address: string;
   /** IPv6 ULA address (no prefix). */
   address6: string;
-  /** Prefix lengths. */
+  /** IPv4 prefix length (24). */
   prefix: number;
+  /** IPv6 prefix length (64). */
   prefix6: number;
   /** The host at the other end, and its interface there. */
   peer: string;
+  /** The peer's interface name. */
   peerInterface: string;
+  /** The peer's IPv4 address on this link. */
   peerAddress: string;
+  /** The peer's IPv6 address on this link. */
   peerAddress6: string;
   /** MAC address. */
   mac: string;
@@ -35,11 +39,13 @@ export interface HostInterface {
 
 /** A host: a private network namespace. */
 export interface Host {
+  /** The name given in `hosts`. */
   name: string;
   /** Pass as `netns` to sockit constructors: `/proc/PID/ns/net`. */
   netns: string;
   /** PID of the holder process. */
   pid: number;
+  /** Its link ends, in link order (veth0, veth1, ...). */
   interfaces: HostInterface[];
   /** First interface's name. */
   interface: string;
@@ -53,6 +59,7 @@ export interface Host {
   spawn(cmd: string, args?: string[], options?: SpawnOptions): ChildProcess;
 }
 
+/** What {@link createTopology} builds. */
 export interface TopologyOptions {
   /** Host names. */
   hosts: string[];
@@ -64,8 +71,11 @@ export interface TopologyOptions {
   ipv6?: boolean;
 }
 
+/** A built topology: its hosts, and destroy(). */
 export interface Topology {
+  /** Hosts by name. */
   hosts: Record<string, Host>;
+  /** A host by name; throws for an unknown name. */
   host(name: string): Host;
   /** Remove every namespace and link (idempotent). */
   destroy(): void;

@@ -11,37 +11,37 @@ const SUBCOMMANDS = ['interfaces', 'options', 'udp send', 'udp recv', 'mcast sen
 describe('sockit: top level', () => {
   it('lists every subcommand in --help and exits 0', () => {
     const r = cli(['--help']);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     for (const s of SUBCOMMANDS) expect(r.stdout).toContain(`  ${s}`);
     expect(r.stdout).toMatch(/Exit codes: 0 ok, 1 .*, 2 bad usage, 3 missing capability, 4 timeout/);
   });
 
   it('exits 2 with the command list when run without a command', () => {
     const r = cli([]);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stdout).toContain('Usage: sockit <command>');
   });
 
   it('suggests the closest command for a typo (exit 2)', () => {
     const r = cli(['interface']);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('did you mean "interfaces"');
   });
 
   it('asks for the action of a group (exit 2) and prints the version', () => {
     const r = cli(['mcast']);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('mcast send');
     expect(r.stderr).toContain('mcast recv');
     const v = cli(['--version']);
-    expect(v.code).toBe(0);
+    expect(v.code, v.stderr).toBe(0);
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it.each(SUBCOMMANDS)('%s --help shows usage, options and examples', (sub) => {
     const r = cli([...sub.split(' '), '--help']);
     expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`Usage: sockit ${sub}`);
     expect(r.stdout).toContain('Examples:');
     expect(r.stdout).toMatch(new RegExp(`\\n  sockit ${sub}|\\n  npm run demo`));
@@ -49,7 +49,7 @@ describe('sockit: top level', () => {
 
   it('rejects an unknown option with a suggestion (exit 2)', () => {
     const r = cli(['interfaces', '--jsn']);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('unknown option --jsn (did you mean --json?)');
     expect(r.stderr).toContain("Run 'sockit interfaces --help'");
   });
@@ -58,14 +58,14 @@ describe('sockit: top level', () => {
 describe('sockit interfaces (current namespace)', () => {
   it('prints a table with lo', () => {
     const r = cli(['interfaces']);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^INDEX\s+NAME\s+MAC\s+MTU\s+FLAGS\s+ADDRESSES$/);
     expect(r.stdout).toMatch(/\n1\s+lo\s+/);
   });
 
   it('exits 1 naming what exists when asked for a missing interface', () => {
     const r = cli(['interfaces', 'sockit-none0']);
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('no interface "sockit-none0"');
     expect(r.stderr).toContain('lo');
   });
@@ -81,7 +81,7 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'sockit interfaces ins
   it("shows host a's veth with MAC, MTU, flags and addresses", () => {
     const a = topo.host('a');
     const r = cli(['interfaces'], a);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const line = r.stdout.split('\n').find((l) => /\sveth0\s/.test(l)) ?? '';
     expect(line).toContain(a.interfaces[0]?.mac);
     expect(line).toMatch(/\s1500\s+UP,RUNNING,BROADCAST,MULTICAST\s+198\.18\.0\.1\/24$/);
@@ -100,7 +100,7 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'sockit interfaces ins
 
   it('exits 1 with a hint for a namespace that does not exist', () => {
     const r = cli(['interfaces', '--netns', 'sockit-no-such-ns']);
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('what to do:');
     expect(r.stderr).toContain('ip netns');
   });
@@ -109,7 +109,7 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'sockit interfaces ins
 describe('sockit options', () => {
   it('prints the table for a fresh IPv4 UDP socket with current values', () => {
     const r = cli(['options']);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^NAME\s+LEVEL\s+KIND\s+R\/W\s+CAPABILITY\s+VALUE$/);
     expect(lines.find((l) => l.startsWith('SO_REUSEPORT '))).toMatch(/SOL_SOCKET\s+boolean\s+rw\s+false$/);
@@ -131,10 +131,10 @@ describe('sockit options', () => {
 
   it('--level narrows, --doc explains one option with its number and value', () => {
     const l = cli(['options', '--type', 'stream', '--level', 'IPPROTO_TCP']);
-    expect(l.code).toBe(0);
+    expect(l.code, l.stderr).toBe(0);
     for (const line of l.stdout.split('\n').slice(1, -3)) expect(line).toMatch(/^TCP_\w+\s+IPPROTO_TCP/);
     const d = cli(['options', '--doc', 'ip_ttl']);
-    expect(d.code).toBe(0);
+    expect(d.code, d.stderr).toBe(0);
     expect(d.stdout).toMatch(new RegExp(`optname\\s+${constants.IP_TTL}\\n`));
     expect(d.stdout).toMatch(/now \(fresh ipv4\/dgram\)\s+64/);
     expect(d.stdout).toMatch(/doc\s+\S+/);
@@ -142,10 +142,10 @@ describe('sockit options', () => {
 
   it('--doc with a typo suggests the option (exit 2); bad --family is a usage error', () => {
     const d = cli(['options', '--doc', 'SO_RCVBUFF']);
-    expect(d.code).toBe(2);
+    expect(d.code, d.stderr).toBe(2);
     expect(d.stderr).toContain('did you mean SO_RCVBUF?');
     const f = cli(['options', '--family', 'ipx']);
-    expect(f.code).toBe(2);
+    expect(f.code, f.stderr).toBe(2);
     expect(f.stderr).toContain('--family must be one of ipv4, ipv6, packet, unix');
   });
 });
@@ -168,7 +168,7 @@ describeWith(['netns', 'tool:script'], 'progress line on a TTY', () => {
     expect(tty.stdout).toMatch(/\r\x1b\[K\d+ datagrams, \d+\/s, /);
     expect(tty.stdout).toMatch(/sent 1500 datagrams \(1500 bytes\)/);
     const piped = cli(args);
-    expect(piped.code).toBe(0);
+    expect(piped.code, piped.stderr).toBe(0);
     expect(piped.stderr).toBe('');
     expect(piped.stdout).not.toContain('\r');
   });

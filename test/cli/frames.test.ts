@@ -25,7 +25,7 @@ describe('sockit sniff / frame send: argument errors (exit 2, no capability need
     [['frame', 'send', '-i', 'lo', '--hex', '00', '--type', '0x88b5'], 'cannot be combined with --type'],
   ])('%j → %s', (args, message) => {
     const r = cli(args);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(message);
   });
 });
@@ -51,16 +51,16 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_NET_RAW'], 'sockit
     const macB = b.interfaces[0]?.mac as string;
     const macA = a.interfaces[0]?.mac as string;
     // Noise the filter must drop.
-    expect(cli(['frame', 'send', '-i', 'veth0', '--type', '0x88b6', '--payload', 'noise'], a).code).toBe(0);
+    { const r0 = cli(['frame', 'send', '-i', 'veth0', '--type', '0x88b6', '--payload', 'noise'], a); expect(r0.code, r0.stderr).toBe(0); }
     const s1 = cli(['frame', 'send', '-i', 'veth0', '--dst', macB, '--type', '0x88b5', '--payload', 'hello sockit', '--json'], a);
-    expect(s1.code).toBe(0);
+    expect(s1.code, s1.stderr).toBe(0);
     const sent1 = JSON.parse(s1.stdout) as { sent: number; frameHex: string };
     expect(sent1.sent).toBe(1);
     const s2 = cli(['frame', 'send', '-i', 'veth0', '--type', '0x88b5', '--vlan', '10', '--priority', '5', '--payload-hex', 'de ad be ef', '--json'], a);
-    expect(s2.code).toBe(0);
+    expect(s2.code, s2.stderr).toBe(0);
     const sent2 = JSON.parse(s2.stdout) as { frameHex: string };
     const o = await sniffer.done;
-    expect(o.code).toBe(0);
+    expect(o.code, o.stderr).toBe(0);
     const lines = o.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{6} ${macA} > ${macB} 0x88b5 \\(local-experimental-1\\) 60 bytes: payload 46 bytes "hello sockit"`));
@@ -83,9 +83,9 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_NET_RAW'], 'sockit
     const b = topo.host('b');
     const sniffer = cliAsync(['sniff', '-i', 'veth0', '--filter', 'udp port 7000', '--count', '1', '--timeout', '10', '--json'], b);
     await waitFor(sniffer.stderr, (s) => s.includes('listening on veth0'));
-    expect(cli(['udp', 'send', `${b.address}:7000`, '--from', `${a.address}:7001`, '-m', 'over the wire'], a).code).toBe(0);
+    { const r0 = cli(['udp', 'send', `${b.address}:7000`, '--from', `${a.address}:7001`, '-m', 'over the wire'], a); expect(r0.code, r0.stderr).toBe(0); }
     const o = await sniffer.done;
-    expect(o.code).toBe(0);
+    expect(o.code, o.stderr).toBe(0);
     const j = JSON.parse(o.stdout.trim()) as Record<string, unknown>;
     expect(j).toMatchObject({ interface: 'veth0', etherType: 0x0800, packetType: 'host' });
     expect(j.summary).toBe(`IPv4 ${a.address}:7001 > ${b.address}:7000 UDP 13 bytes ttl 64 "over the wire"`);
@@ -97,17 +97,17 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_NET_RAW'], 'sockit
     const sniffer = cliAsync(['sniff', '-i', 'veth0', '--ether-type', '0x88b5', '--count', '50', '--timeout', '10', '--quiet'], b);
     await waitFor(sniffer.stderr, (s) => s.includes('listening on veth0'));
     const s = cli(['frame', 'send', '-i', 'veth0', '--type', '0x88b5', '--payload', 'x', '--count', '50', '--rate', '500'], a);
-    expect(s.code).toBe(0);
+    expect(s.code, s.stderr).toBe(0);
     expect(s.stdout).toMatch(/^sent 50 frames of 60 bytes on veth0 in \d+\.\d\d s \(\d+ frames\/s\)/);
     const o = await sniffer.done;
-    expect(o.code).toBe(0);
+    expect(o.code, o.stderr).toBe(0);
     expect(o.stdout).toBe('');
     expect(o.stderr).toMatch(/50 frames in/);
   });
 
   it('sniff exits 4 when nothing matches before --timeout', () => {
     const r = cli(['sniff', '-i', 'veth0', '--ether-type', '0x1234', '--timeout', '0.5'], topo.host('b'));
-    expect(r.code).toBe(4);
+    expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toContain('timed out after 0.5 s with 0 frames');
   });
 });
