@@ -852,10 +852,13 @@ export function kernelSupport(): Readonly<Record<OptionName, boolean | undefined
   return kernelCache;
 }
 
-/** @internal for tests: the codec-level value an option value encodes to (no syscall). */
-export function encodeOptionValue(name: string, value: unknown, target: OptionTarget = -1 as unknown as number): { codec: CodecName; value: unknown; level: number } {
+/**
+ * The codec-level form an option value converts to, without any system call
+ * (what `setOption` would hand to the native packer): useful to see how a
+ * value is interpreted, and for tests.
+ */
+export function encodeOptionValue(name: string, value: unknown, target?: OptionTarget): { codec: CodecName; value: unknown; level: number } {
   const info = optionInfo(name);
-  const t: ResolvedTarget = typeof target === 'number' && target < 0 ? { fd: -1, what: 'none' } : resolveTarget(target);
+  const t: ResolvedTarget = target === undefined ? { fd: -1, what: 'no socket' } : resolveTarget(target);
   return encodeValue(info, value, t);
 }
-

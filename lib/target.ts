@@ -62,15 +62,22 @@ export function resolveTarget(target: OptionTarget, name = 'target'): ResolvedTa
   if (target instanceof dgram.Socket) {
     const type = (target as unknown as { type?: string }).type;
     const fd = handleFd(dgramHandle(target), 'dgram.Socket', 'not bound yet, or closed: bind it first, or create the socket with sockit and pass { fd }');
-    return { fd, family: type === 'udp6' ? constants.AF_INET6 : constants.AF_INET, what: 'dgram.Socket' };
+    return { fd, family: type === 'udp6' ? constants.AF_INET6 : constants.AF_INET, type: constants.SOCK_DGRAM, what: 'dgram.Socket' };
   }
   if (target instanceof net.Server) {
     const fd = handleFd((target as unknown as { _handle?: HandleLike | null })._handle, 'net.Server', 'not listening, or closed');
-    return { fd, what: 'net.Server' };
+    const out: ResolvedTarget = { fd, what: 'net.Server', type: constants.SOCK_STREAM };
+    const addr = target.address();
+    if (typeof addr === 'string') out.family = constants.AF_UNIX;
+    else if (addr) out.family = addr.family === 'IPv6' ? constants.AF_INET6 : constants.AF_INET;
+    return out;
   }
   if (target instanceof net.Socket) {
     const fd = handleFd((target as unknown as { _handle?: HandleLike | null })._handle, 'net.Socket', 'not connected yet, or destroyed');
-    return { fd, what: 'net.Socket' };
+    const out: ResolvedTarget = { fd, what: 'net.Socket', type: constants.SOCK_STREAM };
+    const fam = (target as unknown as { localFamily?: string }).localFamily ?? target.remoteFamily;
+    if (fam === 'IPv4' || fam === 'IPv6') out.family = fam === 'IPv6' ? constants.AF_INET6 : constants.AF_INET;
+    return out;
   }
   if ('fd' in target) {
     const t = target as { fd: unknown; family?: unknown; type?: unknown; closed?: unknown };
