@@ -85,7 +85,10 @@ export interface PacketSocketOptions {
   filter?: PacketFilter;
   /** Join a fanout group after binding. */
   fanout?: FanoutOptions;
-  /** Do not receive our own (or this host's) transmitted frames (PACKET_IGNORE_OUTGOING, Linux 4.20+). */
+  /**
+   * Do not receive frames this host transmits (PACKET_IGNORE_OUTGOING, Linux 4.20+). Only sockets with
+   * protocol 'all' see outgoing frames (packetType 'outgoing') at all, and never the socket that sent them.
+   */
   ignoreOutgoing?: boolean;
   /** SO_RCVBUF in bytes; with CAP_NET_ADMIN the limit net.core.rmem_max is bypassed (SO_RCVBUFFORCE). */
   receiveBufferSize?: number;

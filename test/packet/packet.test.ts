@@ -295,6 +295,52 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     await tx.close();
   });
 
+  it("reports this host's transmitted frames as outgoing, unless ignoreOutgoing", async () => {
+    // Only ETH_P_ALL sockets see outgoing frames, and never the socket that sent them.
+    const tx = await open(a);
+    const seeOwn = await open(a, { protocol: 'all', filter: bpf.etherType(ETHERTYPE) });
+    const blind = await open(a, { protocol: 'all', filter: bpf.etherType(ETHERTYPE), ignoreOutgoing: true });
+    const p1 = collect(seeOwn, 2000, (n) => n >= 1);
+    const p2 = collect(blind, 400);
+    await sleep(5);
+    const frame = seqFrame(macA, macB, 9);
+    await tx.send(frame);
+    const [own] = await p1;
+    expect(own?.info.packetType).toBe('outgoing');
+    expect(own?.frame.equals(frame)).toBe(true);
+    expect(await p2).toHaveLength(0);
+    await Promise.all([tx.close(), seeOwn.close(), blind.close()]);
+  });
+
+  it('a PacketSocket in a Worker that is terminated while receiving leaks nothing and crashes nothing', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const { readdirSync } = await import('node:fs');
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const tx = await open(a);
+    const flood = setInterval(() => void tx.sendBatch(Array.from({ length: 64 }, (_, i) => seqFrame(macA, macB, i))).catch(() => undefined), 1);
+    for (let round = 0; round < 3; round++) {
+      const w = new Worker(
+        `const { parentPort, workerData } = require('node:worker_threads');
+         const { PacketSocket } = require(workerData.lib);
+         PacketSocket.open({ interface: 'veth0', protocol: ${ETHERTYPE}, netns: workerData.netns }).then((s) => {
+           let n = 0;
+           s.on('frame', () => { if (++n === 10) parentPort.postMessage('receiving'); });
+         });`,
+        { eval: true, workerData: { lib: join(__dirname, '../../dist/index.js'), netns: b.netns } },
+      );
+      await new Promise<void>((resolve, reject) => {
+        w.once('message', () => resolve());
+        w.once('error', reject);
+      });
+      await w.terminate();
+    }
+    clearInterval(flood);
+    await tx.close();
+    await sleep(50);
+    expect(fds()).toBeLessThanOrEqual(before);
+  });
+
   it('sniffs into a pcap that tcpdump reads, and reads back what tcpdump captured', async () => {
     const frames = Array.from({ length: 20 }, (_, i) => buildUdpFrame({ sourceMac: macA, destinationMac: macB, source: '198.18.0.1', destination: '198.18.0.2', sourcePort: 4000 + i, destinationPort: 5000, payload: Buffer.from(`frame ${i}`) }));
     const ours = join(dir, 'sniff.pcap');
