@@ -104,6 +104,23 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     await Promise.all([tx.close(), rx.close()]);
   });
 
+  it('without an interface: receives on all interfaces, sends need one per call; receive() with timeout', async () => {
+    const tx = await PacketSocket.open({ protocol: ETHERTYPE, netns: a.netns });
+    const rx = await PacketSocket.open({ protocol: ETHERTYPE, netns: b.netns });
+    expect(tx.interface).toBeUndefined();
+    const frame = seqFrame(macA, macB, 77);
+    await expect(tx.send(frame)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+    const next = rx.receive({ timeout: 2000 });
+    await sleep(5);
+    await tx.send(frame, { interface: 'veth0' });
+    const { frame: got, info } = await next;
+    expect(got.equals(frame)).toBe(true);
+    expect(info.interfaceName).toBe('veth0');
+    await expect(rx.receive({ timeout: 50 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    await expect(tx.send(frame, { interface: 'nope0' })).rejects.toMatchObject({ code: 'ENODEV', syscall: 'ioctl' });
+    await Promise.all([tx.close(), rx.close()]);
+  });
+
   it('sendBatch of 10,000 frames arrives complete, content checked, drops accounted', async () => {
     const tx = await open(a);
     const rx = await open(b, { receiveBufferSize: 64 << 20 });
