@@ -103,6 +103,7 @@ describeWith(['netns'], 'raw native binding under hostile arguments', () => {
     for (const name of r.fns) expect(r.stats[name]!.calls, name).toBeGreaterThan(200);
     // Hostile input is rejected: most calls throw a typed error.
     const threw = Object.values(r.stats).reduce((n, s) => n + s.threw, 0);
+    console.log(`hostile-native: ${r.total} calls over ${r.fns.length} functions, ${threw} threw a typed error, ${r.total - threw} returned, 0 crashes`);
     expect(threw / r.total).toBeGreaterThan(0.5);
     expect(r.total).toBeGreaterThan(10_000);
   });
@@ -155,6 +156,8 @@ describeWith(['netns'], 'raw native binding under hostile arguments', () => {
       ),
     );
     expect(r.nonError).toEqual([]);
+    const calls = Object.values(r.stats).reduce((n, s) => n + s.calls, 0);
+    console.log(`hostile-native: IoHandle: ${calls} constructor/method calls over ${r.methods.length} methods, 0 crashes`);
     expect(r.methods.length).toBeGreaterThanOrEqual(6);
     expect(r.stats['new IoHandle']!.threw).toBeGreaterThan(50);
     for (const m of r.methods) if (m !== 'close') expect(r.stats[`closed.${m}`]!.calls, m).toBeGreaterThan(100);
