@@ -201,6 +201,8 @@ export function toBpfProgram(filter: PacketFilter, name = 'filter'): BpfProgram 
 }
 
 const DROP_ALL: BpfProgram = [insn(BPF.RET | BPF.K, 0)];
+/** Returned by send() when the kernel took the frame synchronously (no allocation per frame). */
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * A packet socket: send and receive raw Ethernet frames on one interface (or
@@ -403,10 +405,14 @@ export class PacketSocket extends EventEmitter {
   }
 
   /** @internal engine events. */
-  _onEvent(type: number, errno: number): void {
+  _onEvent(type: number, errno: number, syscall: number): void {
     const ioc = native.ioConstants;
     if (type === ioc.EV_WRITABLE) this.#flush();
-    else if (type === ioc.EV_ERROR) this.#fail(new SocketError(-errno, 'recvmmsg', this.#ctx()));
+    else if (type === ioc.EV_ERROR) {
+      // SO_ERROR: an asynchronous socket error, e.g. ENETDOWN when the interface goes down.
+      const name = syscall === ioc.SYS_SO_ERROR ? 'SO_ERROR' : syscall === ioc.SYS_POLL ? 'poll' : 'recvmmsg';
+      this.#fail(new SocketError(-errno, name, this.#ctx()));
+    }
     else if (type === ioc.EV_CLOSE) this.#onClosed();
   }
 
@@ -543,7 +549,7 @@ export class PacketSocket extends EventEmitter {
       const io = this.#open();
       if (this.#sendQueue.length === 0) {
         const r = io.send(f, addr, null);
-        if (r >= 0) return Promise.resolve();
+        if (r >= 0) return RESOLVED;
         if (-r !== EAGAIN) return Promise.reject(this.#sendError(-r, f.length));
       }
       return new Promise<number>((resolve, reject) => this.#enqueue({ frames: [f], addresses: addr, next: 0, resolve, reject })).then(() => undefined);
@@ -790,8 +796,8 @@ export class PacketSocket extends EventEmitter {
 function onRecvBatch(this: object, data: Buffer, count: number): void {
   (this as PacketSocket)._onBatch(data, count);
 }
-function onIoEvent(this: object, type: number, errno: number): void {
-  (this as PacketSocket)._onEvent(type, errno);
+function onIoEvent(this: object, type: number, errno: number, syscall: number): void {
+  (this as PacketSocket)._onEvent(type, errno, syscall);
 }
 
 /** Async iterator over frames with a bounded buffer. */

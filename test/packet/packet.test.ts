@@ -141,6 +141,29 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     await Promise.all([tx.close(), rx.close()]);
   });
 
+  it('the interface going down while receiving is an error event, not a crash; sending then fails with ENETDOWN', async () => {
+    b.exec('ip', ['link', 'add', 'tmp0', 'type', 'veth', 'peer', 'name', 'tmp1']);
+    b.exec('ip', ['link', 'set', 'tmp0', 'up']);
+    b.exec('ip', ['link', 'set', 'tmp1', 'up']);
+    try {
+      const s = await PacketSocket.open({ interface: 'tmp0', protocol: ETHERTYPE, netns: b.netns });
+      const errors: Error[] = [];
+      s.on('error', (e: Error) => errors.push(e));
+      s.on('frame', () => undefined);
+      await sleep(10);
+      b.exec('ip', ['link', 'set', 'tmp0', 'down']);
+      const deadline = Date.now() + 2000;
+      while (errors.length === 0 && Date.now() < deadline) await sleep(10);
+      expect(errors[0]).toMatchObject({ name: 'SocketError', code: 'ENETDOWN', interface: 'tmp0' });
+      await sleep(50);
+      expect(errors.length).toBeLessThan(5); // reported, not spinning
+      await expect(s.send(seqFrame(macB, macA, 1))).rejects.toMatchObject({ code: 'ENETDOWN' });
+      await s.close();
+    } finally {
+      b.exec('ip', ['link', 'del', 'tmp0']);
+    }
+  });
+
   it('EMSGSIZE names the MTU', async () => {
     const tx = await open(a);
     const err = await tx.send(Buffer.alloc(1515 + 100)).catch((e: unknown) => e);
