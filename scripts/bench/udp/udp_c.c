@@ -1,16 +1,17 @@
 // Baseline for scripts/bench/udp: a small UDP sender/receiver in C using
 // sendmmsg/recvmmsg, compiled on the fly with `cc -O2`.
 //
-//   udp_c send  ADDR PORT SIZE SECONDS BATCH   → prints datagrams sent in SECONDS
-//   udp_c recv  PORT SECONDS WARMUP BATCH     → binds 127.0.0.1:PORT, prints
-//                                               datagrams received during SECONDS
-//                                               after WARMUP seconds of traffic
+//   udp_c send  ADDR PORT SIZE SECONDS BATCH   → prints "datagrams wall-seconds cpu-seconds"
+//   udp_c recv  PORT SECONDS WARMUP BATCH [RCVBUF] → binds 127.0.0.1:PORT, prints
+//                                               "datagrams seconds cpu-seconds" received
+//                                               during SECONDS after WARMUP seconds of traffic
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -20,6 +21,12 @@ static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static int do_send(const char* addr, int port, int size, double seconds, int batch) {
@@ -41,16 +48,16 @@ static int do_send(const char* addr, int port, int size, double seconds, int bat
     msgs[i].msg_hdr.msg_iovlen = 1;
   }
   long long sent = 0;
-  double t0 = now(), end = t0 + seconds;
+  double t0 = now(), end = t0 + seconds, c0 = cpu();
   while (now() < end) {
     int r = sendmmsg(fd, msgs, batch, 0);
     if (r > 0) sent += r;
   }
-  printf("%lld %.6f\n", sent, now() - t0);
+  printf("%lld %.6f %.6f\n", sent, now() - t0, cpu() - c0);
   return 0;
 }
 
-static int do_recv(int port, double seconds, double warmup, int batch) {
+static int do_recv(int port, double seconds, double warmup, int batch, int rcvbuf) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   if (fd < 0) return perror("socket"), 1;
   struct sockaddr_in sin = {0};
@@ -58,6 +65,7 @@ static int do_recv(int port, double seconds, double warmup, int batch) {
   sin.sin_port = htons(port);
   inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
   if (bind(fd, (struct sockaddr*)&sin, sizeof(sin)) != 0) return perror("bind"), 1;
+  if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
   struct timeval tv = {0, 100000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   const int size = 2048;
@@ -74,7 +82,7 @@ static int do_recv(int port, double seconds, double warmup, int batch) {
   }
   printf("ready\n");
   fflush(stdout);
-  double first = 0, start = 0, end = 0;
+  double first = 0, start = 0, end = 0, c0 = 0;
   long long count = 0;
   for (;;) {
     for (int i = 0; i < batch; i++) msgs[i].msg_hdr.msg_namelen = sizeof(names[i]);
@@ -86,10 +94,13 @@ static int do_recv(int port, double seconds, double warmup, int batch) {
       end = start + seconds;
     }
     if (first != 0 && t >= end) break;
-    if (r > 0 && first != 0 && t >= start) count += r;
+    if (r > 0 && first != 0 && t >= start) {
+      if (c0 == 0) c0 = cpu();
+      count += r;
+    }
     if (r <= 0 && first != 0 && t >= end) break;
   }
-  printf("%lld %.6f\n", count, seconds);
+  printf("%lld %.6f %.6f\n", count, seconds, cpu() - c0);
   return 0;
 }
 
@@ -97,7 +108,7 @@ int main(int argc, char** argv) {
   if (argc >= 7 && strcmp(argv[1], "send") == 0)
     return do_send(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), atoi(argv[6]));
   if (argc >= 6 && strcmp(argv[1], "recv") == 0)
-    return do_recv(atoi(argv[2]), atof(argv[3]), atof(argv[4]), atoi(argv[5]));
+    return do_recv(atoi(argv[2]), atof(argv[3]), atof(argv[4]), atoi(argv[5]), argc >= 7 ? atoi(argv[6]) : 0);
   fprintf(stderr, "usage: udp_c send ADDR PORT SIZE SECONDS BATCH | recv PORT SECONDS WARMUP BATCH\n");
   return 2;
 }
