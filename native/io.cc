@@ -395,9 +395,28 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
     return Napi::Number::New(info.Env(), 0);
   }
 
+  // Hot path: one napi_get_typedarray_info for Uint8Array/Buffer (the usual
+  // case); everything else goes through the general ValueBytes.
+  static Bytes FastBytes(Napi::Env env, napi_value v, const char* name) {
+    bool isTa = false;
+    if (napi_is_typedarray(env, v, &isTa) == napi_ok && isTa) {
+      napi_typedarray_type type;
+      size_t length = 0;
+      void* data = nullptr;
+      if (napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) == napi_ok &&
+          (type == napi_uint8_array || type == napi_int8_array || type == napi_uint8_clamped_array)) {
+        Bytes b;
+        b.data = static_cast<uint8_t*>(data);
+        b.length = data ? length : 0;
+        return b;
+      }
+    }
+    return ValueBytes(env, Napi::Value(env, v), name);
+  }
+
   static void OptionalBytes(Napi::Env env, Napi::Value v, const char* name, Bytes* out) {
     if (v.IsUndefined() || v.IsNull()) return;
-    *out = ValueBytes(env, v, name);
+    *out = FastBytes(env, v, name);
   }
 
   static void CheckAddr(Napi::Env env, const Bytes& a) {
@@ -411,7 +430,7 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
   // send(data, address|null, control|null) → bytes sent | -errno
   Napi::Value Send(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    Bytes data = ArgBytes(info, 0, "data");
+    Bytes data = FastBytes(env, info.Length() > 0 ? static_cast<napi_value>(info[0]) : static_cast<napi_value>(env.Undefined()), "data");
     Bytes addr, ctl;
     OptionalBytes(env, info.Length() > 1 ? info[1] : env.Undefined(), "address", &addr);
     OptionalBytes(env, info.Length() > 2 ? info[2] : env.Undefined(), "control", &ctl);
@@ -465,7 +484,7 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
       s->siovs.resize(count);
     }
     for (uint32_t i = 0; i < count; i++) {
-      Bytes d = ValueBytes(env, datas.Get(start + i), "data");
+      Bytes d = FastBytes(env, datas.Get(start + i), "data");
       Bytes a = addrAll, c = ctlAll;
       if (addrArray) {
         OptionalBytes(env, addrs.Get(start + i), "address", &a);
