@@ -5,6 +5,7 @@
  */
 import * as net from 'node:net';
 import { invalidArgType } from '../errors';
+import { FrameParseError } from './errors';
 import { ArpPacket, parseArp } from './arp';
 import { buildEthernet, EthernetFrame, EtherType, parseEthernet, VlanTagInput } from './ethernet';
 import { buildIpv4, buildIpv6, IpProtocol, Ipv4Packet, Ipv6Packet, parseIpv4, parseIpv6 } from './ip';
@@ -114,4 +115,43 @@ export function buildIcmpEchoFrame(input: IcmpEchoFrameInput): Buffer {
   const icmp = buildIcmpEcho(input);
   const packet = buildIpv4({ source: input.source, destination: input.destination, protocol: IpProtocol.ICMP, payload: icmp, ttl: input.ttl });
   return buildEthernet({ destination: input.destinationMac, source: input.sourceMac, vlans: input.vlans, etherType: EtherType.IPV4, payload: packet, pad: input.pad ?? true });
+}
+
+const ETHER_NAMES: Record<number, string> = { 0x0800: 'IPv4', 0x0806: 'ARP', 0x86dd: 'IPv6', 0x88cc: 'LLDP', 0x8100: '802.1Q', 0x88a8: '802.1ad' };
+
+/**
+ * A one-line, tcpdump-like description of a frame for logs and sniffers, e.g.
+ * `02:00:00:00:00:0a > 02:00:00:00:00:0b vlan 100 IPv4 198.18.0.1:4000 > 198.18.0.2:5000 UDP 5 bytes`.
+ * Never throws: a malformed layer is described as such.
+ */
+export function summarizeFrame(frame: Uint8Array): string {
+  if (!(frame instanceof Uint8Array)) return `<not a frame: ${typeof frame}>`;
+  let d: DecodedFrame | undefined;
+  let problem = '';
+  try {
+    d = decodeFrame(frame);
+  } catch (e) {
+    problem = e instanceof FrameParseError ? ` [${e.code}: ${e.message}]` : ' [unparseable]';
+    try {
+      d = { ethernet: parseEthernet(frame) };
+    } catch {
+      return `${frame.length} bytes${problem}`;
+    }
+  }
+  const e = d.ethernet;
+  const parts = [`${e.source} > ${e.destination}`];
+  for (const v of e.vlans) parts.push(`${v.tpid === 0x8100 ? 'vlan' : `vlan(0x${v.tpid.toString(16)})`} ${v.id}${v.priority ? ` p${v.priority}` : ''}`);
+  const ip = d.ipv4 ?? d.ipv6;
+  if (d.arp) {
+    parts.push(d.arp.operation === 'request' ? `ARP who-has ${d.arp.targetIp} tell ${d.arp.senderIp}` : d.arp.operation === 'reply' ? `ARP ${d.arp.senderIp} is-at ${d.arp.senderMac}` : `ARP op ${d.arp.operation}`);
+  } else if (ip) {
+    const fam = d.ipv4 ? 'IPv4' : 'IPv6';
+    const brk = (a: string): string => (d?.ipv6 ? `[${a}]` : a);
+    if (d.udp) parts.push(`${fam} ${brk(ip.source)}:${d.udp.sourcePort} > ${brk(ip.destination)}:${d.udp.destinationPort} UDP ${d.udp.payload.length} bytes${d.udp.checksumValid ? '' : ' (bad checksum)'}`);
+    else if (d.icmp) parts.push(`${fam} ${ip.source} > ${ip.destination} ICMP ${d.icmp.type === 8 ? 'echo request' : d.icmp.type === 0 ? 'echo reply' : `type ${d.icmp.type}`} id ${d.icmp.identifier} seq ${d.icmp.sequence}`);
+    else parts.push(`${fam} ${ip.source} > ${ip.destination} proto ${d.ipv4 ? d.ipv4.protocol : (d.ipv6 as Ipv6Packet).nextHeader}`);
+  } else {
+    parts.push(`${ETHER_NAMES[e.etherType] ?? `ethertype 0x${e.etherType.toString(16).padStart(4, '0')}`} ${e.payload.length} bytes`);
+  }
+  return `${parts.join(' ')}${problem}`;
 }

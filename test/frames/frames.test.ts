@@ -24,6 +24,7 @@ import {
   parseIpv4,
   parseIpv6,
   parseUdp,
+  summarizeFrame,
   udpChecksum,
   verifyUdpChecksum,
 } from '../helpers/sockit';
@@ -206,6 +207,18 @@ describe('UDP and ICMP', () => {
   });
 });
 
+describe('summarizeFrame', () => {
+  it('describes frames in one line and never throws', () => {
+    const f = buildUdpFrame({ sourceMac: A, destinationMac: B, source: '198.18.0.1', destination: '198.18.0.2', sourcePort: 4000, destinationPort: 5000, payload: Buffer.from('hello'), vlans: [{ id: 100 }] });
+    expect(summarizeFrame(f)).toBe(`${A} > ${B} vlan 100 IPv4 198.18.0.1:4000 > 198.18.0.2:5000 UDP 5 bytes`);
+    const f6 = buildUdpFrame({ sourceMac: A, destinationMac: B, source: 'fd00:5f::1', destination: 'fd00:5f::2', sourcePort: 1, destinationPort: 2 });
+    expect(summarizeFrame(f6)).toBe(`${A} > ${B} IPv6 [fd00:5f::1]:1 > [fd00:5f::2]:2 UDP 0 bytes`);
+    expect(summarizeFrame(buildEthernet({ destination: B, source: A, etherType: 0x88b5, payload: Buffer.alloc(3) }))).toBe(`${A} > ${B} ethertype 0x88b5 3 bytes`);
+    expect(summarizeFrame(f.subarray(0, 30))).toMatch(/\[ERR_FRAME_TRUNCATED: ipv4: /);
+    expect(summarizeFrame(Buffer.alloc(5))).toMatch(/^5 bytes \[ERR_FRAME_TRUNCATED/);
+  });
+});
+
 describe('fuzz: truncations and random bytes only ever throw FrameParseError', () => {
   it('survives every prefix and many random mutations', () => {
     const frames = [
@@ -229,6 +242,7 @@ describe('fuzz: truncations and random bytes only ever throw FrameParseError', (
       for (let i = 0; i < 3000; i++) {
         const m = Buffer.from(f.subarray(0, rnd(f.length + 1)));
         for (let k = 0; k < 4 && m.length; k++) m[rnd(m.length)] = rnd(256);
+        expect(typeof summarizeFrame(m)).toBe('string');
         try {
           decodeFrame(m);
         } catch (e) {

@@ -107,7 +107,7 @@ describe('pcap writer/reader (no tools)', () => {
   });
 });
 
-describeWith(['tool:tshark', 'tool:tcpdump'], 'pcap interop with tshark and tcpdump', () => {
+describeWith(['tool:tshark', 'tool:tcpdump', 'tool:text2pcap'], 'pcap interop with tshark and tcpdump', () => {
   it('tshark decodes our frames with the expected fields and no checksum or malformed warnings', async () => {
     for (const precision of ['microsecond', 'nanosecond'] as const) {
       const path = join(dir, `tshark-${precision}.pcap`);
