@@ -18,6 +18,7 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
+import { constants as osConstants } from 'node:os';
 import { constants, native } from './binding';
 import type { IoHandle } from './binding/io';
 import { ControlLayout } from './binding/io';
@@ -168,8 +169,7 @@ const FANOUT_MODES: Record<PacketFanoutMode, string> = {
   random: 'PACKET_FANOUT_RND',
   qm: 'PACKET_FANOUT_QM',
 };
-const EAGAIN = 11;
-const EMSGSIZE = 90;
+const { EAGAIN, EMSGSIZE, ETIMEDOUT } = osConstants.errno;
 const C = (name: string): number => {
   const v = constants[name];
   if (v === undefined) throw new Error(`sockit: constant ${name} missing from the native build`);
@@ -474,7 +474,7 @@ export class PacketSocket extends EventEmitter {
         : await Promise.race([
             next,
             new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new SocketError(110, 'recvmmsg', { hint: `no frame within ${options.timeout} ms` })), validateInteger(options.timeout, 'timeout', 0, 2 ** 31 - 1));
+              timer = setTimeout(() => reject(new SocketError(ETIMEDOUT, 'recvmmsg', { hint: `no frame within ${options.timeout} ms` })), validateInteger(options.timeout, 'timeout', 0, 2 ** 31 - 1));
             }),
           ]);
       if (r.done) throw socketClosed('PacketSocket');
