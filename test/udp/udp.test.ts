@@ -217,6 +217,27 @@ describeWith(['netns'], 'UdpSocket over loopback (private netns)', () => {
       expect(a!.info.timestamp! >= before - 1_000_000n && a!.info.timestamp! <= after).toBe(true);
     });
 
+    it(`${family}: coalesce: sends of one tick go out together, in order, each promise resolved`, async () => {
+      const rx = pool.add(await UdpSocket.create({ family, address: lo, port: 0, receive: { dropCount: true } }));
+      const tx = pool.add(await UdpSocket.create({ family, coalesce: true }));
+      const port = rx.address().port;
+      const got = collect(rx, 201);
+      let drains = 0;
+      tx.on('drain', () => drains++);
+      const ps = [];
+      for (let i = 0; i < 200; i++) ps.push(tx.send(`c${i}`, port, lo));
+      expect(tx.sendQueueLength).toBe(200); // nothing sent yet: waiting for the end of the tick
+      expect(tx.trySend('last', port, lo)).toBe(true); // flushes the pending ones first, keeping order
+      expect(tx.sendQueueLength).toBe(0);
+      const sizes = await Promise.all(ps);
+      expect(sizes).toEqual(Array.from({ length: 200 }, (_, i) => `c${i}`.length));
+      const msgs = await got;
+      expect(msgs.map((m) => m.data.toString())).toEqual([...Array.from({ length: 200 }, (_, i) => `c${i}`), 'last']);
+      expect(tx.stats().sent).toBe(201);
+      expect(drains).toBe(0);
+      await expect(tx.send('x', 99999, lo)).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    });
+
     it(`${family}: ref/unref/hasRef and stats`, async () => {
       const s = pool.add(await UdpSocket.create({ family, address: lo, port: 0 }));
       expect(s.hasRef()).toBe(true);

@@ -145,7 +145,7 @@ async function sendNode(kind, size) {
     s.close();
     return { wall: count / dt, cpu: count / ((c.user + c.system) / 1e6) };
   }
-  const u = await UdpSocket.create({ family: 'ipv4', address: LO, port: 0 });
+  const u = await UdpSocket.create({ family: 'ipv4', address: LO, port: 0, coalesce: kind === 'sockit-coalesce' });
   let c0;
   if (kind === 'sockit-batch') {
     const batch = Array.from({ length: 1024 }, () => buf);
@@ -224,6 +224,7 @@ for (const size of [64, 1400]) {
     ['recv', 'C', () => recvC(size)],
     ['send', 'sockit', () => sendNode('sockit', size)],
     ['send', 'sockit-batch', () => sendNode('sockit-batch', size)],
+    ['send', 'sockit-coalesce', () => sendNode('sockit-coalesce', size)],
     ['send', 'dgram', () => sendNode('dgram', size)],
     ['send', 'C', () => sendC(size)],
   ];
@@ -234,7 +235,7 @@ for (const size of [64, 1400]) {
     const cpu = median(xs.map((x) => x.cpu));
     row[`${dir} ${who}`] = { wall, cpu };
     console.log(
-      `  ${String(size).padStart(4)} B  ${dir} ${who.padEnd(13)} ${fmt(wall).padStart(7)}/s wall  ${fmt(cpu).padStart(7)}/CPU-s` +
+      `  ${String(size).padStart(4)} B  ${dir} ${who.padEnd(15)} ${fmt(wall).padStart(7)}/s wall  ${fmt(cpu).padStart(7)}/CPU-s` +
         `   (runs wall: ${xs.map((x) => fmt(x.wall)).join(', ')})`,
     );
   }
@@ -265,6 +266,7 @@ for (const size of [64, 1400]) {
   line('send sockit sendBatch / dgram', 'send sockit-batch', 'send dgram', t && 2.5);
   line('send sockit sendBatch / C sendmmsg', 'send sockit-batch', 'send C', t && 0.8);
   line('send sockit per-message send / dgram', 'send sockit', 'send dgram', t && 1.2);
+  line('send sockit send({coalesce}) / dgram', 'send sockit-coalesce', 'send dgram');
 }
 
 if (RSS_DATAGRAMS > 0) {
