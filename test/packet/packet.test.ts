@@ -164,6 +164,32 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     }
   });
 
+  it('backpressure: EAGAIN queues sends until the socket is writable; nothing accepted is lost', async () => {
+    // A slow qdisc holds frames, so a tiny send buffer fills and the kernel says EAGAIN.
+    a.exec('tc', ['qdisc', 'add', 'dev', 'veth0', 'root', 'tbf', 'rate', '20mbit', 'burst', '4000', 'limit', '10000000']);
+    try {
+      const tx = await open(a, { sendBufferSize: 4096 });
+      const rx = await open(b, { receiveBufferSize: 16 << 20 });
+      const seen = new Set<number>();
+      rx.on('frame', (f: Buffer) => seen.add(f.readUInt32BE(14)));
+      await sleep(5);
+      let accepted = 0;
+      while (tx.trySend(seqFrame(macA, macB, 1_000_000 + accepted, 200))) accepted++;
+      expect(accepted).toBeLessThan(1000); // trySend reported EAGAIN instead of queueing
+      const batch = Array.from({ length: 2000 }, (_, i) => seqFrame(macA, macB, i, 200));
+      const singles = Array.from({ length: 100 }, (_, i) => tx.send(seqFrame(macA, macB, 2000 + i, 200)));
+      const [sent] = await Promise.all([tx.sendBatch(batch), ...singles]);
+      expect(sent).toBe(2000);
+      const deadline = Date.now() + 10_000;
+      while (seen.size < 2100 + accepted && Date.now() < deadline) await sleep(20);
+      for (let i = 0; i < 2100; i++) expect(seen.has(i)).toBe(true);
+      expect(rx.stats().dropped).toBe(0);
+      await Promise.all([tx.close(), rx.close()]);
+    } finally {
+      a.exec('tc', ['qdisc', 'del', 'dev', 'veth0', 'root']);
+    }
+  });
+
   it('EMSGSIZE names the MTU', async () => {
     const tx = await open(a);
     const err = await tx.send(Buffer.alloc(1515 + 100)).catch((e: unknown) => e);
