@@ -794,7 +794,9 @@ export class UdpSocket extends EventEmitter {
     this.#qCtl.push(ctl);
     this.#qDone.push(done);
     if (tick) {
-      if (!this.#tickScheduled && !this.#writable) {
+      if (this.#writable) return; // waiting for POLLOUT anyway
+      if (this.#qData.length - this.#qHead >= io.MAX_BATCH) this.#flush(); // a full sendmmsg: go now
+      else if (!this.#tickScheduled) {
         this.#tickScheduled = true;
         queueMicrotask(this.#tick);
       }
@@ -1091,6 +1093,8 @@ export class UdpSocket extends EventEmitter {
    */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
+    // Coalesced sends of this tick still go out (as far as the kernel takes them now).
+    if (this.#coalesce && !this.#writable && this.#qHead < this.#qData.length) this.#flush();
     this.#closed = true;
     this.#sock.close();
     this.#closing = new Promise<void>((resolve) => {
