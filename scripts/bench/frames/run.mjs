@@ -4,7 +4,7 @@
 //   - sockit PacketSocket: sendBatch (sendmmsg), per-frame send(), receive ('frame' events)
 //   - a small C program (sendmmsg / recvmmsg on AF_PACKET), compiled on the fly with cc
 //   - Python's socket.AF_PACKET (one frame per call)
-// at 64 and 1400 bytes; each number is the median of REPS runs (default 3).
+// at 64 and 1400 bytes; each number is the median of REPS interleaved rounds (default 3).
 // Prints the ratios against the targets of issue 4. Needs root (or CAP_SYS_ADMIN + CAP_NET_RAW).
 // Usage: npm run bench:frames [-- --reps 5 --seconds 1]
 import { spawn, spawnSync } from 'node:child_process';
@@ -57,31 +57,34 @@ function once(cmd, args) {
   return n;
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-function measure(cmd, args) {
-  const xs = [];
-  for (let i = 0; i < REPS; i++) xs.push(once(cmd, args));
-  return median(xs);
+async function recvOnce(size, cmd, args) {
+  const flood = spawn(cbin, ['flood', 'bench0', String(size)], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 200));
+  const res = await new Promise((resolve) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('exit', (code) => resolve({ code, out, err }));
+  });
+  flood.kill('SIGKILL');
+  await new Promise((r) => flood.once('exit', r));
+  const n = Number(res.out.trim());
+  if (res.code !== 0 || !Number.isFinite(n)) throw new Error(`${cmd} ${args.join(' ')} failed: ${res.err}`);
+  return n;
 }
-async function measureRecv(size, cmd, args) {
-  const xs = [];
+/**
+ * Run every contender once per round, REPS rounds, and take each one's
+ * median: interleaving keeps a change in machine load from favouring whoever
+ * happened to run during a quiet moment.
+ */
+async function rounds(contenders) {
+  const samples = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
   for (let i = 0; i < REPS; i++) {
-    const flood = spawn(cbin, ['flood', 'bench0', String(size)], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 200));
-    const res = await new Promise((resolve) => {
-      const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      p.stdout.on('data', (d) => (out += d));
-      p.stderr.on('data', (d) => (err += d));
-      p.on('exit', (code) => resolve({ code, out, err }));
-    });
-    flood.kill('SIGKILL');
-    await new Promise((r) => flood.once('exit', r));
-    const n = Number(res.out.trim());
-    if (res.code !== 0 || !Number.isFinite(n)) throw new Error(`${cmd} ${args.join(' ')} failed: ${res.err}`);
-    xs.push(n);
+    for (const [k, run] of Object.entries(contenders)) samples[k].push(await run());
   }
-  return median(xs);
+  return Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, median(xs)]));
 }
 
 const node = process.execPath;
@@ -90,14 +93,20 @@ const S = String(SECONDS);
 const results = {};
 console.log(`bench:frames — veth pair in a private netns, median of ${REPS} x ${SECONDS}s, node ${process.version}`);
 for (const size of [64, 1400]) {
-  const r = (results[size] = {});
-  r.cSend = measure(cbin, ['send', 'bench0', String(size), S, '1024']);
-  r.pySend = py ? measure(py, [join(here, 'bench.py'), 'send', 'bench0', String(size), S]) : NaN;
-  r.sockitBatch = measure(node, [js, 'send-batch', 'bench0', String(size), S]);
-  r.sockitSingle = measure(node, [js, 'send-single', 'bench0', String(size), S]);
-  r.cRecv = await measureRecv(size, cbin, ['recv', 'bench1', S, '256']);
-  r.pyRecv = py ? await measureRecv(size, py, [join(here, 'bench.py'), 'recv', 'bench1', S]) : NaN;
-  r.sockitRecv = await measureRecv(size, node, [js, 'recv', 'bench1', S]);
+  const z = String(size);
+  const send = await rounds({
+    cSend: () => once(cbin, ['send', 'bench0', z, S, '1024']),
+    pySend: () => (py ? once(py, [join(here, 'bench.py'), 'send', 'bench0', z, S]) : NaN),
+    sockitBatch: () => once(node, [js, 'send-batch', 'bench0', z, S]),
+    sockitSingle: () => once(node, [js, 'send-single', 'bench0', z, S]),
+    sockitTry: () => once(node, [js, 'try-send', 'bench0', z, S]),
+  });
+  const recv = await rounds({
+    cRecv: () => recvOnce(size, cbin, ['recv', 'bench1', S, '256']),
+    pyRecv: () => (py ? recvOnce(size, py, [join(here, 'bench.py'), 'recv', 'bench1', S]) : NaN),
+    sockitRecv: () => recvOnce(size, node, [js, 'recv', 'bench1', S]),
+  });
+  results[size] = { ...send, ...recv };
 }
 
 const k = (n) => (Number.isFinite(n) ? `${(n / 1000).toFixed(0)}k/s` : 'n/a');
@@ -108,6 +117,7 @@ const rows = [
   ['Python send', 'pySend'],
   ['sockit sendBatch', 'sockitBatch'],
   ['sockit send (per frame)', 'sockitSingle'],
+  ['sockit trySend (sync)', 'sockitTry'],
   ['C recvmmsg', 'cRecv'],
   ['Python recv', 'pyRecv'],
   ['sockit receive', 'sockitRecv'],
@@ -119,6 +129,7 @@ const targets = [
   ['sendBatch / C sendmmsg', 'sockitBatch', 'cSend', 0.8],
   ['sendBatch / Python', 'sockitBatch', 'pySend', 3],
   ['send / Python', 'sockitSingle', 'pySend', 1],
+  ['trySend / Python (informative)', 'sockitTry', 'pySend', 1],
   ['receive / C recvmmsg', 'sockitRecv', 'cRecv', 0.8],
 ];
 let missed = 0;
@@ -126,8 +137,9 @@ for (const [label, a, b, t] of targets) {
   const r64 = ratio(results[64][a], results[64][b]);
   const r1400 = ratio(results[1400][a], results[1400][b]);
   const ok = r64 >= t;
-  if (!ok) missed++;
-  console.log(`${label.padEnd(44)} ${r64.toFixed(2).padStart(6)}  ${r1400.toFixed(2).padStart(7)}   >= ${t}  ${ok ? 'met' : 'MISSED'}`);
+  const informative = label.includes('informative');
+  if (!ok && !informative) missed++;
+  console.log(`${label.padEnd(44)} ${r64.toFixed(2).padStart(6)}  ${r1400.toFixed(2).padStart(7)}   >= ${t}  ${ok ? 'met' : informative ? 'below' : 'MISSED'}`);
 }
 if (process.argv.includes('--json')) console.log(JSON.stringify(results));
 console.log(missed ? `\n${missed} target(s) missed at 64 B (numbers above are measured, not adjusted).` : '\nall 64 B targets met.');

@@ -1,5 +1,5 @@
 // sockit side of scripts/bench/frames (run in its own process).
-//   node sockit-bench.js send-batch|send-single IFACE SIZE SECONDS   /   recv IFACE SECONDS
+//   node sockit-bench.js send-batch|send-single|try-send IFACE SIZE SECONDS   /   recv IFACE SECONDS
 'use strict';
 const path = require('node:path');
 const { PacketSocket } = require(path.join(__dirname, '../../../dist/index.js'));
@@ -39,6 +39,11 @@ async function main() {
   if (mode === 'send-batch') {
     const batch = Array.from({ length: 1024 }, () => frame);
     while (elapsed() < secs) n += await sock.sendBatch(batch);
+  } else if (mode === 'try-send') {
+    // The synchronous per-frame call (no promise); EAGAIN (false) is retried.
+    while (elapsed() < secs) {
+      for (let i = 0; i < 1024; i++) if (sock.trySend(frame)) n++;
+    }
   } else {
     // The per-frame promise API, 1024 sends in flight, then await them.
     const pending = new Array(1024);
