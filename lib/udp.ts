@@ -35,7 +35,7 @@ import {
 import { Socket } from './socket';
 import * as mc from './multicast';
 import { getOption, setOption } from './options';
-import type { ReadableOptionName, WritableOptionName } from './options';
+import type { OptionGetValue, OptionSetValue, ReadableOptionName, WritableOptionName } from './options';
 import { withNetns } from './netns';
 
 const io = native.ioConstants;
@@ -472,15 +472,17 @@ export class UdpSocket extends EventEmitter {
 
   // ---- options -------------------------------------------------------------
 
-  /** Set any option of the option table by its C name: `setOption('SO_PRIORITY', 6)`. */
-  setOption(name: string, value: unknown): void {
+  /** Set any option of the option table by its C name: `setOption('SO_PRIORITY', 6)` (typed by the table). */
+  setOption<N extends WritableOptionName>(name: N, value: OptionSetValue<N>): void {
     this.#check();
-    setOpt(this.#handle.fd, name, value);
+    const fd = this.#handle.fd;
+    this._ns(() => setOption(fd, name, value));
   }
-  /** Read any option of the option table by its C name. */
-  getOption(name: string): unknown {
+  /** Read any option of the option table by its C name (typed by the table). */
+  getOption<N extends ReadableOptionName>(name: N): OptionGetValue<N> {
     this.#check();
-    return getOpt(this.#handle.fd, name);
+    const fd = this.#handle.fd;
+    return this._ns(() => getOption(fd, name));
   }
   /** SO_BROADCAST: allow sending to broadcast addresses. */
   setBroadcast(on: boolean): void {
@@ -505,10 +507,10 @@ export class UdpSocket extends EventEmitter {
     this.setOption('SO_SNDBUF', validateInteger(size, 'size', 1, 0x7fffffff));
   }
   getRecvBufferSize(): number {
-    return this.getOption('SO_RCVBUF') as number;
+    return this.getOption('SO_RCVBUF');
   }
   getSendBufferSize(): number {
-    return this.getOption('SO_SNDBUF') as number;
+    return this.getOption('SO_SNDBUF');
   }
 
   // ---- multicast (see lib/multicast.ts for the one-liners) ------------------
