@@ -1179,12 +1179,7 @@ function trySet(fd: number, name: string, value: unknown): void {
 
 // ---- socket options ---------------------------------------------------------
 
-/** @internal Set an option by C name on a descriptor (through the option engine). */
-export function setOpt(fd: number, name: string, value: unknown): void {
+/** Set an option by C name on a descriptor (through the option engine). */
+function setOpt(fd: number, name: string, value: unknown): void {
   setOption(fd, name as WritableOptionName, value as never);
-}
-
-/** @internal Read an option by C name (through the option engine). */
-export function getOpt(fd: number, name: string): unknown {
-  return getOption(fd, name as ReadableOptionName);
 }

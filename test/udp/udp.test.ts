@@ -256,6 +256,19 @@ describeWith(['netns'], 'UdpSocket over loopback (private netns)', () => {
     });
   }
 
+  it('bind() after create(), in every accepted form', async () => {
+    const a = pool.add(await UdpSocket.create({ family: 'ipv4' }));
+    expect(await a.bind(0, '127.0.0.1')).toMatchObject({ address: '127.0.0.1', family: 'ipv4' });
+    const b = pool.add(await UdpSocket.create({ family: 'ipv6' }));
+    expect((await b.bind('[::1]:0')).address).toBe('::1');
+    const c = pool.add(await UdpSocket.create({ type: 'udp4' }));
+    const port = (await c.bind({ address: '127.0.0.1', port: 0 })).port;
+    await expect(pool.add(await UdpSocket.create({ family: 'ipv4' })).bind(port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE', syscall: 'bind' });
+    const got = collect(c, 1);
+    await a.send('x', port, '127.0.0.1');
+    expect((await got)[0]!.info.port).toBe(a.address().port);
+  });
+
   it('an aborted signal closes the socket; close releases the descriptor', async () => {
     const ac = new AbortController();
     const before = readdirSync('/proc/self/fd').length;
