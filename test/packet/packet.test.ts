@@ -184,7 +184,15 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
       while (seen.size < 2100 + accepted && Date.now() < deadline) await sleep(20);
       for (let i = 0; i < 2100; i++) expect(seen.has(i)).toBe(true);
       expect(rx.stats().dropped).toBe(0);
-      await Promise.all([tx.close(), rx.close()]);
+      // Closing with sends still queued rejects them (ERR_SOCKET_CLOSED) and resolves close().
+      while (tx.trySend(seqFrame(macA, macB, 3_000_000, 200)));
+      const queued = tx.sendBatch(Array.from({ length: 500 }, (_, i) => seqFrame(macA, macB, 4_000_000 + i, 200)));
+      const rejected = expect(queued).rejects.toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
+      await tx.close();
+      await rejected;
+      expect(() => tx.stats()).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }));
+      await expect(tx.send(seqFrame(macA, macB, 1))).rejects.toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
+      await rx.close();
     } finally {
       a.exec('tc', ['qdisc', 'del', 'dev', 'veth0', 'root']);
     }
