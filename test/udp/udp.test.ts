@@ -1,4 +1,6 @@
 import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SocketError, UdpSocket, formatIPv6, native } from '../helpers/sockit';
 import { describeWith } from '../helpers/env';
@@ -255,6 +257,22 @@ describeWith(['netns'], 'UdpSocket over loopback (private netns)', () => {
       expect(s.stats()).toEqual({ received: 0, sent: 0, truncated: 0, kernelDropped: 0, sendQueue: 0 });
     });
   }
+
+  it("an exception thrown by a 'message' handler is an uncaughtException, like dgram's", () => {
+    const dist = join(__dirname, '..', '..', 'dist', 'index.js');
+    const src = `
+      const { UdpSocket } = require(${JSON.stringify(dist)});
+      process.on('uncaughtException', (e) => { console.log('uncaught:' + e.message); process.exit(7); });
+      (async () => {
+        const s = await UdpSocket.create({ family: 'ipv4', address: '127.0.0.1', port: 0 });
+        s.on('message', () => { throw new Error('from handler'); });
+        const c = await UdpSocket.create({ family: 'ipv4' });
+        await c.send('x', s.address().port, '127.0.0.1');
+      })();`;
+    const r = spawnSync(process.execPath, ['-e', src], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stdout).toContain('uncaught:from handler');
+    expect(r.status).toBe(7);
+  });
 
   it('bind() after create(), in every accepted form', async () => {
     const a = pool.add(await UdpSocket.create({ family: 'ipv4' }));
