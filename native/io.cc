@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -97,6 +98,11 @@ int ApplyMask(IoState* s) {
   int mask = (s->wantRead ? UV_READABLE : 0) | (s->wantWrite ? UV_WRITABLE : 0);
   if (s->closing) return -EBADF;
   if (mask == s->mask) return 0;
+  // libuv aborts when epoll_ctl fails: never hand it a descriptor that was
+  // closed (or replaced by a non-socket) behind the engine's back.
+  struct stat st;
+  if (::fstat(s->fd, &st) != 0) return -errno;
+  if (!S_ISSOCK(st.st_mode)) return -ENOTSOCK;
   int r = mask ? uv_poll_start(&s->poll, mask, OnPoll) : uv_poll_stop(&s->poll);
   if (r == 0) s->mask = mask;
   return r;
@@ -544,7 +550,10 @@ namespace {
 
 void OnClosed(uv_handle_t* h) {
   IoState* s = static_cast<IoState*>(h->data);
-  ::close(s->fd);
+  // If the descriptor was closed behind our back and its number reused by a
+  // non-socket, it is not ours any more: leave it alone.
+  struct stat st;
+  if (::fstat(s->fd, &st) == 0 && S_ISSOCK(st.st_mode)) ::close(s->fd);
   Registry* reg = s->reg;
   reg->live.erase(s);
   if (!reg->exiting) {

@@ -45,6 +45,22 @@ describe('UdpSocket argument validation (no traffic)', () => {
     expect(native.ioEncodeControl(99, {})).toBe(-22);
   });
 
+  it('a descriptor closed or replaced behind the engine never reaches libuv (which would abort)', async () => {
+    const { Socket } = await import('../helpers/sockit');
+    const { openSync, closeSync } = await import('node:fs');
+    const fd = new Socket('ipv4', 'dgram').release();
+    const h = new native.IoHandle(fd, {}, () => {}, () => {});
+    native.close(fd);
+    expect(h.setReceiving(true)).toBe(-9); // EBADF
+    const f = openSync('/dev/null', 'r');
+    if (f === fd) expect(h.setWritable(true)).toBe(-88); // ENOTSOCK
+    expect(() => new native.IoHandle(f, {}, () => {}, () => {})).toThrow(expect.objectContaining({ code: 'EPERM' }));
+    const closed = new Promise((r) => setTimeout(r, 50));
+    expect(h.close()).toBe(0);
+    await closed;
+    expect(() => closeSync(f)).not.toThrow(); // the engine did not close the file that reused the number
+  });
+
   it('formats IPv6 addresses per RFC 5952', () => {
     const b = (s: string): Uint8Array => Uint8Array.from(s.match(/../g)!.map((h) => parseInt(h, 16)));
     expect(formatIPv6(b('fd00005f000000000000000000000001'))).toBe('fd00:5f::1');
