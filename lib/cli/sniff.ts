@@ -3,6 +3,7 @@
  * print one decoded line per frame, optionally write a pcap file.
  * @module
  */
+import * as bpf from '../bpf/builder';
 import { FilterExpression, compile, etherType as etherTypeExpr } from '../bpf/builder';
 import { BpfProgram } from '../bpf/program';
 import { DecodedFrame, decodeFrame } from '../frames/decode';
@@ -20,7 +21,11 @@ export const spec: CommandSpec = {
   flags: {
     interface: { type: 'string', short: 'i', value: 'IF', description: 'interface to capture on (required)' },
     filter: { type: 'string', short: 'f', value: 'EXPR', description: "kernel filter: 'ether proto 0x88b5', 'vlan 10', 'udp port 5000 and not arp', ... or tcpdump -dd output" },
-    'ether-type': { type: 'string', value: 'ETHERTYPE', description: 'shorthand for --filter "ether proto ETHERTYPE"' },
+    'ether-type': { type: 'string', value: 'ETHERTYPE', description: 'builder flag: EtherType, e.g. 0x88b5' },
+    vlan: { type: 'string', value: 'ID', description: "builder flag: VLAN id ('any' for any tagged frame)" },
+    'src-mac': { type: 'string', value: 'MAC', description: 'builder flag: source MAC' },
+    'dst-mac': { type: 'string', value: 'MAC', description: 'builder flag: destination MAC' },
+    'udp-port': { type: 'number', value: 'PORT', description: 'builder flag: UDP source or destination port' },
     count: { type: 'number', short: 'c', description: 'stop after N frames (exit 4 if --timeout expires first)' },
     timeout: { type: 'number', short: 't', value: 'SECONDS', description: 'stop after this long (exit 4 if fewer than --count, or none, arrived)' },
     write: { type: 'string', short: 'w', value: 'FILE', description: 'also write the frames to a pcap file (Wireshark/tcpdump format)' },
@@ -39,18 +44,60 @@ export const spec: CommandSpec = {
     "sockit sniff -i veth0 --filter 'ether proto 0x88b5' --count 2 --write out.pcap",
     "sockit sniff -i veth0 --filter 'vlan 10 or udp port 5000' --json",
     'sockit sniff -i veth0 --ether-type 0x88b5 --quiet --write capture.pcap --timeout 10',
+    'sockit sniff -i veth0 --vlan 10 --udp-port 5000 --src-mac 02:00:00:00:00:01',
   ],
   needs: 'CAP_NET_RAW',
 };
 
-/** The BPF program from --filter / --ether-type. */
+const BUILDER_FLAGS = ['ether-type', 'vlan', 'src-mac', 'dst-mac', 'udp-port'] as const;
+
+function etherTypeArg(t: string, flag: string): number {
+  const n = /^0x[0-9a-f]{1,4}$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  if (!(n >= 0 && n <= 0xffff)) throw new UsageError(`--${flag} must be like 0x88b5, got "${t}"`, spec.name);
+  return n;
+}
+
+/**
+ * The BPF program from --filter (expression or tcpdump -dd text), or from the
+ * builder flags (--ether-type, --vlan, --src-mac, --dst-mac, --udp-port, ANDed).
+ */
 export function filterFrom(flags: Record<string, unknown>): { program?: BpfProgram | string; text?: string } {
-  if (flags.filter !== undefined && flags['ether-type'] !== undefined) throw new UsageError('give --filter or --ether-type, not both', spec.name);
-  if (flags['ether-type'] !== undefined) {
-    const t = String(flags['ether-type']);
-    const n = /^0x[0-9a-f]{1,4}$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
-    if (!(n >= 0 && n <= 0xffff)) throw new UsageError(`--ether-type must be like 0x88b5, got "${t}"`, spec.name);
-    return { program: compile(etherTypeExpr(n)), text: `ether proto 0x${n.toString(16).padStart(4, '0')}` };
+  const builder = BUILDER_FLAGS.filter((f) => flags[f] !== undefined);
+  if (flags.filter !== undefined && builder.length) throw new UsageError(`give --filter or builder flags (--${builder[0]}), not both`, spec.name);
+  if (builder.length) {
+    const parts: FilterExpression[] = [];
+    const words: string[] = [];
+    if (flags['ether-type'] !== undefined) {
+      const n = etherTypeArg(String(flags['ether-type']), 'ether-type');
+      parts.push(etherTypeExpr(n));
+      words.push(`ether proto 0x${n.toString(16).padStart(4, '0')}`);
+    }
+    if (flags.vlan !== undefined) {
+      const v = String(flags.vlan);
+      if (v === 'any') parts.push(bpf.vlan());
+      else {
+        const id = /^\d+$/.test(v) ? Number(v) : NaN;
+        if (!(id >= 0 && id <= 4095)) throw new UsageError(`--vlan must be 0..4095 or 'any', got "${v}"`, spec.name);
+        parts.push(bpf.vlan(id));
+      }
+      words.push(v === 'any' ? 'vlan' : `vlan ${v}`);
+    }
+    for (const [flag, fn, word] of [['src-mac', bpf.srcMac, 'ether src'], ['dst-mac', bpf.dstMac, 'ether dst']] as const) {
+      if (flags[flag] === undefined) continue;
+      try {
+        parts.push(fn(String(flags[flag])));
+      } catch {
+        throw new UsageError(`--${flag} must be a MAC address like 02:00:00:00:00:01, got "${String(flags[flag])}"`, spec.name);
+      }
+      words.push(`${word} ${String(flags[flag])}`);
+    }
+    if (flags['udp-port'] !== undefined) {
+      const p = flags['udp-port'] as number;
+      if (!Number.isInteger(p) || p < 0 || p > 65535) throw new UsageError('--udp-port must be 0..65535', spec.name);
+      parts.push(bpf.udpPort(p));
+      words.push(`udp port ${p}`);
+    }
+    return { program: compile(parts.length === 1 ? (parts[0] as FilterExpression) : bpf.and(...parts)), text: words.join(' and ') };
   }
   if (flags.filter === undefined) return {};
   const text = String(flags.filter);

@@ -15,7 +15,9 @@ describe('sockit sniff / frame send: argument errors (exit 2, no capability need
     [['sniff', '-i', 'lo', '--filter', 'ether proto'], '--filter: expected an EtherType'],
     [['sniff', '-i', 'lo', '--filter', 'udp port 5000 tcp'], 'unexpected "tcp" (join terms with and/or)'],
     [['sniff', '-i', 'lo', '--filter', 'bogus'], 'unknown filter term "bogus"'],
-    [['sniff', '-i', 'lo', '--filter', 'ip', '--ether-type', '0x800'], 'give --filter or --ether-type, not both'],
+    [['sniff', '-i', 'lo', '--filter', 'ip', '--ether-type', '0x800'], 'give --filter or builder flags (--ether-type), not both'],
+    [['sniff', '-i', 'lo', '--vlan', '9999'], "--vlan must be 0..4095 or 'any'"],
+    [['sniff', '-i', 'lo', '--src-mac', 'zz'], '--src-mac must be a MAC address'],
     [['frame', 'send', '--type', '0x88b5'], '--interface is required'],
     [['frame', 'send', '-i', 'lo'], 'give the frame as --hex/--file'],
     [['frame', 'send', '-i', 'lo', '--hex', 'zz'], '--hex must be pairs of hex digits'],
@@ -103,6 +105,24 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_NET_RAW'], 'sockit
     expect(o.code, o.stderr).toBe(0);
     expect(o.stdout).toBe('');
     expect(o.stderr).toMatch(/50 frames in/);
+  });
+
+  it('builder flags combine with AND (--vlan, --ether-type, --src-mac)', async () => {
+    const a = topo.host('a');
+    const b = topo.host('b');
+    const macA = a.interfaces[0]?.mac as string;
+    const sniffer = cliAsync(['sniff', '-i', 'veth0', '--vlan', '10', '--ether-type', '0x88b5', '--src-mac', macA, '--count', '1', '--timeout', '10'], b);
+    await waitFor(sniffer.stderr, (s) => s.includes(`(filter: ether proto 0x88b5 and vlan 10 and ether src ${macA})`));
+    for (const extra of [[], ['--vlan', '11'], ['--src', '02:00:00:00:00:99', '--vlan', '10']]) {
+      const r = cli(['frame', 'send', '-i', 'veth0', '--type', '0x88b5', '--payload', 'filtered', ...extra], a);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const ok = cli(['frame', 'send', '-i', 'veth0', '--type', '0x88b5', '--vlan', '10', '--payload', 'wanted'], a);
+    expect(ok.code, ok.stderr).toBe(0);
+    const o = await sniffer.done;
+    expect(o.code, o.stderr).toBe(0);
+    expect(o.stdout.trim().split('\n')).toHaveLength(1);
+    expect(o.stdout).toMatch(new RegExp(`${macA} > ff:ff:ff:ff:ff:ff vlan 10 0x88b5 .*"wanted"`));
   });
 
   it('sniff exits 4 when nothing matches before --timeout', () => {
