@@ -1,0 +1,112 @@
+// `sockit/testing` as a user's project sees it: the package resolved by name
+// through node_modules (symlinked to this checkout), with require, import and
+// TypeScript types.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWith } from '../helpers/env';
+
+const root = join(__dirname, '..', '..');
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sockit-user-'));
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(root, join(dir, 'node_modules', 'sockit'));
+  writeFileSync(join(dir, 'package.json'), '{"name":"user-project","version":"1.0.0"}');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function node(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('sockit/testing subpath export', () => {
+  it('works with require()', () => {
+    const r = node(['-e', "const t = require('sockit/testing'); const s = require('sockit'); console.log(typeof t.createTopology, typeof s.UdpSocket)"]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('function function');
+  });
+
+  it('works with import (named exports detected from CommonJS)', () => {
+    const r = node(['--input-type=module', '-e', "import { createTopology } from 'sockit/testing'; import { Socket, interfaces } from 'sockit'; console.log(typeof createTopology, typeof Socket, typeof interfaces)"]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('function function function');
+  });
+
+  it('ships types that a strict nodenext TypeScript project accepts', () => {
+    writeFileSync(
+      join(dir, 'use.mts'),
+      [
+        "import { createTopology, type Topology, type Host } from 'sockit/testing';",
+        "import { UdpSocket } from 'sockit';",
+        'export async function f(): Promise<string> {',
+        "  const t: Topology = createTopology({ hosts: ['a', 'b'], links: [['a', 'b']] });",
+        "  const h: Host = t.host('a');",
+        '  const s = await UdpSocket.create({ netns: h.netns, address: h.address, port: 0 });',
+        '  await s.close();',
+        '  t.destroy();',
+        '  return h.interface;',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const r = node([
+      join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
+      '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'use.mts',
+    ]);
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
+
+describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'sockit/testing from a user project', () => {
+  it('builds a topology and cleans it up when the process exits without destroy()', () => {
+    const script = `
+      const { createTopology } = require('sockit/testing');
+      const t = createTopology({ hosts: ['a', 'b'], links: [['a', 'b']] });
+      console.log(JSON.stringify(Object.values(t.hosts).map((h) => h.pid)));
+      process.exit(0);`;
+    const r = node(['-e', script]);
+    expect(r.stderr).toBe('');
+    const pids = JSON.parse(r.stdout) as number[];
+    expect(pids).toHaveLength(2);
+    // The holders go with the process (their stdin pipe closes); give them a moment.
+    const deadline = Date.now() + 5000;
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (pids.some(alive) && Date.now() < deadline) spawnSync('sleep', ['0.05']);
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it('cleans up even when the process is SIGKILLed (the holders see their pipe close)', async () => {
+    const { spawn } = await import('node:child_process');
+    const p = spawn(process.execPath, ['-e', "const t = require('sockit/testing').createTopology({ hosts: ['a', 'b'], links: [['a', 'b']] }); console.log(JSON.stringify(Object.values(t.hosts).map((h) => h.pid))); setInterval(() => {}, 1000);"], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((resolve) => p.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+    const pids = JSON.parse(line) as number[];
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(pids.every(alive)).toBe(true);
+    p.kill('SIGKILL');
+    await new Promise((r) => p.once('exit', r));
+    const deadline = Date.now() + 5000;
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(pids.filter(alive)).toEqual([]);
+  });
+});
