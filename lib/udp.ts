@@ -180,7 +180,10 @@ export class MessageBatch {
   /** @internal */ _owner!: UdpSocket;
   /** Number of datagrams. */
   count = 0;
-  /** All payloads back to back. */
+  /**
+   * The receive pool holding this batch's payloads back to back (possibly
+   * after earlier batches): read datagram i at `offset(i)` for `length(i)` bytes.
+   */
   get buffer(): Buffer {
     return this._data;
   }

@@ -8,7 +8,8 @@
 //  - Receive: on READABLE, recvmmsg(MSG_DONTWAIT|MSG_TRUNC) into a slab that
 //    is allocated once, with per-message control buffers and sockaddr
 //    storage; metadata goes into typed arrays created once and shared with
-//    JS; the data of one batch is copied once into one fresh Buffer; then ONE
+//    JS; the data of one batch is copied once into a pooled Buffer (2 MiB,
+//    filled batch after batch, replaced when full); then ONE
 //    JS call per batch. Repeats until EAGAIN (bounded per wakeup for fairness).
 //  - POLLERR: libuv reports it as UV_EBADF and stops the poll. We then drain
 //    the error queue (MSG_ERRQUEUE, delivered through the same batch call with
@@ -49,6 +50,7 @@ constexpr uint32_t kMaxBatch = 1024;
 constexpr uint32_t kMaxMessage = 1u << 20;
 constexpr uint32_t kMaxControl = 4096;
 constexpr int kBatchesPerWakeup = 32;
+constexpr size_t kPoolSize = 2u << 20;  // receive pool: 2 MiB, or one batch if larger
 
 enum Event : int { kEvWritable = 1, kEvError = 2, kEvClose = 3 };
 enum Syscall : int { kSysRecv = 1, kSysSoError = 2, kSysPoll = 3 };
@@ -88,6 +90,10 @@ struct IoState {
   uint8_t* infos = nullptr;
   napi_ref owner = nullptr, onRecv = nullptr, onEvent = nullptr;
   napi_ref metaRef = nullptr, addrsRef = nullptr, infosRef = nullptr;
+  // Receive pool: batches are copied back to back into one JS Buffer until it
+  // is full, then a new one is made (allocation amortized over many batches).
+  napi_ref poolRef = nullptr;
+  size_t poolSize = 0, poolOff = 0;
   napi_async_context async = nullptr;
 };
 
@@ -153,8 +159,37 @@ int RecvBatch(IoState* s, int extraFlags) {
   return n;
 }
 
-// Copy one received batch into a fresh Buffer, fill the shared metadata, and
-// make the one JS call.
+// The current receive pool and room for `need` bytes in it; a new pool when
+// the current one is full or was detached (transferred) by JS.
+bool PoolReserve(IoState* s, size_t need, napi_value* buf, uint8_t** data) {
+  if (s->poolRef != nullptr && s->poolOff + need <= s->poolSize) {
+    void* d = nullptr;
+    size_t len = 0;
+    if (napi_get_reference_value(s->env, s->poolRef, buf) == napi_ok && *buf != nullptr &&
+        napi_get_buffer_info(s->env, *buf, &d, &len) == napi_ok && d != nullptr && len == s->poolSize) {
+      *data = static_cast<uint8_t*>(d);
+      return true;
+    }
+  }
+  if (s->poolRef != nullptr) {
+    napi_delete_reference(s->env, s->poolRef);
+    s->poolRef = nullptr;
+  }
+  size_t size = need > kPoolSize ? need : kPoolSize;
+  void* d = nullptr;
+  if (napi_create_buffer(s->env, size, &d, buf) != napi_ok) return false;
+  if (napi_create_reference(s->env, *buf, 1, &s->poolRef) != napi_ok) {
+    s->poolRef = nullptr;
+    return false;
+  }
+  s->poolSize = size;
+  s->poolOff = 0;
+  *data = static_cast<uint8_t*>(d);
+  return true;
+}
+
+// Copy one received batch into the receive pool, fill the shared metadata
+// (offsets are into the pool Buffer), and make the one JS call.
 void Deliver(IoState* s, int n) {
   size_t total = 0;
   for (int i = 0; i < n; i++) {
@@ -162,10 +197,9 @@ void Deliver(IoState* s, int n) {
     total += len < s->msgSize ? len : s->msgSize;
   }
   napi_value buf;
-  void* data = nullptr;
-  if (napi_create_buffer(s->env, total ? total : 1, &data, &buf) != napi_ok) return;
-  uint8_t* out = static_cast<uint8_t*>(data);
-  size_t off = 0;
+  uint8_t* out = nullptr;
+  if (!PoolReserve(s, total ? total : 1, &buf, &out)) return;
+  size_t off = s->poolOff;
   for (int i = 0; i < n; i++) {
     const mmsghdr& mm = s->msgs[i];
     uint32_t real = mm.msg_len;
@@ -193,6 +227,7 @@ void Deliver(IoState* s, int n) {
     }
     if (mm.msg_hdr.msg_flags & MSG_CTRUNC) info->present |= sys::kHasCtrunc;
   }
+  s->poolOff = (off + 7) & ~static_cast<size_t>(7);
   napi_value argv[2];
   argv[0] = buf;
   napi_create_uint32(s->env, static_cast<uint32_t>(n), &argv[1]);
@@ -568,7 +603,7 @@ void OnClosed(uv_handle_t* h) {
       s->wrap->DropSelfRef();
     }
     napi_async_destroy(env, s->async);
-    for (napi_ref r : {s->owner, s->onRecv, s->onEvent, s->metaRef, s->addrsRef, s->infosRef})
+    for (napi_ref r : {s->owner, s->onRecv, s->onEvent, s->metaRef, s->addrsRef, s->infosRef, s->poolRef})
       if (r) napi_delete_reference(env, r);
     delete s;
     return;

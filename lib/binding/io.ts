@@ -9,8 +9,12 @@
  *    socket with `recvmmsg(MSG_DONTWAIT | MSG_TRUNC)` in batches of
  *    `batchSize`, and for each batch makes ONE call
  *    `onRecv.call(owner, data, count)`:
- *      - `data`: a fresh Buffer holding the `count` messages back to back (one
- *        copy per batch; it is yours, slice it freely);
+ *      - `data`: the receive pool, a Buffer (2 MiB, or one batch if larger)
+ *        that holds this batch's `count` messages back to back after earlier
+ *        batches (one copy per batch). Slices stay valid forever: the engine
+ *        never writes into a region it handed out, it moves to a new pool when
+ *        the current one is full. A retained slice keeps its whole pool alive
+ *        (like Node's Buffer pool): copy it if you keep it for long;
  *      - `handle.meta` (Uint32Array, `META_STRIDE` = 4 per message):
  *        `[offset into data, copied length, real length (MSG_TRUNC: the size
  *        on the wire, larger than the copied length when truncated), msg_flags]`;
