@@ -159,3 +159,5 @@ export function formatMac(bytes: Uint8Array): string {
   for (let i = 0; i < bytes.length; i++) s += (i ? ':' : '') + (bytes[i] as number).toString(16).padStart(2, '0');
   return s;
 }
+
+export { formatIPv4, formatIPv6 } from './iptext';

@@ -19,7 +19,7 @@ import { ControlLayout } from './binding/io';
 
 /** Byte layout of the engine's decoded control records (see lib/binding/io.ts). */
 export { ControlLayout };
-import { EndpointInput, InterfaceRef, SocketAddress, interfaceName, parseEndpoint, parseIp, resolveInterfaceIndex } from './address';
+import { EndpointInput, InterfaceRef, SocketAddress, formatIPv4, formatIPv6, interfaceName, parseEndpoint, parseIp, resolveInterfaceIndex } from './address';
 import {
   SocketError,
   SockitStateError,
@@ -212,42 +212,6 @@ export class MessageBatch {
 
 // ---- address helpers ------------------------------------------------------
 
-function hex4(n: number): string {
-  return n.toString(16);
-}
-
-/** RFC 5952 text of 16 address bytes. */
-export function formatIPv6(b: Uint8Array, off = 0): string {
-  if (b[off] === 0 && b[off + 1] === 0 && b[off + 2] === 0 && b[off + 3] === 0 && b[off + 4] === 0 && b[off + 5] === 0 &&
-      b[off + 6] === 0 && b[off + 7] === 0 && b[off + 8] === 0 && b[off + 9] === 0 && b[off + 10] === 0xff && b[off + 11] === 0xff) {
-    return `::ffff:${b[off + 12]}.${b[off + 13]}.${b[off + 14]}.${b[off + 15]}`;
-  }
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push(((b[off + 2 * i] as number) << 8) | (b[off + 2 * i + 1] as number));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestStart < 0) return g.map(hex4).join(':');
-  const head = g.slice(0, bestStart).map(hex4).join(':');
-  const tail = g.slice(bestStart + bestLen).map(hex4).join(':');
-  return `${head}::${tail}`;
-}
-
-function formatIPv4(b: Uint8Array, off: number): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-}
 
 function familyArg(f: UdpFamily | undefined, name: string): 'ipv4' | 'ipv6' | undefined {
   if (f === undefined) return undefined;

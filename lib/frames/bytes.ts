@@ -5,6 +5,7 @@
  */
 import * as net from 'node:net';
 import { invalidArgType, invalidArgValue } from '../errors';
+import { formatIPv4, formatIPv6 } from '../iptext';
 
 /** A Buffer view of any Uint8Array, sharing memory (no copy). */
 export function view(bytes: Uint8Array): Buffer {
@@ -36,31 +37,9 @@ export function ipToBytes(address: string, name = 'address'): Buffer {
 
 /** Text of a 4- or 16-byte address (IPv6 compressed per RFC 5952). */
 export function bytesToIp(bytes: Uint8Array): string {
-  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
-  const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push(((bytes[i] as number) << 8) | (bytes[i + 1] as number));
-  // Longest run (>= 2) of zero groups, first one wins.
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (a: number[]): string => a.map((x) => x.toString(16)).join(':');
-  if (best < 0) return hex(g);
-  return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+  return bytes.length === 4 ? formatIPv4(bytes) : formatIPv6(bytes);
 }
 
-/** One's-complement sum of 16-bit words (not yet folded/inverted), continuing from `sum`. */
 export function onesSum(bytes: Uint8Array, sum = 0): number {
   const n = bytes.length;
   let i = 0;
