@@ -26,6 +26,7 @@ import {
   check,
   invalidArgType,
   invalidArgValue,
+  outOfRange,
   socketClosed,
   validateBoolean,
   validateBytes,
@@ -62,6 +63,14 @@ export interface ReceiveOptions {
   timestamp?: boolean;
   /** Kernel drop counter (SO_RXQ_OVFL) → `info.dropped`, `stats().kernelDropped`. */
   dropCount?: boolean;
+  /**
+   * UDP GRO (UDP_GRO): the kernel may hand over several datagrams of one flow
+   * as one coalesced buffer with their segment size; sockit splits it again
+   * (views, no copies), so `'message'`, iteration and `stats()` still see one
+   * datagram each (`info.segments` tells how many arrived together). The
+   * receive buffer is then at least 65535 bytes whatever `maxMessageSize` says.
+   */
+  gro?: boolean;
 }
 
 /** Options for {@link UdpSocket.create}. */
@@ -86,8 +95,14 @@ export interface UdpSocketOptions {
   options?: Record<string, unknown>;
   /** Ancillary data to receive with each datagram. */
   receive?: ReceiveOptions;
-  /** Largest datagram received whole (default 65535; longer ones are truncated and flagged). */
+  /** Largest datagram received whole (default 65535; longer ones are truncated and flagged). With `receive.gro` at least 65535. */
   maxMessageSize?: number;
+  /**
+   * Socket-wide UDP GSO segment size (UDP_SEGMENT, 1..65507): every send longer
+   * than this leaves as datagrams of this size (the last may be shorter).
+   * Per datagram: `send(data, { segmentSize })`.
+   */
+  gso?: number;
   /** Datagrams per recvmmsg (default 64, at most 1024). */
   batchSize?: number;
   /** Most datagrams waiting in the send queue (default 65536); beyond it send() rejects with ENOBUFS. */
@@ -131,6 +146,8 @@ export interface MessageInfo {
   timestamp?: bigint;
   /** Datagrams the kernel dropped on this socket so far (receive.dropCount). */
   dropped?: number;
+  /** receive.gro: this datagram arrived coalesced with others; the number of datagrams in that coalesced buffer. */
+  segments?: number;
 }
 
 /** One received datagram, as async iteration yields it. */
@@ -151,6 +168,13 @@ export interface SendOptions {
   ttl?: number;
   /** TOS / traffic class for this datagram. */
   tos?: number;
+  /**
+   * UDP GSO (UDP_SEGMENT control message): send `data` as datagrams of this
+   * many bytes each (the last may be shorter) with one system call.
+   * 1..65507, at most 64 segments, `data` at most 65507 bytes; each segment
+   * plus headers must fit the path MTU (else EINVAL).
+   */
+  segmentSize?: number;
 }
 
 /** A batch entry for {@link UdpSocket.sendBatch}. */
@@ -208,6 +232,44 @@ export class MessageBatch {
   info(i: number): MessageInfo {
     return this._owner._info(i);
   }
+  /**
+   * receive.gro: the segment size when datagram i is a coalesced GRO buffer
+   * (several datagrams back to back, each this long but the last), else 0.
+   * The batch shows buffers as received; 'message', iteration and stats() split them.
+   */
+  segmentSize(i: number): number {
+    return groSegment(this._owner._ctl32, i, this.length(i));
+  }
+}
+
+/** Max UDP payload over IPv4 (65535 - 8 UDP - 20 IP), the GSO total limit. */
+const MAX_UDP_PAYLOAD = 65507;
+/** Kernel UDP_MAX_SEGMENTS. */
+const MAX_GSO_SEGMENTS = 64;
+const CTL_WORDS = CONTROL_STRIDE >> 2;
+const GRO_WORD = ControlLayout.groSize >> 2;
+
+/** GRO segment size of message i when it is a coalesced buffer longer than one segment, else 0. */
+function groSegment(ctl32: Uint32Array, i: number, length: number): number {
+  const b = i * CTL_WORDS;
+  if (((ctl32[b] as number) & io.HAS_GRO) === 0) return 0;
+  const seg = ctl32[b + GRO_WORD] as number;
+  return seg !== 0 && length > seg ? seg : 0;
+}
+
+/** RangeError unless `length` bytes can go out as GSO segments of `seg` bytes. */
+function checkSegments(length: number, seg: number, name: string): void {
+  if (length > MAX_UDP_PAYLOAD) throw outOfRange(`${name}.length`, `<= ${MAX_UDP_PAYLOAD} with segmentSize`, length);
+  if (Math.ceil(length / seg) > MAX_GSO_SEGMENTS)
+    throw outOfRange(`${name}.length`, `<= ${MAX_GSO_SEGMENTS} segments of segmentSize ${seg} (${MAX_GSO_SEGMENTS * seg} bytes)`, length);
+}
+
+/** Hint for EINVAL/EMSGSIZE/EIO from a GSO send. */
+function gsoHint(errno: number): string | undefined {
+  if (errno === 22 || errno === 90) // EINVAL; EMSGSIZE on newer kernels when a segment exceeds the MTU
+    return `UDP GSO: each segment plus IP/UDP headers must fit the path MTU, at most ${MAX_GSO_SEGMENTS} segments, not with UDP_NO_CHECK6_TX`;
+  if (errno === 5) return 'UDP GSO needs checksum offload on the output path (not available through IPsec or on this device)';
+  return undefined;
 }
 
 // ---- address helpers ------------------------------------------------------
@@ -221,6 +283,15 @@ function familyArg(f: UdpFamily | undefined, name: string): 'ipv4' | 'ipv6' | un
 }
 
 const kCreate = Symbol('sockit.udp.create');
+
+/** An encoded destination: sockaddr and control bytes, plus the GSO segment size when set. */
+interface Target {
+  addr: Buffer | null;
+  ctl: Buffer | null;
+  address?: string;
+  port?: number;
+  seg?: number;
+}
 
 type Done = (err: Error | null, n: number) => void;
 
@@ -255,7 +326,8 @@ export class UdpSocket extends EventEmitter {
   #coalesce: boolean;
   #lastPort = -1;
   #lastAddress: string | undefined;
-  #lastTarget: { addr: Buffer | null; ctl: Buffer | null; address?: string; port?: number } | undefined;
+  #lastTarget: Target | undefined;
+  #gso = 0;
   #writable = false;
   // encodings
   #addrCache = new Map<string, Buffer>();
@@ -266,6 +338,10 @@ export class UdpSocket extends EventEmitter {
   #addr16: Uint16Array;
   #addr32: Uint32Array;
   #ctl32: Uint32Array;
+  /** @internal The control records as u32 words (for MessageBatch). */
+  get _ctl32(): Uint32Array {
+    return this.#ctl32;
+  }
   #ctlView: DataView;
   #addrs: Uint8Array;
   #ctlBytes: Uint8Array;
@@ -293,10 +369,11 @@ export class UdpSocket extends EventEmitter {
     this.#dropCountOn = options.receive?.dropCount === true;
     this.#netns = options.netns;
     this.#coalesce = options.coalesce === true;
+    this.#gso = options.gso ?? 0;
     const fd = sock.release();
     this.#handle = new native.IoHandle(fd, this, UdpSocket.prototype._onRecv, UdpSocket.prototype._onEvent, {
       batchSize: options.batchSize ?? 64,
-      messageSize: options.maxMessageSize ?? 65535,
+      messageSize: options.receive?.gro ? Math.max(options.maxMessageSize ?? 0, 65535) : (options.maxMessageSize ?? 65535),
       controlSize: 256,
     });
     this.#sock = Socket.adopt(fd, { owned: false });
@@ -338,7 +415,8 @@ export class UdpSocket extends EventEmitter {
       if (options[k] !== undefined) validateBoolean(options[k], `options.${k}`);
     const recv = options.receive ?? {};
     if (recv === null || typeof recv !== 'object') throw invalidArgType('options.receive', 'of type object', recv);
-    for (const k of ['packetInfo', 'ttl', 'tos', 'timestamp', 'dropCount'] as const)
+    if (options.gso !== undefined) validateInteger(options.gso, 'options.gso', 1, MAX_UDP_PAYLOAD);
+    for (const k of ['packetInfo', 'ttl', 'tos', 'timestamp', 'dropCount', 'gro'] as const)
       if (recv[k] !== undefined) validateBoolean(recv[k], `options.receive.${k}`);
     if (options.options !== undefined && (options.options === null || typeof options.options !== 'object'))
       throw invalidArgType('options.options', 'of type object', options.options);
@@ -479,6 +557,21 @@ export class UdpSocket extends EventEmitter {
   getSendBufferSize(): number {
     return this.getOption('SO_SNDBUF');
   }
+  /**
+   * UDP_GRO on or off (see `receive.gro`). Coalesced buffers are split
+   * whenever the kernel marks them, however GRO was turned on; create the
+   * socket with `receive.gro` (or `maxMessageSize` >= 65535, the default) so
+   * a coalesced buffer always fits.
+   */
+  setGro(on: boolean): void {
+    this.setOption('UDP_GRO', validateBoolean(on, 'on'));
+  }
+  /** Socket-wide UDP GSO segment size (UDP_SEGMENT), 0 = off; see `options.gso`. */
+  setGso(segmentSize: number): void {
+    validateInteger(segmentSize, 'segmentSize', 0, MAX_UDP_PAYLOAD);
+    this.setOption('UDP_SEGMENT', segmentSize);
+    this.#gso = segmentSize;
+  }
 
   // ---- multicast (see lib/multicast.ts for the one-liners) ------------------
 
@@ -553,8 +646,8 @@ export class UdpSocket extends EventEmitter {
   }
 
   #encodeControl(o: SendOptions): Buffer | null {
-    if (o.sourceAddress === undefined && o.interface === undefined && o.ttl === undefined && o.tos === undefined) return null;
-    const key = `${o.sourceAddress}|${o.interface}|${o.ttl}|${o.tos}`;
+    if (o.sourceAddress === undefined && o.interface === undefined && o.ttl === undefined && o.tos === undefined && o.segmentSize === undefined) return null;
+    const key = `${o.sourceAddress}|${o.interface}|${o.ttl}|${o.tos}|${o.segmentSize}`;
     let enc = this.#ctlCache.get(key);
     if (enc) return enc;
     const c: NativeSendControl = {};
@@ -567,13 +660,14 @@ export class UdpSocket extends EventEmitter {
     if (o.interface !== undefined) c.ifindex = this._ifindex(o.interface);
     if (o.ttl !== undefined) c.ttl = validateInteger(o.ttl, 'ttl', 0, 255);
     if (o.tos !== undefined) c.tos = validateInteger(o.tos, 'tos', 0, 255);
+    if (o.segmentSize !== undefined) c.segmentSize = validateInteger(o.segmentSize, 'segmentSize', 1, MAX_UDP_PAYLOAD);
     enc = check(native.ioEncodeControl(this.#af, c), 'sendmsg');
     if (this.#ctlCache.size >= 256) this.#ctlCache.clear();
     this.#ctlCache.set(key, enc);
     return enc;
   }
 
-  #target(portOrOptions: number | SendOptions | undefined, address: string | undefined): { addr: Buffer | null; ctl: Buffer | null; address?: string; port?: number } {
+  #target(portOrOptions: number | SendOptions | undefined, address: string | undefined): Target {
     if (portOrOptions === undefined) {
       if (!this.#connected) throw new SockitStateError('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'send() without an address needs a connected socket');
       return { addr: null, ctl: null };
@@ -601,7 +695,9 @@ export class UdpSocket extends EventEmitter {
       const ip = this._ns(() => parseIp(a, 'options.address'));
       addr = this.#encodeAddress(ip.address, o.port, ip.scopeId || undefined);
     } else if (!this.#connected) throw new SockitStateError('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'send() without an address needs a connected socket');
-    return { addr, ctl: this.#encodeControl(o), address: o.address, port: o.port };
+    const t: Target = { addr, ctl: this.#encodeControl(o), address: o.address, port: o.port };
+    if (o.segmentSize !== undefined) t.seg = o.segmentSize;
+    return t;
   }
 
   /**
@@ -614,7 +710,7 @@ export class UdpSocket extends EventEmitter {
     try {
       this.#check();
       const buf = data instanceof Uint8Array ? data : typeof data === 'string' ? Buffer.from(data) : validateBytes(data, 'data');
-      let t: { addr: Buffer | null; ctl: Buffer | null; address?: string; port?: number };
+      let t: Target;
       if (port === this.#lastPort && address === this.#lastAddress && typeof port === 'number') {
         t = this.#lastTarget as typeof t; // same destination as last time: no parsing, no lookup
       } else {
@@ -625,6 +721,7 @@ export class UdpSocket extends EventEmitter {
           this.#lastTarget = t;
         }
       }
+      if (t.seg !== undefined) checkSegments(buf.byteLength, t.seg, 'data');
       if (this.#coalesce) {
         return new Promise<number>((resolve, reject) => {
           this.#enqueue(buf, t.addr, t.ctl, (err, n) => (err ? reject(err) : resolve(n)), false, true);
@@ -636,7 +733,7 @@ export class UdpSocket extends EventEmitter {
           this.#stats.sent++;
           return Promise.resolve(r);
         }
-        if (r !== -EAGAIN && r !== -ENOBUFS) return Promise.reject(new SocketError(-r, 'sendmsg', { address: t.address, port: t.port }));
+        if (r !== -EAGAIN && r !== -ENOBUFS) return Promise.reject(this.#sendError(-r, t));
       }
       return new Promise<number>((resolve, reject) => {
         this.#enqueue(buf, t.addr, t.ctl, (err, n) => (err ? reject(err) : resolve(n)));
@@ -655,6 +752,7 @@ export class UdpSocket extends EventEmitter {
     this.#check();
     const buf = typeof data === 'string' ? Buffer.from(data) : validateBytes(data, 'data');
     const t = this.#target(port, address);
+    if (t.seg !== undefined) checkSegments(buf.byteLength, t.seg, 'data');
     if (this.#qHead !== this.#qData.length && this.#coalesce && !this.#writable) this.#flush(); // keep order
     if (this.#qHead !== this.#qData.length) return false;
     const r = this.#handle.send(buf, t.addr, t.ctl);
@@ -667,7 +765,13 @@ export class UdpSocket extends EventEmitter {
       this.#setWritable(true);
       return false;
     }
-    throw new SocketError(-r, 'sendmsg', { address: t.address, port: t.port });
+    throw this.#sendError(-r, t);
+  }
+
+  /** A sendmsg failure, with a GSO hint when segmentation was asked for. */
+  #sendError(errno: number, t: Target): SocketError {
+    const hint = t.seg !== undefined || this.#gso !== 0 ? gsoHint(errno) : undefined;
+    return new SocketError(errno, 'sendmsg', { address: t.address, port: t.port, ...(hint ? { hint } : {}) });
   }
 
   /**
@@ -682,7 +786,7 @@ export class UdpSocket extends EventEmitter {
     try {
       this.#check();
       if (!Array.isArray(messages)) throw invalidArgType('messages', 'an Array', messages);
-      let common: { addr: Buffer | null; ctl: Buffer | null } | undefined;
+      let common: { addr: Buffer | null; ctl: Buffer | null; seg?: number } | undefined;
       if (destination !== undefined) {
         if (typeof destination === 'string') {
           const ep = this._ns(() => parseEndpoint(destination, 'destination'));
@@ -695,6 +799,7 @@ export class UdpSocket extends EventEmitter {
       let ctls: Buffer | null | (Buffer | null)[] = common ? common.ctl : null;
       let perAddr: (Buffer | null)[] | undefined;
       let perCtl: (Buffer | null)[] | undefined;
+      let anySeg = common?.seg !== undefined;
       for (let i = 0; i < n; i++) {
         const m = messages[i];
         if (m instanceof Uint8Array) {
@@ -705,7 +810,11 @@ export class UdpSocket extends EventEmitter {
           if (!common && !this.#connected) throw new SockitStateError('ERR_SOCKET_DGRAM_NOT_CONNECTED', `messages[${i}] has no address and the socket is not connected`);
         } else if (m !== null && typeof m === 'object' && 'data' in m) {
           datas[i] = typeof m.data === 'string' ? Buffer.from(m.data) : validateBytes(m.data, `messages[${i}].data`);
-          const t = m.address !== undefined || m.port !== undefined || m.sourceAddress !== undefined || m.interface !== undefined || m.ttl !== undefined || m.tos !== undefined ? this.#target(m, undefined) : undefined;
+          const t = m.address !== undefined || m.port !== undefined || m.sourceAddress !== undefined || m.interface !== undefined || m.ttl !== undefined || m.tos !== undefined || m.segmentSize !== undefined ? this.#target(m, undefined) : undefined;
+          if (t?.seg !== undefined) {
+            anySeg = true;
+            checkSegments((datas[i] as Uint8Array).byteLength, t.seg, `messages[${i}].data`);
+          }
           if (t) {
             if (!perAddr) perAddr = new Array(n).fill(common ? common.addr : null);
             if (!perCtl) perCtl = new Array(n).fill(common ? common.ctl : null);
@@ -716,13 +825,16 @@ export class UdpSocket extends EventEmitter {
       }
       if (perAddr) addrs = perAddr;
       if (perCtl) ctls = perCtl;
+      const commonSeg = common?.seg;
+      if (commonSeg !== undefined) for (let i = 0; i < n; i++) if (!perCtl || perCtl[i] === common?.ctl) checkSegments((datas[i] as Uint8Array).byteLength, commonSeg, `messages[${i}].data`);
       let sent = 0;
       if (this.#qHead === this.#qData.length) {
         while (sent < n) {
           const r = this.#handle.sendBatch(datas, addrs, ctls, sent, Math.min(n - sent, io.MAX_BATCH));
           if (r < 0) {
             if (r === -EAGAIN || r === -ENOBUFS) break;
-            const err = new SocketError(-r, 'sendmmsg');
+            const hint = anySeg || this.#gso !== 0 ? gsoHint(-r) : undefined;
+            const err = new SocketError(-r, 'sendmmsg', hint ? { hint } : {});
             (err as SocketError & { sent?: number }).sent = sent;
             return Promise.reject(err);
           }
@@ -850,14 +962,21 @@ export class UdpSocket extends EventEmitter {
     this.#data = data;
     const meta = this.#meta;
     const wantMsg = this.listenerCount('message') > 0 || this.#iterating > 0;
+    const ctl32 = this.#ctl32;
     let errq = false;
+    let gro = false;
     for (let i = 0; i < count; i++) {
       const flags = meta[i * 4 + 3] as number;
       if (flags & io.MSG_ERRQUEUE) {
         errq = true;
         continue;
       }
-      this.#stats.received++;
+      // A GRO-coalesced buffer counts as the datagrams it holds.
+      const seg = ((ctl32[i * CTL_WORDS] as number) & io.HAS_GRO) !== 0 ? groSegment(ctl32, i, meta[i * 4 + 1] as number) : 0;
+      if (seg !== 0) {
+        gro = true;
+        this.#stats.received += Math.ceil((meta[i * 4 + 1] as number) / seg);
+      } else this.#stats.received++;
       if ((flags & io.MSG_TRUNC) !== 0) this.#stats.truncated++;
     }
     if (this.listenerCount('batch') > 0) {
@@ -879,12 +998,34 @@ export class UdpSocket extends EventEmitter {
         continue;
       }
       const off = meta[i * 4] as number;
-      const msg = data.subarray(off, off + (meta[i * 4 + 1] as number));
+      const len = meta[i * 4 + 1] as number;
       const info = this._info(i);
+      const seg = gro ? groSegment(ctl32, i, len) : 0;
+      if (seg !== 0) {
+        if (wantMsg) this.#deliverSegments(data, off, len, seg, info);
+        continue;
+      }
+      const msg = data.subarray(off, off + len);
       if (wantMsg) {
         if (this.listenerCount('message') > 0) this.emit('message', msg, info);
         if (this.#iterating > 0) this.#push({ data: msg, info });
       }
+    }
+  }
+
+  /** Split one GRO-coalesced buffer into its datagrams (views into `data`) and deliver each. */
+  #deliverSegments(data: Buffer, off: number, len: number, seg: number, info: MessageInfo): void {
+    const n = Math.ceil(len / seg);
+    const end = off + len;
+    const emitting = this.listenerCount('message') > 0;
+    for (let k = 0, o = off; k < n; k++, o += seg) {
+      if (this.#closed) return;
+      const stop = Math.min(o + seg, end);
+      // A truncated coalesced buffer (only when the receive buffer is under 64 KiB) cuts its last piece.
+      const part: MessageInfo = { ...info, size: stop - o, truncated: info.truncated && k === n - 1, segments: n };
+      const msg = data.subarray(o, stop);
+      if (emitting) this.emit('message', msg, part);
+      if (this.#iterating > 0) this.#push({ data: msg, info: part });
     }
   }
 
@@ -1112,6 +1253,7 @@ function configure(sock: Socket, family: 'ipv4' | 'ipv6', options: UdpSocketOpti
     setOpt(fd, 'SO_BINDTODEVICE', interfaceName(resolveInterfaceIndex(options.interface, 'options.interface')));
   }
   if (options.options) for (const [k, v] of Object.entries(options.options)) setOpt(fd, k, v);
+  if (options.gso !== undefined) setOpt(fd, 'UDP_SEGMENT', options.gso);
   applyReceive(fd, family, recv);
   if (options.address !== undefined || options.port !== undefined) {
     sock.bind({ address: options.address ?? (family === 'ipv4' ? '0.0.0.0' : '::'), port: options.port ?? 0 });
@@ -1134,6 +1276,7 @@ function applyReceive(fd: number, family: 'ipv4' | 'ipv6', r: ReceiveOptions): v
   }
   if (r.timestamp) setOpt(fd, 'SO_TIMESTAMPNS', true);
   if (r.dropCount) setOpt(fd, 'SO_RXQ_OVFL', true);
+  if (r.gro) setOpt(fd, 'UDP_GRO', true);
 }
 
 function trySet(fd: number, name: string, value: unknown): void {

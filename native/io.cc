@@ -639,7 +639,7 @@ Napi::Value EncodeAddress(const Napi::CallbackInfo& info) {
   return Napi::Buffer<uint8_t>::Copy(info.Env(), reinterpret_cast<uint8_t*>(&sa.ss), sa.len);
 }
 
-// encodeSendControl(family, { source?: string, ifindex?: number, ttl?: number, tos?: number })
+// encodeSendControl(family, { source?: string, ifindex?: number, ttl?: number, tos?: number, segmentSize?: number })
 //   → Buffer of cmsgs | -EINVAL
 Napi::Value EncodeControl(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -661,6 +661,8 @@ Napi::Value EncodeControl(const Napi::CallbackInfo& info) {
   if (!v.IsUndefined()) c.ttl = static_cast<int>(ValueInteger(env, v, "control.ttl", 0, 255));
   v = o.Get("tos");
   if (!v.IsUndefined()) c.tos = static_cast<int>(ValueInteger(env, v, "control.tos", 0, 255));
+  v = o.Get("segmentSize");
+  if (!v.IsUndefined()) c.segmentSize = static_cast<int>(ValueInteger(env, v, "control.segmentSize", 1, 65535));
   uint8_t buf[sys::kMaxSendControl];
   int r = sys::EncodeSendControl(c, buf, sizeof(buf));
   if (r < 0) return Errno(env, -r);

@@ -112,7 +112,7 @@ export interface IoHandleConstructor {
   new (fd: number, owner: object, onRecv: IoRecvCallback, onEvent: IoEventCallback, options?: IoHandleOptions): IoHandle;
 }
 
-/** Fields for per-datagram control messages on send (IP_PKTINFO/IPV6_PKTINFO, IP_TTL/IPV6_HOPLIMIT, IP_TOS/IPV6_TCLASS). */
+/** Fields for per-datagram control messages on send (IP_PKTINFO/IPV6_PKTINFO, IP_TTL/IPV6_HOPLIMIT, IP_TOS/IPV6_TCLASS, UDP_SEGMENT). */
 export interface NativeSendControl {
   /** Source address (textual, of the socket's family). */
   source?: string;
@@ -120,6 +120,8 @@ export interface NativeSendControl {
   ifindex?: number;
   ttl?: number;
   tos?: number;
+  /** UDP GSO segment size (1..65535, encoded as the u16 UDP_SEGMENT message): the kernel splits the send into datagrams of this size. */
+  segmentSize?: number;
 }
 
 /**

@@ -14,6 +14,9 @@
 #ifndef UDP_GRO
 #define UDP_GRO 104
 #endif
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
 #ifndef SOL_PACKET
 #define SOL_PACKET 263
 #endif
@@ -279,6 +282,7 @@ int EncodeSendControl(const SendControl& c, uint8_t* buf, size_t cap) {
   if (buf == nullptr) return -EINVAL;
   if (c.family != AF_INET && c.family != AF_INET6) return -EINVAL;
   if (c.ttl > 255 || c.tos > 255 || c.ttl < -1 || c.tos < -1) return -EINVAL;
+  if (c.segmentSize < 0 || c.segmentSize > 65535) return -EINVAL;
   size_t off = 0;
   int r = 0;
   if (c.family == AF_INET) {
@@ -301,6 +305,11 @@ int EncodeSendControl(const SendControl& c, uint8_t* buf, size_t cap) {
     }
     if (c.ttl >= 0 && (r = Put(buf, cap, &off, SOL_IPV6, IPV6_HOPLIMIT, &c.ttl, sizeof(int))) < 0) return r;
     if (c.tos >= 0 && (r = Put(buf, cap, &off, SOL_IPV6, IPV6_TCLASS, &c.tos, sizeof(int))) < 0) return r;
+  }
+  if (c.segmentSize > 0) {
+    // The kernel insists on exactly a u16 payload (udp_cmsg_send).
+    uint16_t gso = static_cast<uint16_t>(c.segmentSize);
+    if ((r = Put(buf, cap, &off, SOL_UDP, UDP_SEGMENT, &gso, sizeof(gso))) < 0) return r;
   }
   return static_cast<int>(off);
 }

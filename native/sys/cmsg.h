@@ -87,6 +87,7 @@ struct SendControl {
   uint32_t ifindex = 0;       // pktinfo interface (0 = routing decides)
   int ttl = -1;               // IP_TTL / IPV6_HOPLIMIT, -1 = not set
   int tos = -1;               // IP_TOS / IPV6_TCLASS, -1 = not set
+  int segmentSize = 0;        // UDP_SEGMENT (GSO) segment size, 0 = not set
 };
 
 // Bytes EncodeSendControl needs at most.
