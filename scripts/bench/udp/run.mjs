@@ -147,7 +147,22 @@ async function sendNode(kind, size) {
   }
   const u = await UdpSocket.create({ family: 'ipv4', address: LO, port: 0, coalesce: kind === 'sockit-coalesce' });
   let c0;
-  if (kind === 'sockit-batch') {
+  if (kind === 'sockit-gso') {
+    // UDP GSO: one send() of up to 64 segments (<= 65507 bytes), the kernel cuts it into datagrams of `size`.
+    const segs = Math.min(64, Math.floor(65507 / size));
+    const big = Buffer.alloc(size * segs, 0x5a);
+    const to = { address: LO, port: s.port, segmentSize: size };
+    for (let i = 0; i < 100; i++) await u.send(big, to);
+    c0 = process.cpuUsage();
+    t0 = process.hrtime.bigint();
+    const stop = until(t0);
+    while (end() < stop) {
+      const ps = [];
+      for (let i = 0; i < 16; i++) ps.push(u.send(big, to));
+      await Promise.all(ps);
+      count += 16 * segs;
+    }
+  } else if (kind === 'sockit-batch') {
     const batch = Array.from({ length: 1024 }, () => buf);
     await u.sendBatch(batch, { address: LO, port: s.port });
     c0 = process.cpuUsage();
@@ -225,6 +240,7 @@ for (const size of [64, 1400]) {
     ['send', 'sockit', () => sendNode('sockit', size)],
     ['send', 'sockit-batch', () => sendNode('sockit-batch', size)],
     ['send', 'sockit-coalesce', () => sendNode('sockit-coalesce', size)],
+    ['send', 'sockit-gso', () => sendNode('sockit-gso', size)],
     ['send', 'dgram', () => sendNode('dgram', size)],
     ['send', 'C', () => sendC(size)],
   ];
@@ -267,6 +283,8 @@ for (const size of [64, 1400]) {
   line('send sockit sendBatch / C sendmmsg', 'send sockit-batch', 'send C', t && 0.8);
   line('send sockit per-message send / dgram', 'send sockit', 'send dgram', t && 1.2);
   line('send sockit send({coalesce}) / dgram', 'send sockit-coalesce', 'send dgram');
+  line('send sockit GSO send(segmentSize) / dgram', 'send sockit-gso', 'send dgram');
+  line('send sockit GSO send / C sendmmsg', 'send sockit-gso', 'send C');
 }
 
 if (RSS_DATAGRAMS > 0) {
