@@ -546,9 +546,9 @@ export class PacketSocket extends EventEmitter {
       const pad = options?.pad === undefined ? this.#pad : validateBoolean(options.pad, 'options.pad');
       const f = this.#prepare(frame, -1, pad);
       const addr = this.#address(options);
-      const io = this.#open();
+      this.#open();
       if (this.#sendQueue.length === 0) {
-        const r = io.send(f, addr, null);
+        const r = this.#sendOne(f, addr);
         if (r >= 0) return RESOLVED;
         if (-r !== EAGAIN) return Promise.reject(this.#sendError(-r, f.length));
       }
@@ -566,7 +566,8 @@ export class PacketSocket extends EventEmitter {
     const pad = options?.pad === undefined ? this.#pad : validateBoolean(options.pad, 'options.pad');
     const f = this.#prepare(frame, -1, pad);
     const addr = this.#address(options);
-    const r = this.#open().send(f, addr, null);
+    this.#open();
+    const r = this.#sendOne(f, addr);
     if (r >= 0) return true;
     if (-r === EAGAIN) return false;
     throw this.#sendError(-r, f.length);
@@ -604,7 +605,7 @@ export class PacketSocket extends EventEmitter {
       let r: number;
       if (n === 1) {
         const a = Array.isArray(p.addresses) ? (p.addresses[p.next] ?? null) : p.addresses;
-        r = io.send(p.frames[p.next] as Uint8Array, a, null);
+        r = this.#sendOne(p.frames[p.next] as Uint8Array, a);
         if (r >= 0) r = 1;
       } else {
         r = io.sendBatch(p.frames, p.addresses, null, p.next, n);
@@ -633,6 +634,16 @@ export class PacketSocket extends EventEmitter {
       this.#sendQueue.shift();
     }
     this.#io?.setWritable(false);
+  }
+
+  /**
+   * One frame, now: send(2) on the bound socket when there is no per-frame
+   * address (the common case: a socket opened with an interface, a raw frame,
+   * no options), the engine's sendmsg otherwise. The caller checked the
+   * socket is open. Returns bytes sent or -errno.
+   */
+  #sendOne(f: Uint8Array, addr: Uint8Array | null): number {
+    return addr === null ? native.packetSend(this.#fd, f) : (this.#io as IoHandle).send(f, addr, null);
   }
 
   #open(): IoHandle {
