@@ -4,10 +4,13 @@
 // ArrayBuffers, 10 MB buffers, throwing proxies and getters, malformed address
 // objects. It may throw (TypeError/RangeError/Error) or return; it must never
 // crash, hang, or throw a non-Error. Runs in a child process per group.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { native } from '../helpers/sockit';
 import { describeWith } from '../helpers/env';
 import { expectClean, runChild } from './child';
+
+// Generous per-test time: these run children, and run again ~10x slower under test:asan on a busy machine.
+vi.setConfig({ testTimeout: 300_000 });
 
 const palette = `
 const AF = sockit.constants;
@@ -106,7 +109,7 @@ describeWith(['netns'], 'raw native binding under hostile arguments', () => {
     console.log(`hostile-native: ${r.total} calls over ${r.fns.length} functions, ${threw} threw a typed error, ${r.total - threw} returned, 0 crashes`);
     expect(threw / r.total).toBeGreaterThan(0.5);
     expect(r.total).toBeGreaterThan(10_000);
-  });
+  }, 300_000);
 
   it('IoHandle constructor and every method, on open and closed handles: never crashes', () => {
     const r = expectClean(
@@ -163,7 +166,7 @@ describeWith(['netns'], 'raw native binding under hostile arguments', () => {
     for (const m of r.methods) if (m !== 'close') expect(r.stats[`closed.${m}`]!.calls, m).toBeGreaterThan(100);
     // Every handle (and the fd it adopted) is gone once closed.
     expect(r.fd1, r.fds.join('\n')).toBe(r.fd0);
-  });
+  }, 300_000);
 });
 
 describe('raw binding basics', () => {

@@ -5,7 +5,7 @@
 // parse never contains NaN/undefined numbers (the sign of a silent
 // out-of-bounds Buffer read). A small seeded generator, no dependency: every
 // failure prints its seed and input so it can be replayed.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   FrameParseError,
   PcapParser,
@@ -28,6 +28,9 @@ import {
   parsePcap,
   parseUdp,
 } from '../helpers/sockit';
+
+// Generous per-test time: these run children, and run again ~10x slower under test:asan on a busy machine.
+vi.setConfig({ testTimeout: 300_000 });
 
 const { decodeBpf, encodeBpf, parseTcpdumpDd, validateBpf } = bpf;
 
@@ -115,7 +118,7 @@ function noNaN(v: unknown, path: string, seen = new Set<unknown>()): void {
 type Accept = (e: unknown) => boolean;
 const frameError: Accept = (e) => e instanceof FrameParseError && typeof (e as FrameParseError).code === 'string';
 const argError: Accept = (e) =>
-  e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && /^(ERR_|E[A-Z]+$)/.test((e as { code: string }).code);
+  e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && /^(ERR_|E[A-Z]+$)/.test((e as unknown as { code: string }).code);
 
 /** Run `fn` on `RUNS` generated inputs; every throw must be accepted by `ok`. */
 function property<T>(name: string, seed: number, gen: (r: Rng) => T, fn: (x: T) => unknown, ok: Accept): { parsed: number; rejected: number } {

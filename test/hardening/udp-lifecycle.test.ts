@@ -2,10 +2,13 @@
 // cycles, exit with sockets open, CLOEXEC, use-after-close of every method,
 // close from inside a 'message' handler mid-batch, and Workers terminated
 // mid-receive.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { UdpSocket } from '../helpers/sockit';
 import { describeWith } from '../helpers/env';
 import { dist, expectClean, runChild } from './child';
+
+// Generous per-test time: these run children, and run again ~10x slower under test:asan on a busy machine.
+vi.setConfig({ testTimeout: 300_000 });
 
 // Under test:asan (10x slower allocator) the cycle count drops: that run hunts memory errors, not leaks.
 const ASAN = process.env.SOCKIT_ASAN === '1';
@@ -36,6 +39,7 @@ describeWith(['netns'], 'UdpSocket lifecycle', () => {
         { nodeArgs: ['--expose-gc'], timeoutMs: 300_000 },
       ),
     );
+    console.log(`cycles: ${CYCLES} fds ${r.fd0}->${r.fd1} rss ${r.rss0.toFixed(1)}->${r.rss1.toFixed(1)} MB`);
     expect(r.fd1).toBe(r.fd0);
     expect(r.rss1 - r.rss0).toBeLessThan(60);
     expect(r.rss1 - r.rssMid).toBeLessThan(30);
