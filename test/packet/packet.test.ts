@@ -90,6 +90,25 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     expect(() => tx.fd).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }));
   });
 
+  it('kernel timestamps start with receiving: a send-only socket leaves SO_TIMESTAMPNS off; frames queued before are still stamped', async () => {
+    const tx = await open(a);
+    const rx = await open(b);
+    expect(tx.getOption('SO_TIMESTAMPNS')).toBe(false);
+    expect(rx.getOption('SO_TIMESTAMPNS')).toBe(false);
+    const before = BigInt(Date.now() - 1000) * 1_000_000n;
+    await tx.sendBatch([seqFrame(macA, macB, 7), seqFrame(macA, macB, 8)]); // queued in rx's kernel buffer, nobody reading
+    await sleep(20);
+    const got = await collect(rx, 2000, (n) => n >= 2);
+    expect(rx.getOption('SO_TIMESTAMPNS')).toBe(true);
+    expect(tx.getOption('SO_TIMESTAMPNS')).toBe(false); // sending never turned it on
+    expect(got.map((g) => g.frame.readUInt32BE(14))).toEqual([7, 8]);
+    const after = BigInt(Date.now() + 1000) * 1_000_000n;
+    for (const g of got) {
+      expect(g.info.timestamp > before && g.info.timestamp < after, String(g.info.timestamp)).toBe(true);
+    }
+    await Promise.all([tx.close(), rx.close()]);
+  });
+
   it('cooked mode: the kernel builds and strips the link header', async () => {
     const tx = await open(a, { mode: 'cooked' });
     const rx = await open(b, { mode: 'cooked' });
