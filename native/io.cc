@@ -190,6 +190,11 @@ void* PoolBlockAlloc() {
 #ifdef MADV_HUGEPAGE
   ::madvise(p, kPoolSize, MADV_HUGEPAGE);
 #endif
+  // Fault the block in with one call (Linux 5.14+; ignored where unknown)
+  // instead of one page fault per 4 KiB page during the first copies: helps
+  // where THP is off. Measured at 1400-byte frames (CPU rate of receive):
+  // neither ~0.5, populate only ~0.75, huge page (with or without) ~0.9 M/s.
+  ::madvise(p, kPoolSize, 23 /* MADV_POPULATE_WRITE */);
   return p;
 }
 
