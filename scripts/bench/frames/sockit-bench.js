@@ -1,9 +1,16 @@
 // sockit side of scripts/bench/frames (run in its own process).
 //   node sockit-bench.js send-batch|send-single|try-send IFACE SIZE SECONDS   /   recv IFACE SECONDS
+// Prints "frames/s frames-per-CPU-second".
 'use strict';
 const path = require('node:path');
 const { PacketSocket } = require(path.join(__dirname, '../../../dist/index.js'));
 const [mode, ifname, a3, a4] = process.argv.slice(2);
+
+/** Frames per CPU-second of this process (user + system) since `c0`. */
+function perCpu(n, c0) {
+  const c = process.cpuUsage(c0);
+  return Math.round(n / ((c.user + c.system) / 1e6));
+}
 
 async function main() {
   if (mode === 'recv') {
@@ -11,10 +18,12 @@ async function main() {
     const sock = await PacketSocket.open({ interface: ifname, protocol: 0x88b5, receiveBufferSize: 64 << 20, batchSize: 256 });
     let n = 0;
     let t0 = 0n;
+    let c0;
     await new Promise((resolve) => {
       sock.on('frame', () => {
         if (t0 === 0n) {
           t0 = process.hrtime.bigint();
+          c0 = process.cpuUsage();
           return;
         }
         n++;
@@ -22,7 +31,7 @@ async function main() {
       });
     });
     const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-    console.log(Math.round(n / dt));
+    console.log(Math.round(n / dt), perCpu(n, c0));
     await sock.close();
     return;
   }
@@ -35,6 +44,7 @@ async function main() {
   frame.writeUInt16BE(0x88b5, 12);
   let n = 0;
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e9;
   if (mode === 'send-batch') {
     const batch = Array.from({ length: 1024 }, () => frame);
@@ -53,7 +63,7 @@ async function main() {
       n += 1024;
     }
   }
-  console.log(Math.round(n / elapsed()));
+  console.log(Math.round(n / elapsed()), perCpu(n, c0));
   await sock.close();
 }
 main().catch((e) => {
