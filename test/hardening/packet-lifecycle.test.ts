@@ -81,7 +81,7 @@ describeWith(['netns', 'CAP_NET_RAW'], 'PacketSocket lifecycle', () => {
 
     it('the table covers every public method of PacketSocket', () => {
       const names = Object.getOwnPropertyNames(PacketSocket.prototype).filter((n) => n !== 'constructor' && !n.startsWith('_'));
-      expect(names.filter((n) => !inert.includes(n)).sort()).toEqual(Object.keys(calls).sort());
+      expect(names.filter((n) => !inert.includes(n)).sort(), 'a new public method? add it to the use-after-close table in test/hardening/packet-lifecycle.test.ts (or to the inert list)').toEqual(Object.keys(calls).sort());
     });
 
     for (const [name, call] of Object.entries(calls)) {

@@ -157,7 +157,7 @@ describe('use after close', () => {
   it('the table covers every public method of Socket', () => {
     const names = Object.getOwnPropertyNames(Socket.prototype).filter((n) => n !== 'constructor');
     const notClosing = names.filter((n) => !['close', 'closed', 'owned', 'familyName'].includes(n));
-    expect(notClosing.sort()).toEqual(Object.keys(calls).sort());
+    expect(notClosing.sort(), 'a new public method? add it to the use-after-close table in test/hardening/socket-lifecycle.test.ts (or to the inert list)').toEqual(Object.keys(calls).sort());
   });
 
   for (const [name, call] of Object.entries(calls)) {

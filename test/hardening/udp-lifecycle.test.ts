@@ -135,7 +135,7 @@ describeWith(['netns'], 'UdpSocket lifecycle', () => {
 
     it('the table covers every public method of UdpSocket', () => {
       const names = Object.getOwnPropertyNames(UdpSocket.prototype).filter((n) => n !== 'constructor' && !n.startsWith('_'));
-      expect(names.filter((n) => !inert.includes(n)).sort()).toEqual(Object.keys(calls).sort());
+      expect(names.filter((n) => !inert.includes(n)).sort(), 'a new public method? add it to the use-after-close table in test/hardening/udp-lifecycle.test.ts (or to the inert list)').toEqual(Object.keys(calls).sort());
     });
 
     for (const [name, call] of Object.entries(calls)) {
