@@ -141,7 +141,11 @@ const V6 = ['ipv6'] as const;
 const PACKET = ['packet'] as const;
 const UNIX = ['unix'] as const;
 
-/** Every socket option sockit knows, by C name. */
+/**
+ * Every socket option sockit knows, by C name: the implementation source of the public `options` data (lib/options.ts)
+ * (which adds the native level/optname numbers and support flags). Use `options` instead.
+ * @internal
+ */
 export const optionTable = {
 
   // ---- Socket level (SOL_SOCKET): socket(7) ----
