@@ -121,6 +121,7 @@ export interface OptionRow {
   readonly capability?: CapabilityName;
   /** Accepted numeric range (int kinds). */
   readonly min?: number;
+  /** Highest accepted value (int kinds). */
   readonly max?: number;
   /** Longest string/bytes value. */
   readonly maxLength?: number;

@@ -48,55 +48,74 @@ export { resolveTarget } from './target';
 
 /** A timeout as the kernel stores it (struct timeval). */
 export interface Timeval {
+  /** Whole seconds (tv_sec). */
   seconds: number;
   /** 0..999999 */
   microseconds: number;
 }
 /** SO_LINGER. */
 export interface Linger {
+  /** l_onoff: whether close() lingers to flush unsent data. */
   enabled: boolean;
   /** Seconds close() may block. */
   seconds: number;
 }
 /** Join/leave an any-source multicast group. `interface`: name, index or (IPv4) address; omitted = kernel's choice. */
 export interface MembershipRequest {
+  /** Multicast group address (IPv4 or IPv6, matching the option). */
   group: string;
+  /** Interface name, index or (IPv4) address; omitted = the kernel chooses by route. */
   interface?: InterfaceRef;
 }
 /** Source-specific membership / source blocking. */
 export interface SourceMembershipRequest {
+  /** Multicast group address. */
   group: string;
+  /** Unicast source address to join, block or unblock. */
   source: string;
+  /** Interface name, index or (IPv4) address; omitted = the kernel chooses by route. */
   interface?: InterfaceRef;
 }
 /** One classic BPF instruction (struct sock_filter). */
 export interface BpfInstruction {
+  /** Opcode: class, size, mode and operation bits (BPF_LD \| BPF_W \| BPF_ABS, ...), 16 bits. */
   code: number;
+  /** Jump offset when the condition is true (instructions to skip), 0..255. */
   jt: number;
+  /** Jump offset when the condition is false, 0..255. */
   jf: number;
+  /** Generic 32-bit operand (constant, offset or return value). */
   k: number;
 }
 /** PACKET_ADD_MEMBERSHIP types (PACKET_MR_*). */
 export type PacketMembershipType = 'multicast' | 'promisc' | 'allmulti' | 'unicast';
 /** PACKET_ADD_MEMBERSHIP / PACKET_DROP_MEMBERSHIP. */
 export interface PacketMembership {
+  /** Interface name or index (packet_mreq.mr_ifindex). */
   interface: InterfaceRef;
+  /** Membership type (mr_type). */
   type: PacketMembershipType;
   /** MAC address for 'multicast' / 'unicast'. */
   address?: string | Uint8Array;
 }
 /** PACKET_STATISTICS (reading resets the counters). */
 export interface PacketStatistics {
+  /** Frames received (tp_packets), since the last read. */
   packets: number;
+  /** Frames dropped (tp_drops), since the last read. */
   drops: number;
   /** TPACKET_V3 sockets only. */
   freezeQueueCount?: number;
 }
 /** PACKET_RX_RING / PACKET_TX_RING. Giving any TPACKET_V3 field sends a tpacket_req3. */
 export interface RingRequest {
+  /** Bytes per block (tp_block_size); a multiple of the page size. */
   blockSize: number;
+  /** Number of blocks (tp_block_nr). */
   blockCount: number;
+  /** Bytes per frame (tp_frame_size); a multiple of TPACKET_ALIGNMENT (16). */
   frameSize: number;
+  /** Total frames (tp_frame_nr); must equal frames per block × blockCount. */
   frameCount: number;
   /** TPACKET_V3: block retire timeout in ms. */
   retireBlockTimeout?: number;
@@ -113,79 +132,140 @@ export type FanoutFlag = 'rollover' | 'uniqueid' | 'ignoreOutgoing' | 'defrag';
 export interface Fanout {
   /** Group id, 0..65535. */
   id: number;
+  /** How frames are spread over the group's sockets (PACKET_FANOUT_*). */
   mode: FanoutMode;
+  /** PACKET_FANOUT_FLAG_* bits to OR into the mode. */
   flags?: FanoutFlag[];
 }
 /** SO_PEERCRED. */
 export interface Credentials {
+  /** Peer process id at connect/socketpair time (ucred.pid). */
   pid: number;
+  /** Peer effective user id (ucred.uid). */
   uid: number;
+  /** Peer effective group id (ucred.gid). */
   gid: number;
 }
 /** IP_LOCAL_PORT_RANGE. */
 export interface PortRange {
+  /** Lowest local port (lower 16 bits of the u32); 0 = use net.ipv4.ip_local_port_range. */
   low: number;
+  /** Highest local port (upper 16 bits of the u32); 0 = use net.ipv4.ip_local_port_range. */
   high: number;
 }
 
 /** What each value kind takes on set. */
 export interface SetValueTypes {
+  /** On/off flags (int 0/1). */
   boolean: boolean;
+  /** Plain C int. */
   int: number;
+  /** Unsigned 32-bit value (SO_MARK, ...). */
   uint: number;
+  /** Buffer size in bytes (SO_SNDBUF, SO_RCVBUF, ...); the kernel doubles it. */
   bufsize: number;
+  /** 64-bit value (SO_MAX_PACING_RATE, ...); a number must be a safe integer. */
   u64: bigint | number;
+  /** struct timeval, or milliseconds as a number (SO_RCVTIMEO, SO_SNDTIMEO). */
   timeout: number | Timeval;
+  /** struct linger (SO_LINGER). */
   linger: Linger;
+  /** Text such as an interface or congestion-control name (SO_BINDTODEVICE, TCP_CONGESTION). */
   string: string;
+  /** Raw bytes (IP_OPTIONS, ...). */
   bytes: Uint8Array;
+  /** Interface name or index, sent as an int ifindex (SO_BINDTOIFINDEX, IPV6_MULTICAST_IF). */
   interface: InterfaceRef;
+  /** Interface name or index, sent as an ifindex in network byte order (IP_UNICAST_IF). */
   interfaceBE: InterfaceRef;
+  /** IPv4 multicast output interface: address, name or index (IP_MULTICAST_IF). */
   multicastIf4: InterfaceRef;
+  /** IPv4 group membership (struct ip_mreqn: IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP). */
   membership4: MembershipRequest;
+  /** IPv4 source-specific membership (struct ip_mreq_source: IP_ADD_SOURCE_MEMBERSHIP, IP_BLOCK_SOURCE, ...). */
   sourceMembership4: SourceMembershipRequest;
+  /** Protocol-independent group membership (struct group_req: MCAST_JOIN_GROUP, ...). */
   groupReq: MembershipRequest;
+  /** Protocol-independent source membership (struct group_source_req: MCAST_JOIN_SOURCE_GROUP, ...). */
   groupSourceReq: SourceMembershipRequest;
+  /** IPv6 group membership (struct ipv6_mreq: IPV6_JOIN_GROUP, ...). */
   membership6: MembershipRequest;
+  /** One of the row's value names, or the raw number. */
   enum: string | number;
+  /** Classic BPF program (struct sock_fprog: SO_ATTACH_FILTER, PACKET_FANOUT_DATA). */
   filter: readonly BpfInstruction[];
+  /** Set-only trigger: pass `true` (SO_DETACH_FILTER, ...). */
   detach: true;
+  /** A BPF program file descriptor (SO_ATTACH_BPF, ...). */
   fd: number;
+  /** struct packet_mreq (PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP). */
   packetMembership: PacketMembership;
+  /** Read-only (PACKET_STATISTICS): cannot be set. */
   packetStats: never;
+  /** struct tpacket_req / tpacket_req3 (PACKET_RX_RING, PACKET_TX_RING). */
   ring: RingRequest;
+  /** Fanout group, or the raw packed int (PACKET_FANOUT). */
   fanout: Fanout | number;
+  /** Read-only (SO_PEERCRED): cannot be set. */
   ucred: never;
+  /** Local port range (IP_LOCAL_PORT_RANGE). */
   portRange: PortRange;
 }
 /** What each value kind reads back as. */
 export interface GetValueTypes {
+  /** On/off flags. */
   boolean: boolean;
+  /** Plain C int. */
   int: number;
+  /** Unsigned 32-bit value. */
   uint: number;
+  /** Buffer size in bytes as the kernel reports it (twice the value set). */
   bufsize: number;
+  /** 64-bit value (SO_COOKIE, ...). */
   u64: bigint;
+  /** struct timeval. */
   timeout: Timeval;
+  /** struct linger. */
   linger: Linger;
+  /** Text (interface or algorithm name). */
   string: string;
+  /** Raw bytes as returned (TCP_INFO, IP_OPTIONS, ...). */
   bytes: Buffer;
+  /** Interface index (0 = none). */
   interface: number;
+  /** Interface index, converted from network byte order (0 = none). */
   interfaceBE: number;
+  /** IPv4 address of the multicast output interface. */
   multicastIf4: string;
+  /** Write-only. */
   membership4: never;
+  /** Write-only. */
   sourceMembership4: never;
+  /** Write-only. */
   groupReq: never;
+  /** Write-only. */
   groupSourceReq: never;
+  /** Write-only. */
   membership6: never;
+  /** The value's name when known, else the raw number. */
   enum: string | number;
+  /** The attached classic BPF program (SO_GET_FILTER). */
   filter: BpfInstruction[];
+  /** Write-only. */
   detach: never;
+  /** Write-only. */
   fd: never;
+  /** Write-only. */
   packetMembership: never;
+  /** Counters since the last read (reading resets them). */
   packetStats: PacketStatistics;
+  /** Write-only. */
   ring: never;
+  /** The socket's fanout group (PACKET_FANOUT). */
   fanout: Fanout;
+  /** Peer credentials (SO_PEERCRED). */
   ucred: Credentials;
+  /** Local port range (IP_LOCAL_PORT_RANGE). */
   portRange: PortRange;
 }
 
@@ -210,6 +290,7 @@ export type OptionGetValue<N extends OptionName> = RowOf<N>['kind'] extends 'enu
 
 /** One option, as data: the table row plus this system's numbers. */
 export interface OptionInfo {
+  /** C name of the option, e.g. `SO_REUSEADDR`. */
   readonly name: OptionName;
   /** Level constant name. */
   readonly levelName: LevelName;
@@ -219,22 +300,33 @@ export interface OptionInfo {
   readonly level6Name?: LevelName;
   /** Option number from the system headers (-1 when unsupported). */
   readonly optname: number;
+  /** Native packing used (C type: int, timeval, ip_mreqn, ...). */
   readonly codec: CodecName;
+  /** How the value looks in JavaScript (key of {@link SetValueTypes} / {@link GetValueTypes}). */
   readonly kind: ValueKind;
+  /** Whether getOption can read it. */
   readonly readable: boolean;
+  /** Whether setOption can set it. */
   readonly writable: boolean;
+  /** Socket families the option applies to. */
   readonly families: readonly FamilyName[];
   /** Socket types (all when absent). */
   readonly types?: readonly TypeName[];
+  /** Capability the kernel requires to set it. */
   readonly capability?: CapabilityName;
+  /** Lowest accepted value (integer kinds). */
   readonly min?: number;
+  /** Highest accepted value (integer kinds). */
   readonly max?: number;
+  /** Longest accepted value in bytes (string and bytes kinds). */
   readonly maxLength?: number;
   /** Enum kinds: value names. */
   readonly values?: readonly string[];
+  /** 'doubled' when the kernel reports twice the value set (SO_SNDBUF, SO_RCVBUF). */
   readonly readback?: 'doubled';
   /** One-line description. */
   readonly doc: string;
+  /** Usage note ("set before bind", privilege details, ...). */
   readonly note?: string;
   /** Whether this build knows the option's number (the system headers define it). */
   readonly supported: boolean;
@@ -774,7 +866,14 @@ function getRaw(target: OptionTarget, level: number, optname: unknown, length: u
  * Read every readable, applicable option of a socket (for the demo and docs).
  * Options that fail are reported with their error code instead of a value.
  */
-export function readAllOptions(target: OptionTarget): Array<{ name: OptionName; value?: unknown; error?: string }> {
+export function readAllOptions(target: OptionTarget): Array<{
+  /** The option's C name. */
+  name: OptionName;
+  /** Its decoded value, when the read succeeded. */
+  value?: unknown;
+  /** The error code (e.g. `ENOPROTOOPT`), or the message, when the read failed. */
+  error?: string;
+}> {
   const t = resolveTarget(target);
   if (t.family === undefined) t.family = getOption(t.fd, 'SO_DOMAIN');
   if (t.type === undefined) t.type = getOption(t.fd, 'SO_TYPE');
@@ -857,7 +956,14 @@ export function kernelSupport(): Readonly<Record<OptionName, boolean | undefined
  * (what `setOption` would hand to the native packer): useful to see how a
  * value is interpreted, and for tests.
  */
-export function encodeOptionValue(name: string, value: unknown, target?: OptionTarget): { codec: CodecName; value: unknown; level: number } {
+export function encodeOptionValue(name: string, value: unknown, target?: OptionTarget): {
+  /** Native codec the value is packed with. */
+  codec: CodecName;
+  /** The codec-level value (numbers, plain objects or bytes). */
+  value: unknown;
+  /** Level number the option is set at (for MCAST_*, follows the group's family). */
+  level: number;
+} {
   const info = optionInfo(name);
   const t: ResolvedTarget = target === undefined ? { fd: -1, what: 'no socket' } : resolveTarget(target);
   return encodeValue(info, value, t);
