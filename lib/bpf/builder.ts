@@ -19,10 +19,34 @@ import { BPF, BpfInstruction, BpfProgram, insn, SKF, validateBpf } from './progr
 
 /** A filter expression; build with the functions of this module, compile with {@link compile}. */
 export type FilterExpression =
-  | { readonly kind: 'atom'; readonly load: readonly BpfInstruction[]; readonly op: number; readonly k: number }
-  | { readonly kind: 'and' | 'or'; readonly items: readonly FilterExpression[] }
-  | { readonly kind: 'not'; readonly item: FilterExpression }
-  | { readonly kind: 'const'; readonly value: boolean };
+  | {
+      /** A single test: run `load`, then compare A with `k` using the jump `op`. */
+      readonly kind: 'atom';
+      /** Instructions that leave the tested value in the accumulator A. */
+      readonly load: readonly BpfInstruction[];
+      /** Jump operation comparing A with `k` (BPF.JEQ, BPF.JGT, BPF.JGE or BPF.JSET). */
+      readonly op: number;
+      /** Constant compared against, unsigned 32-bit. */
+      readonly k: number;
+    }
+  | {
+      /** All (`and`) or any (`or`) of `items`. */
+      readonly kind: 'and' | 'or';
+      /** The sub-expressions. */
+      readonly items: readonly FilterExpression[];
+    }
+  | {
+      /** The negation of `item`. */
+      readonly kind: 'not';
+      /** The negated expression. */
+      readonly item: FilterExpression;
+    }
+  | {
+      /** A constant: matches every frame or none. */
+      readonly kind: 'const';
+      /** true = match all, false = match none. */
+      readonly value: boolean;
+    };
 
 /** Which side of a flow a port or MAC predicate looks at. */
 export type Direction = 'src' | 'dst' | 'either';

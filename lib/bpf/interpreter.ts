@@ -14,14 +14,21 @@ export interface BpfMetadata {
   protocol?: number;
   /** PACKET_HOST (0), BROADCAST (1), MULTICAST (2), OTHERHOST (3), OUTGOING (4). Default 0. */
   packetType?: number;
+  /** SKF_AD_IFINDEX: receiving interface index. Default 0. */
   ifindex?: number;
+  /** SKF_AD_MARK: the packet's mark. Default 0. */
   mark?: number;
+  /** SKF_AD_HATYPE: hardware type (ARPHRD_*). Default 1 (ARPHRD_ETHER). */
   hatype?: number;
+  /** SKF_AD_RXHASH: receive hash. Default 0. */
   rxhash?: number;
+  /** SKF_AD_QUEUE: receive queue index. Default 0. */
   queue?: number;
+  /** SKF_AD_CPU: processing CPU. Default 0. */
   cpu?: number;
   /** A VLAN tag held out of band (what the kernel does after stripping it). */
   vlanTci?: number;
+  /** SKF_AD_VLAN_TPID of the out-of-band tag. Default 0x8100 when `vlanTci` is given, else 0. */
   vlanTpid?: number;
   /** Offset of the network header (default 14) for `SKF_NET_OFF` loads. */
   networkOffset?: number;

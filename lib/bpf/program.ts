@@ -8,9 +8,13 @@ import { invalidArgType, invalidArgValue } from '../errors';
 
 /** One instruction: `struct sock_filter { __u16 code; __u8 jt; __u8 jf; __u32 k; }`. */
 export interface BpfInstruction {
+  /** Opcode: class \| size \| mode (or op \| source), 16 bits. */
   code: number;
+  /** Jump offset when the condition is true, 0..255 (conditional jumps). */
   jt: number;
+  /** Jump offset when the condition is false, 0..255 (conditional jumps). */
   jf: number;
+  /** Generic 32-bit operand: constant, offset, scratch index or return value. */
   k: number;
 }
 
@@ -19,19 +23,88 @@ export type BpfProgram = readonly BpfInstruction[];
 
 /** Opcode parts (linux/filter.h, linux/bpf_common.h). */
 export const BPF = {
-  // classes
-  LD: 0x00, LDX: 0x01, ST: 0x02, STX: 0x03, ALU: 0x04, JMP: 0x05, RET: 0x06, MISC: 0x07,
-  // sizes
-  W: 0x00, H: 0x08, B: 0x10,
-  // modes
-  IMM: 0x00, ABS: 0x20, IND: 0x40, MEM: 0x60, LEN: 0x80, MSH: 0xa0,
-  // alu/jmp ops
-  ADD: 0x00, SUB: 0x10, MUL: 0x20, DIV: 0x30, OR: 0x40, AND: 0x50, LSH: 0x60, RSH: 0x70, NEG: 0x80, MOD: 0x90, XOR: 0xa0,
-  JA: 0x00, JEQ: 0x10, JGT: 0x20, JGE: 0x30, JSET: 0x40,
+  // classes (code & 0x07)
+  /** Class BPF_LD: load into the accumulator A. */
+  LD: 0x00,
+  /** Class BPF_LDX: load into the index register X. */
+  LDX: 0x01,
+  /** Class BPF_ST: store A into scratch memory M[k]. */
+  ST: 0x02,
+  /** Class BPF_STX: store X into scratch memory M[k]. */
+  STX: 0x03,
+  /** Class BPF_ALU: arithmetic on A. */
+  ALU: 0x04,
+  /** Class BPF_JMP: jumps. */
+  JMP: 0x05,
+  /** Class BPF_RET: return (accept that many bytes; 0 drops). */
+  RET: 0x06,
+  /** Class BPF_MISC: register transfers (TAX, TXA). */
+  MISC: 0x07,
+  // sizes (code & 0x18)
+  /** Size BPF_W: 32-bit word. */
+  W: 0x00,
+  /** Size BPF_H: 16-bit half word. */
+  H: 0x08,
+  /** Size BPF_B: byte. */
+  B: 0x10,
+  // modes (code & 0xe0)
+  /** Mode BPF_IMM: the constant k. */
+  IMM: 0x00,
+  /** Mode BPF_ABS: packet data at offset k. */
+  ABS: 0x20,
+  /** Mode BPF_IND: packet data at offset X + k. */
+  IND: 0x40,
+  /** Mode BPF_MEM: scratch memory M[k]. */
+  MEM: 0x60,
+  /** Mode BPF_LEN: the packet length. */
+  LEN: 0x80,
+  /** Mode BPF_MSH: 4 * (P[k] & 0xf), the IPv4 header length (LDX only). */
+  MSH: 0xa0,
+  // alu/jmp ops (code & 0xf0)
+  /** ALU op BPF_ADD: A += operand. */
+  ADD: 0x00,
+  /** ALU op BPF_SUB: A -= operand. */
+  SUB: 0x10,
+  /** ALU op BPF_MUL: A *= operand. */
+  MUL: 0x20,
+  /** ALU op BPF_DIV: A /= operand (unsigned). */
+  DIV: 0x30,
+  /** ALU op BPF_OR: A \|= operand. */
+  OR: 0x40,
+  /** ALU op BPF_AND: A &= operand. */
+  AND: 0x50,
+  /** ALU op BPF_LSH: A <<= operand. */
+  LSH: 0x60,
+  /** ALU op BPF_RSH: A >>>= operand. */
+  RSH: 0x70,
+  /** ALU op BPF_NEG: A = -A. */
+  NEG: 0x80,
+  /** ALU op BPF_MOD: A %= operand. */
+  MOD: 0x90,
+  /** ALU op BPF_XOR: A ^= operand. */
+  XOR: 0xa0,
+  /** Jump op BPF_JA: always jump k instructions. */
+  JA: 0x00,
+  /** Jump op BPF_JEQ: A == operand. */
+  JEQ: 0x10,
+  /** Jump op BPF_JGT: A > operand (unsigned). */
+  JGT: 0x20,
+  /** Jump op BPF_JGE: A >= operand (unsigned). */
+  JGE: 0x30,
+  /** Jump op BPF_JSET: A & operand != 0. */
+  JSET: 0x40,
   // sources
-  K: 0x00, X: 0x08, A: 0x10,
+  /** Source BPF_K: the operand is the constant k. */
+  K: 0x00,
+  /** Source BPF_X: the operand is X. */
+  X: 0x08,
+  /** Return source BPF_A: return the accumulator. */
+  A: 0x10,
   // misc
-  TAX: 0x00, TXA: 0x80,
+  /** Misc op BPF_TAX: X = A. */
+  TAX: 0x00,
+  /** Misc op BPF_TXA: A = X. */
+  TXA: 0x80,
   /** Scratch memory words. */
   MEMWORDS: 16,
   /** Longest program the kernel accepts. */
@@ -40,22 +113,39 @@ export const BPF = {
 
 /** Offsets of the kernel's ancillary loads (`ld [SKF_AD_OFF + x]`), as unsigned 32-bit k values. */
 export const SKF = {
+  /** SKF_AD_OFF: base of the ancillary loads (-0x1000). */
   AD_OFF: 0xfffff000,
+  /** SKF_AD_PROTOCOL: skb->protocol (EtherType, host order). */
   AD_PROTOCOL: 0,
+  /** SKF_AD_PKTTYPE: packet type (PACKET_HOST, PACKET_BROADCAST, ...). */
   AD_PKTTYPE: 4,
+  /** SKF_AD_IFINDEX: index of the receiving interface. */
   AD_IFINDEX: 8,
+  /** SKF_AD_NLATTR: netlink attribute lookup. */
   AD_NLATTR: 12,
+  /** SKF_AD_NLATTR_NEST: nested netlink attribute lookup. */
   AD_NLATTR_NEST: 16,
+  /** SKF_AD_MARK: skb->mark (SO_MARK / firewall mark). */
   AD_MARK: 20,
+  /** SKF_AD_QUEUE: receive queue index. */
   AD_QUEUE: 24,
+  /** SKF_AD_HATYPE: interface hardware type (ARPHRD_*). */
   AD_HATYPE: 28,
+  /** SKF_AD_RXHASH: the packet's receive hash. */
   AD_RXHASH: 32,
+  /** SKF_AD_CPU: the CPU processing the packet. */
   AD_CPU: 36,
+  /** SKF_AD_ALU_XOR_X: A ^= X. */
   AD_ALU_XOR_X: 40,
+  /** SKF_AD_VLAN_TAG: the offloaded VLAN TCI. */
   AD_VLAN_TAG: 44,
+  /** SKF_AD_VLAN_TAG_PRESENT: 1 when a VLAN tag was offloaded. */
   AD_VLAN_TAG_PRESENT: 48,
+  /** SKF_AD_PAY_OFFSET: offset of the transport payload. */
   AD_PAY_OFFSET: 52,
+  /** SKF_AD_RANDOM: a random 32-bit number. */
   AD_RANDOM: 56,
+  /** SKF_AD_VLAN_TPID: the offloaded VLAN tag protocol id. */
   AD_VLAN_TPID: 60,
   /** `ld [SKF_NET_OFF + k]`: relative to the network header. */
   NET_OFF: 0xfff00000,
