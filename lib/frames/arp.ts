@@ -12,19 +12,29 @@ export type ArpOperation = 'request' | 'reply' | number;
 
 /** An ARP packet (Ethernet/IPv4). */
 export interface ArpPacket {
+  /** Opcode: 'request', 'reply' or the raw number. */
   operation: ArpOperation;
+  /** Sender hardware address (SHA). */
   senderMac: string;
+  /** Sender IPv4 address (SPA). */
   senderIp: string;
+  /** Target hardware address (THA). */
   targetMac: string;
+  /** Target IPv4 address (TPA). */
   targetIp: string;
 }
 
 /** What {@link buildArp} takes; targetMac defaults to 00:00:00:00:00:00 (requests). */
 export interface ArpInput {
+  /** 'request' (1), 'reply' (2) or an opcode number 0..65535. */
   operation: ArpOperation;
+  /** Sender hardware address (SHA). */
   senderMac: MacInput;
+  /** Sender IPv4 address (SPA). */
   senderIp: string;
+  /** Target hardware address (THA). Default 00:00:00:00:00:00. */
   targetMac?: MacInput;
+  /** Target IPv4 address (TPA). */
   targetIp: string;
 }
 

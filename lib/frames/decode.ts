@@ -14,11 +14,20 @@ import { buildIcmpEcho, buildUdp, IcmpEcho, IcmpEchoInput, parseIcmpEcho, parseU
 
 /** Every layer found in a frame. Unknown upper layers are simply absent. */
 export interface DecodedFrame {
+  /** The Ethernet header, VLAN tags and payload. */
   ethernet: EthernetFrame;
+  /** The ARP packet, when the EtherType is ARP. */
   arp?: ArpPacket;
+  /** The IPv4 header, when the EtherType is IPv4. */
   ipv4?: Ipv4Packet;
+  /** The IPv6 header, when the EtherType is IPv6. */
   ipv6?: Ipv6Packet;
-  udp?: UdpDatagram & { checksumValid: boolean };
+  /** The UDP datagram (IPv4 protocol / IPv6 next header 17; first IPv4 fragment only). */
+  udp?: UdpDatagram & {
+    /** True when the checksum is correct for the IP pseudo-header (a zero IPv4 checksum counts as valid). */
+    checksumValid: boolean;
+  };
+  /** The ICMPv4 message (IPv4 protocol 1, first fragment only), read with the echo layout. */
   icmp?: IcmpEcho;
 }
 
@@ -63,8 +72,11 @@ export function decodeFrame(frame: Uint8Array): DecodedFrame {
 
 /** Link-layer part of the one-call builders. */
 export interface LinkInput {
+  /** Source MAC address. */
   sourceMac: MacInput;
+  /** Destination MAC address. */
   destinationMac: MacInput;
+  /** VLAN tags in wire order (outermost first). Default: untagged. */
   vlans?: VlanTagInput[];
   /** Pad to the 60-byte minimum (default true). */
   pad?: boolean;
@@ -72,10 +84,15 @@ export interface LinkInput {
 
 /** What {@link buildUdpFrame} takes: IPv4 or IPv6 by the address family. */
 export interface UdpFrameInput extends LinkInput {
+  /** Source IP address (IPv4 or IPv6; selects the IP version). */
   source: string;
+  /** Destination IP address (same family as `source`). */
   destination: string;
+  /** UDP source port, 0..65535. */
   sourcePort: number;
+  /** UDP destination port, 0..65535. */
   destinationPort: number;
+  /** UDP payload. Default: empty. */
   payload?: Uint8Array;
   /** TTL / hop limit (default 64). */
   ttl?: number;
@@ -104,8 +121,11 @@ export function buildUdpFrame(input: UdpFrameInput): Buffer {
 
 /** What {@link buildIcmpEchoFrame} takes (IPv4). */
 export interface IcmpEchoFrameInput extends LinkInput, IcmpEchoInput {
+  /** Source IPv4 address. */
   source: string;
+  /** Destination IPv4 address. */
   destination: string;
+  /** IPv4 TTL (default 64). */
   ttl?: number;
 }
 

@@ -10,15 +10,19 @@ import { view } from './bytes';
 
 /** Well-known EtherTypes. */
 export const EtherType = {
+  /** IPv4. */
   IPV4: 0x0800,
+  /** ARP. */
   ARP: 0x0806,
   /** 802.1Q customer VLAN tag (C-tag). */
   VLAN: 0x8100,
+  /** IPv6. */
   IPV6: 0x86dd,
   /** 802.1ad service VLAN tag (S-tag, the outer tag of Q-in-Q). */
   QINQ: 0x88a8,
   /** Pre-standard Q-in-Q outer tag. */
   QINQ_OLD: 0x9100,
+  /** Link Layer Discovery Protocol. */
   LLDP: 0x88cc,
 } as const;
 
@@ -40,11 +44,22 @@ export interface VlanTag {
 }
 
 /** A VLAN tag as callers may give it: only `id` is required; tpid defaults to 0x8100. */
-export type VlanTagInput = { id: number; priority?: number; dropEligible?: boolean; tpid?: number };
+export type VlanTagInput = {
+  /** VLAN identifier, 0-4095. */
+  id: number;
+  /** Priority code point (PCP), 0-7. Default 0. */
+  priority?: number;
+  /** Drop eligible indicator (DEI). Default false. */
+  dropEligible?: boolean;
+  /** Tag protocol identifier: 0x8100 (default), 0x88a8 or 0x9100. */
+  tpid?: number;
+};
 
 /** A parsed Ethernet frame. */
 export interface EthernetFrame {
+  /** Destination MAC address, `xx:xx:xx:xx:xx:xx`. */
   destination: string;
+  /** Source MAC address, `xx:xx:xx:xx:xx:xx`. */
   source: string;
   /** Tags in wire order (outermost first); empty when untagged. */
   vlans: VlanTag[];
@@ -58,11 +73,15 @@ export interface EthernetFrame {
 
 /** What {@link buildEthernet} takes. */
 export interface EthernetInput {
+  /** Destination MAC address. */
   destination: MacInput;
+  /** Source MAC address. */
   source: MacInput;
+  /** EtherType of the payload, 0..0xffff (see {@link EtherType}). */
   etherType: number;
   /** Tags in wire order (outermost first). */
   vlans?: VlanTagInput[];
+  /** Payload bytes. Default: empty. */
   payload?: Uint8Array;
   /** Pad with zeros to the 60-byte Ethernet minimum (default false). */
   pad?: boolean;

@@ -9,43 +9,74 @@ import { FrameParseError, need } from './errors';
 import { bytesToIp, internetChecksum, ipToBytes, view } from './bytes';
 
 /** IP protocol numbers used by the codecs. */
-export const IpProtocol = { ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58 } as const;
+export const IpProtocol = {
+  /** IPPROTO_ICMP. */
+  ICMP: 1,
+  /** IPPROTO_TCP. */
+  TCP: 6,
+  /** IPPROTO_UDP. */
+  UDP: 17,
+  /** IPPROTO_ICMPV6. */
+  ICMPV6: 58,
+} as const;
 
 /** A parsed IPv4 header and its payload (a view, cut to totalLength so Ethernet padding is excluded). */
 export interface Ipv4Packet {
+  /** IP version field, always 4. */
   version: 4;
   /** Header length in bytes (IHL * 4). */
   headerLength: number;
+  /** Differentiated services code point (upper 6 bits of the TOS byte), 0..63. */
   dscp: number;
+  /** Explicit congestion notification (lower 2 bits of the TOS byte), 0..3. */
   ecn: number;
+  /** Total length field in bytes (header + payload). */
   totalLength: number;
+  /** Identification field (fragment reassembly), 0..65535. */
   identification: number;
+  /** DF flag. */
   dontFragment: boolean;
+  /** MF flag. */
   moreFragments: boolean;
   /** Fragment offset in bytes. */
   fragmentOffset: number;
+  /** Time to live, 0..255. */
   ttl: number;
+  /** Payload protocol number (see {@link IpProtocol}). */
   protocol: number;
+  /** Header checksum field as received. */
   checksum: number;
   /** True when the header checksum is correct. */
   checksumValid: boolean;
+  /** Source address, dotted quad. */
   source: string;
+  /** Destination address, dotted quad. */
   destination: string;
   /** Option bytes (empty when IHL is 5). */
   options: Buffer;
+  /** The payload, from the end of the header to totalLength. */
   payload: Buffer;
 }
 
 /** What {@link buildIpv4} takes. */
 export interface Ipv4Input {
+  /** Source IPv4 address. */
   source: string;
+  /** Destination IPv4 address. */
   destination: string;
+  /** Payload protocol number, 0..255 (see {@link IpProtocol}). */
   protocol: number;
+  /** Payload bytes. Default: empty. Header + payload must fit 65535 bytes. */
   payload?: Uint8Array;
+  /** Time to live, 0..255. Default 64. */
   ttl?: number;
+  /** DSCP, 0..63. Default 0. */
   dscp?: number;
+  /** ECN bits, 0..3. Default 0. */
   ecn?: number;
+  /** Identification field, 0..65535. Default 0. */
   identification?: number;
+  /** Set the DF flag. Default true. */
   dontFragment?: boolean;
   /** Option bytes, a multiple of 4 (at most 40). */
   options?: Uint8Array;
@@ -123,25 +154,41 @@ export function buildIpv4(input: Ipv4Input): Buffer {
 
 /** A parsed IPv6 header; `payload` is a view cut to payloadLength (starts at the first extension header, if any). */
 export interface Ipv6Packet {
+  /** IP version field, always 6. */
   version: 6;
+  /** Traffic class (DSCP << 2 \| ECN), 0..255. */
   trafficClass: number;
+  /** Flow label, 20 bits. */
   flowLabel: number;
+  /** Payload length field in bytes (everything after the 40-byte header). */
   payloadLength: number;
+  /** Next header: the first extension header or the payload protocol (see {@link IpProtocol}). */
   nextHeader: number;
+  /** Hop limit, 0..255. */
   hopLimit: number;
+  /** Source address, text form. */
   source: string;
+  /** Destination address, text form. */
   destination: string;
+  /** Bytes after the fixed header, cut to payloadLength. */
   payload: Buffer;
 }
 
 /** What {@link buildIpv6} takes. */
 export interface Ipv6Input {
+  /** Source IPv6 address. */
   source: string;
+  /** Destination IPv6 address. */
   destination: string;
+  /** Next header / payload protocol number, 0..255. */
   nextHeader: number;
+  /** Payload bytes (extension headers included). Default: empty; at most 65535 bytes. */
   payload?: Uint8Array;
+  /** Hop limit, 0..255. Default 64. */
   hopLimit?: number;
+  /** Traffic class, 0..255. Default 0. */
   trafficClass?: number;
+  /** Flow label, 0..0xfffff. Default 0. */
   flowLabel?: number;
 }
 

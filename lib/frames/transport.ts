@@ -9,23 +9,33 @@ import { finishChecksum, internetChecksum, ipToBytes, onesSum, view } from './by
 
 /** A parsed UDP datagram; `payload` is a view cut to the UDP length. */
 export interface UdpDatagram {
+  /** Source port, 0..65535. */
   sourcePort: number;
+  /** Destination port, 0..65535. */
   destinationPort: number;
+  /** UDP length field in bytes (header + payload, at least 8). */
   length: number;
+  /** Checksum field as received (0 = none, IPv4 only). */
   checksum: number;
+  /** The payload, cut to the UDP length. */
   payload: Buffer;
 }
 
 /** What {@link buildUdp} takes. */
 export interface UdpInput {
+  /** Source port, 0..65535. */
   sourcePort: number;
+  /** Destination port, 0..65535. */
   destinationPort: number;
+  /** Payload bytes, at most 65527. Default: empty. */
   payload?: Uint8Array;
 }
 
 /** The IP addresses of the pseudo-header (both IPv4 or both IPv6). */
 export interface PseudoHeader {
+  /** Source IP address of the enclosing packet. */
   source: string;
+  /** Destination IP address of the enclosing packet. */
   destination: string;
 }
 
@@ -96,16 +106,28 @@ export function buildUdp(input: UdpInput, ip?: PseudoHeader): Buffer {
 }
 
 /** ICMPv4 type numbers for echo. */
-export const IcmpType = { ECHO_REPLY: 0, ECHO_REQUEST: 8 } as const;
+export const IcmpType = {
+  /** Echo reply (ICMP_ECHOREPLY). */
+  ECHO_REPLY: 0,
+  /** Echo request (ICMP_ECHO). */
+  ECHO_REQUEST: 8,
+} as const;
 
 /** A parsed ICMPv4 message; identifier/sequence are meaningful for echo request/reply. */
 export interface IcmpEcho {
+  /** ICMP type (see {@link IcmpType}). */
   type: number;
+  /** ICMP code (0 for echo). */
   code: number;
+  /** Checksum field as received. */
   checksum: number;
+  /** True when the checksum over the whole message is correct. */
   checksumValid: boolean;
+  /** Echo identifier, 0..65535. */
   identifier: number;
+  /** Echo sequence number, 0..65535. */
   sequence: number;
+  /** Bytes after the 8-byte header. */
   payload: Buffer;
 }
 
@@ -113,8 +135,11 @@ export interface IcmpEcho {
 export interface IcmpEchoInput {
   /** 'request' (type 8) or 'reply' (type 0). */
   kind: 'request' | 'reply';
+  /** Echo identifier, 0..65535. */
   identifier: number;
+  /** Echo sequence number, 0..65535. */
   sequence: number;
+  /** Echo data. Default: empty. */
   payload?: Uint8Array;
 }
 
