@@ -130,34 +130,63 @@ export interface NativeSendControl {
  * when its `present` bit (ioConstants.HAS_*) is set.
  */
 export const ControlLayout = {
+  /** u32: bit set of the valid fields (ioConstants.HAS_*). */
   present: 0, // u32
+  /** u32: receiving interface index (IP_PKTINFO / IPV6_PKTINFO; HAS_PKTINFO). */
   ifindex: 4, // u32  HAS_PKTINFO
+  /** 16 bytes: destination address the packet was sent to (ipi_addr / ipi6_addr; 4 bytes used for IPv4; HAS_PKTINFO). */
   dst: 8, // 16 bytes HAS_PKTINFO (4 used for IPv4)
+  /** u32: AF_INET or AF_INET6, the family of `dst` (HAS_PKTINFO). */
   dstFamily: 24, // u32
+  /** i32: received TTL or hop limit (IP_TTL / IPV6_HOPLIMIT; HAS_TTL). */
   ttl: 28, // i32  HAS_TTL (IP_TTL / IPV6_HOPLIMIT)
+  /** i32: received TOS byte or traffic class (IP_TOS / IPV6_TCLASS; HAS_TOS). */
   tos: 32, // i32  HAS_TOS (IP_TOS / IPV6_TCLASS)
+  /** u32: packets dropped by the socket so far, cumulative (SO_RXQ_OVFL; HAS_DROP_COUNT). */
   dropCount: 36, // u32 HAS_DROP_COUNT (SO_RXQ_OVFL, cumulative)
+  /** i64: software receive time in ns since the epoch (SO_TIMESTAMP, SO_TIMESTAMPNS or SO_TIMESTAMPING; HAS_TIMESTAMP). */
   timestampNs: 40, // i64 HAS_TIMESTAMP
+  /** i64: raw hardware timestamp in ns (SO_TIMESTAMPING; HAS_HW_TIMESTAMP). */
   hwTimestampNs: 48, // i64 HAS_HW_TIMESTAMP
+  /** u32: segment size of a coalesced UDP_GRO datagram (HAS_GRO). */
   groSize: 56, // u32 HAS_GRO
+  /** u32: sock_extended_err.ee_errno (IP_RECVERR / IPV6_RECVERR; HAS_EXT_ERR). */
   eeErrno: 60, // u32 HAS_EXT_ERR
+  /** u8: sock_extended_err.ee_origin (SO_EE_ORIGIN_*). */
   eeOrigin: 64, // u8
+  /** u8: sock_extended_err.ee_type (ICMP type for ICMP origins). */
   eeType: 65, // u8
+  /** u8: sock_extended_err.ee_code (ICMP code for ICMP origins). */
   eeCode: 66, // u8
+  /** u32: sock_extended_err.ee_info (e.g. the MTU for "fragmentation needed"). */
   eeInfo: 68, // u32
+  /** u32: sock_extended_err.ee_data. */
   eeData: 72, // u32
+  /** u32: AF_INET or AF_INET6, family of `offender` (SO_EE_OFFENDER; HAS_OFFENDER). */
   offenderFamily: 76, // u32 HAS_OFFENDER
+  /** 16 bytes: address of the node that reported the error (4 bytes used for IPv4; HAS_OFFENDER). */
   offender: 80, // 16 bytes
+  /** u16: AF_INET or AF_INET6, family of `origDst` (IP_ORIGDSTADDR / IPV6_ORIGDSTADDR; HAS_ORIG_DST). */
   origDstFamily: 96, // u16 HAS_ORIG_DST
+  /** u16: original destination port, host order (HAS_ORIG_DST). */
   origDstPort: 98, // u16 (host order)
+  /** 16 bytes: original destination address (4 bytes used for IPv4; HAS_ORIG_DST). */
   origDst: 100, // 16 bytes
+  /** u32: tpacket_auxdata.tp_status (TP_STATUS_* bits; PACKET_AUXDATA; HAS_AUXDATA). */
   tpStatus: 116, // u32 HAS_AUXDATA (PACKET_AUXDATA)
+  /** u32: tpacket_auxdata.tp_len, the original frame length. */
   tpLen: 120, // u32
+  /** u32: tpacket_auxdata.tp_snaplen, the captured length. */
   tpSnaplen: 124, // u32
+  /** u16: tpacket_auxdata.tp_mac, link-layer header offset. */
   tpMac: 128, // u16
+  /** u16: tpacket_auxdata.tp_net, network header offset. */
   tpNet: 130, // u16
+  /** u16: tpacket_auxdata.tp_vlan_tci, the offloaded VLAN tag control information. */
   tpVlanTci: 132, // u16
+  /** u16: tpacket_auxdata.tp_vlan_tpid, the offloaded VLAN tag protocol id. */
   tpVlanTpid: 134, // u16
+  /** u32: IPv6 scope id of `origDst` (sin6_scope_id; 0 for IPv4; HAS_ORIG_DST). */
   origDstScope: 136, // u32
 } as const;
 
@@ -201,5 +230,6 @@ export interface IoBinding {
   ioEncodeControl(family: number, control: NativeSendControl): Buffer | number;
   /** Decode control-message bytes (as recvmsg fills msg_control) into one ControlLayout record; for tests and fuzzing. */
   ioDecodeControl(control: Uint8Array): Buffer;
+  /** Engine constants (strides, limits, event codes, HAS_* bits, MSG_* flags). */
   ioConstants: IoConstants;
 }

@@ -35,6 +35,7 @@ export interface NativeGetResult {
 }
 
 export interface OptionsBinding {
+  /** The options this build knows, with the level and option numbers from the system headers (see native/options.cc). */
   optionTable: NativeOptionRow[];
   /** Codec name → id. */
   optionCodecs: Record<string, number>;

@@ -20,27 +20,46 @@ export interface NativeUnixAddress {
   family: number;
   path: string;
 }
-export type NativeAddress = NativeInetAddress | NativeLinkAddress | NativeUnixAddress | { family: number };
+/** Any address the native layer takes or returns; `{ family }` alone for families it does not decode. */
+export type NativeAddress = NativeInetAddress | NativeLinkAddress | NativeUnixAddress | {
+  /** Address family (AF_*). */
+  family: number;
+};
 
 export interface SocketBinding {
+  /** Native numeric constants (AF_*, SOCK_*, SOL_*, IPPROTO_*, E*, ...) by C name. */
   constants: Record<string, number>;
+  /** The NAPI_VERSION the addon was built for. */
   napiVersion: number;
+  /** socket(2) with SOCK_NONBLOCK \| SOCK_CLOEXEC added to `type` → fd \| -errno. */
   socket(domain: number, type: number, protocol: number): number;
+  /** bind(2) to an address → 0 \| -errno. */
   bind(fd: number, address: NativeAddress): number;
+  /** connect(2) → 0 \| -errno (-EINPROGRESS on a non-blocking stream socket). */
   connect(fd: number, address: NativeAddress): number;
+  /** connect(2) to AF_UNSPEC: dissolve a datagram association → 0 \| -errno. */
   disconnect(fd: number): number;
+  /** listen(2) → 0 \| -errno. */
   listen(fd: number, backlog: number): number;
+  /** getsockname(2) → the local address \| -errno. */
   getsockname(fd: number): NativeAddress | number;
+  /** getpeername(2) → the peer address \| -errno. */
   getpeername(fd: number): NativeAddress | number;
+  /** shutdown(2) with SHUT_RD / SHUT_WR / SHUT_RDWR → 0 \| -errno. */
   shutdown(fd: number, how: number): number;
+  /** close(2) (also unregisters an owned fd; EINTR counts as closed) → 0 \| -errno. */
   close(fd: number): number;
   /** Register fd as owned by a JS Socket: closed at environment teardown (Worker exit) unless closed or forgotten first. */
   ownFd(fd: number): void;
   /** Unregister fd (ownership handed elsewhere). */
   forgetFd(fd: number): void;
+  /** fstat(2): 1 if fd is a socket, 0 if not, -errno if fd is invalid. */
   isSocket(fd: number): number;
+  /** Set or clear O_NONBLOCK (fcntl F_SETFL) on an adopted descriptor → 0 \| -errno. */
   setNonBlocking(fd: number, on: boolean): number;
+  /** Set FD_CLOEXEC (fcntl F_SETFD) → 0 \| -errno. */
   setCloexec(fd: number): number;
+  /** fcntl(F_DUPFD_CLOEXEC, 3): a new descriptor for the same socket → fd \| -errno. */
   dup(fd: number): number;
   /** setsockopt with raw bytes (the escape hatch). */
   setsockoptRaw(fd: number, level: number, optname: number, value: Uint8Array): number;
