@@ -22,7 +22,9 @@ export type Capability = 'CAP_NET_RAW' | 'CAP_NET_ADMIN' | 'CAP_SYS_ADMIN' | 'CA
 export interface SocketErrorContext {
   /** Option name for setsockopt/getsockopt failures. */
   option?: string;
+  /** Address involved (e.g. the bind or connect address). */
   address?: string;
+  /** Port involved. */
   port?: number;
   /** Interface involved, by name. */
   interface?: string;
@@ -53,9 +55,13 @@ export class SocketError extends Error {
   readonly errno: number;
   /** The system call that failed ('bind', 'setsockopt', ...). */
   readonly syscall: string;
+  /** Option name, for setsockopt/getsockopt failures. */
   readonly option?: string;
+  /** Address involved (e.g. the bind or connect address). */
   readonly address?: string;
+  /** Port involved. */
   readonly port?: number;
+  /** Interface involved, by name. */
   readonly interface?: string;
   /** What to do about it, when sockit knows. */
   readonly hint?: string;
@@ -132,6 +138,7 @@ export function check<T>(result: T | number, syscall: string, context?: SocketEr
 
 /** Node-style misuse errors. */
 export class SockitTypeError extends TypeError {
+  /** Node-style error code ('ERR_INVALID_ARG_TYPE', ...). */
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
@@ -139,7 +146,9 @@ export class SockitTypeError extends TypeError {
     this.code = code;
   }
 }
+/** Node-style range errors (ERR_OUT_OF_RANGE): RangeError with a `code`. */
 export class SockitRangeError extends RangeError {
+  /** Node-style error code ('ERR_INVALID_ARG_TYPE', ...). */
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
@@ -149,6 +158,7 @@ export class SockitRangeError extends RangeError {
 }
 /** A state error (use after close, wrong state): Error with a `code`. */
 export class SockitStateError extends Error {
+  /** Node-style error code ('ERR_INVALID_ARG_TYPE', ...). */
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
@@ -167,47 +177,57 @@ function describeValue(v: unknown): string {
   return `type ${typeof v} (${s})`;
 }
 
+/** A TypeError with code ERR_INVALID_ARG_TYPE: argument `name` is not of the `expected` type (Node's wording). */
 export function invalidArgType(name: string, expected: string, actual: unknown): SockitTypeError {
   return new SockitTypeError(
     'ERR_INVALID_ARG_TYPE',
     `The "${name}" argument must be ${expected}. Received ${describeValue(actual)}`,
   );
 }
+/** A TypeError with code ERR_INVALID_ARG_VALUE: argument `name` has the right type but a bad value; `reason` completes "The argument 'name' ...". */
 export function invalidArgValue(name: string, actual: unknown, reason = 'is invalid'): SockitTypeError {
   return new SockitTypeError('ERR_INVALID_ARG_VALUE', `The argument '${name}' ${reason}. Received ${describeValue(actual)}`);
 }
+/** A RangeError with code ERR_OUT_OF_RANGE: `name` must be within `range` (text such as ">= 0 && <= 65535"). */
 export function outOfRange(name: string, range: string, actual: unknown): SockitRangeError {
   return new SockitRangeError(
     'ERR_OUT_OF_RANGE',
     `The value of "${name}" is out of range. It must be ${range}. Received ${typeof actual === 'string' ? `'${actual}'` : String(actual)}`,
   );
 }
+/** An Error with code ERR_SOCKET_CLOSED: "`what` is closed" (use after close). */
 export function socketClosed(what = 'Socket'): SockitStateError {
   return new SockitStateError('ERR_SOCKET_CLOSED', `${what} is closed`);
 }
+/** A TypeError with code ERR_SOCKIT_UNKNOWN_OPTION: `name` is not an option in the table. */
 export function unknownOption(name: unknown): SockitTypeError {
   return new SockitTypeError('ERR_SOCKIT_UNKNOWN_OPTION', `Unknown socket option ${JSON.stringify(String(name))}`);
 }
 
 // ---- validators used across lib/ -------------------------------------------
 
+/** Return `value` if it is an integer number in `min`..`max` (default: the safe-integer range); else throw ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE. */
 export function validateInteger(value: unknown, name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
   if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value);
   if (value < min || value > max) throw outOfRange(name, `>= ${min} && <= ${max}`, value);
   return value;
 }
+/** Return `value` if it is an integer port 0..65535; else throw like {@link validateInteger}. */
 export function validatePort(value: unknown, name = 'port'): number {
   return validateInteger(value, name, 0, 65535);
 }
+/** Return `value` if it is a boolean; else throw ERR_INVALID_ARG_TYPE. */
 export function validateBoolean(value: unknown, name: string): boolean {
   if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value);
   return value;
 }
+/** Return `value` if it is a string; else throw ERR_INVALID_ARG_TYPE. */
 export function validateString(value: unknown, name: string): string {
   if (typeof value !== 'string') throw invalidArgType(name, 'of type string', value);
   return value;
 }
+/** Return `value` as a Uint8Array view (Buffer, any TypedArray, DataView or ArrayBuffer, no copy); else throw ERR_INVALID_ARG_TYPE. */
 export function validateBytes(value: unknown, name: string): Uint8Array {
   if (value instanceof Uint8Array) return value;
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
