@@ -13,20 +13,35 @@ export type IpFamily = 'ipv4' | 'ipv6';
 
 /** An IP endpoint as sockit reports it (dgram's rinfo shape plus scope). */
 export interface SocketAddress {
+  /** IP address, text form (without %scope). */
   address: string;
+  /** Port, 0..65535. */
   port: number;
+  /** 'ipv4' or 'ipv6'. */
   family: IpFamily;
   /** IPv6 scope (interface index), when not 0. */
   scopeId?: number;
 }
 
 /** An endpoint as callers may give it. */
-export type EndpointInput = string | { address: string; port: number; scopeId?: number | string };
+export type EndpointInput =
+  | string
+  | {
+      /** IPv4 or IPv6 literal, optionally with `%scope` (no host names). */
+      address: string;
+      /** Port, 0..65535. */
+      port: number;
+      /** IPv6 scope: interface name or index (overrides a `%scope` in `address`). */
+      scopeId?: number | string;
+    };
 
 /** Parsed IP literal, possibly with "%scope". */
 export interface ParsedIp {
+  /** The address literal without its `%scope`. */
   address: string;
+  /** 'ipv4' or 'ipv6'. */
   family: IpFamily;
+  /** IPv6 scope id (interface index); 0 when none (always 0 for IPv4). */
   scopeId: number;
 }
 
@@ -70,7 +85,13 @@ export function parseIp(input: string, name = 'address'): ParsedIp {
 }
 
 /** Parse "198.18.0.1:5000", "[fd00:5f::1]:5000", "[ff02::1%veth0]:5000", or an object. */
-export function parseEndpoint(input: EndpointInput, name = 'endpoint'): ParsedIp & { port: number } {
+export function parseEndpoint(
+  input: EndpointInput,
+  name = 'endpoint',
+): ParsedIp & {
+  /** Port, 0..65535. */
+  port: number;
+} {
   if (typeof input === 'string') {
     let host: string;
     let portStr: string;
