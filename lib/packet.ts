@@ -115,10 +115,13 @@ export interface PacketSocketOptions {
 
 /** What arrives with every frame. */
 export interface FrameInfo {
+  /** Index of the interface the frame was seen on (sll_ifindex). */
   interfaceIndex: number;
+  /** Name of that interface ('' when it cannot be looked up). */
   interfaceName: string;
   /** EtherType (host order) as the kernel saw it (the inner one for a stripped VLAN tag). */
   protocol: number;
+  /** How the kernel classified the frame (sll_pkttype). */
   packetType: PacketType;
   /** Source MAC address. */
   source: string;
@@ -138,7 +141,9 @@ export interface FrameInfo {
 
 /** A received frame and its info (what async iteration yields). */
 export interface ReceivedFrame {
+  /** The frame (raw mode) or its payload without the link header (cooked mode). */
   frame: Buffer;
+  /** What the kernel reported with it. */
   info: FrameInfo;
 }
 
@@ -330,7 +335,16 @@ export class PacketSocket extends EventEmitter {
   }
 
   /** The bound interface (name, index, MTU), if any. */
-  get interface(): { name: string; index: number; mtu: number } | undefined {
+  get interface():
+    | {
+        /** Interface name. */
+        name: string;
+        /** Interface index. */
+        index: number;
+        /** Interface MTU in bytes. */
+        mtu: number;
+      }
+    | undefined {
     return this.#iface ? { name: this.#iface.name, index: this.#iface.index, mtu: this.#iface.mtu } : undefined;
   }
 
