@@ -38,10 +38,15 @@ export interface PcapWriterOptions {
 
 /** The file header. */
 export interface PcapHeader {
+  /** Timestamp resolution, from the magic number. */
   precision: PcapPrecision;
+  /** File format major version, as read (2 in current files). */
   versionMajor: number;
+  /** File format minor version, as read (4 in current files). */
   versionMinor: number;
+  /** Largest record length the file holds, in bytes. */
   snaplen: number;
+  /** LINKTYPE_* of the records ({@link LINKTYPE_ETHERNET} = 1), FCS bits masked off. */
   linkType: number;
   /** Byte order the file was written in. */
   littleEndian: boolean;
@@ -109,8 +114,11 @@ export interface PcapWriteOptions {
  * 'drain' (or `await writer.drained()`), like `Writable.write`.
  */
 export class PcapWriter {
+  /** Timestamp resolution of the file. */
   readonly precision: PcapPrecision;
+  /** Largest record length; longer frames are cut. */
   readonly snaplen: number;
+  /** LINKTYPE_* written in the header. */
   readonly linkType: number;
   #out: Writable;
   #closed = false;
@@ -200,6 +208,7 @@ const MAX_RECORD = 256 * 1024 * 1024;
  * Works for files, pipes and sockets alike.
  */
 export class PcapParser {
+  /** The file header, once its 24 bytes have arrived. */
   header: PcapHeader | undefined;
   #pending: Buffer = Buffer.alloc(0);
   #offset = 0;
@@ -263,7 +272,12 @@ export function readPcapFile(path: string): AsyncGenerator<PcapRecord, void, und
 }
 
 /** Parse a whole pcap held in memory. */
-export function parsePcap(bytes: Uint8Array): { header: PcapHeader; records: PcapRecord[] } {
+export function parsePcap(bytes: Uint8Array): {
+  /** The file header. */
+  header: PcapHeader;
+  /** Every record, in file order. */
+  records: PcapRecord[];
+} {
   const p = new PcapParser();
   const records = p.push(bytes);
   p.end();
