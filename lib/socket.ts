@@ -54,8 +54,18 @@ export function typeName(type: number): SocketType | number {
 export type BindTarget =
   | EndpointInput
   | number
-  | { interface: InterfaceRef; protocol?: number; mac?: Uint8Array }
-  | { path: string };
+  | {
+      /** Packet sockets: interface name, index or IPv4 address (0 = every interface). */
+      interface: InterfaceRef;
+      /** Packet sockets: EtherType in host order, 0..65535 (default: the socket's protocol). */
+      protocol?: number;
+      /** Packet sockets: hardware address bytes for sll_addr. */
+      mac?: Uint8Array;
+    }
+  | {
+      /** Unix sockets: filesystem path. */
+      path: string;
+    };
 
 /** Options for {@link Socket} creation. */
 export interface SocketCreateOptions {
@@ -95,8 +105,11 @@ const registry = new FinalizationRegistry<number>((fd) => {
 export class Socket {
   #fd: number;
   #owned: boolean;
+  /** Address family number (AF_INET, AF_INET6, AF_PACKET, AF_UNIX, ...). */
   readonly family: number;
+  /** Socket type number (SOCK_DGRAM, SOCK_STREAM, SOCK_RAW, SOCK_SEQPACKET), without the NONBLOCK/CLOEXEC flags. */
   readonly type: number;
+  /** Protocol number (given at creation, or SO_PROTOCOL for adopted descriptors); for packet sockets the EtherType. */
   readonly protocol: number;
 
   /**

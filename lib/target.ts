@@ -11,7 +11,15 @@ import { constants } from './binding';
 import { SockitTypeError, invalidArgType, socketClosed, validateInteger } from './errors';
 
 /** Something that owns a socket descriptor. */
-export type OptionTarget = number | { readonly fd: number } | net.Socket | net.Server | dgram.Socket;
+export type OptionTarget =
+  | number
+  | {
+      /** The socket's file descriptor (any sockit socket has one). */
+      readonly fd: number;
+    }
+  | net.Socket
+  | net.Server
+  | dgram.Socket;
 
 /** A resolved target: the descriptor, plus family/type when known without a syscall. */
 export interface ResolvedTarget {
