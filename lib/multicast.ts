@@ -100,6 +100,7 @@ export interface ListenOptions {
   maxMessageSize?: number;
   /** Create the socket in this network namespace. */
   netns?: string;
+  /** Passed to {@link UdpSocket.create}: closes the socket when aborted. */
   signal?: AbortSignal;
 }
 
@@ -151,6 +152,7 @@ export interface MulticastSendOptions {
   sourceAddress?: string;
   /** Local port to send from (default: any). */
   sourcePort?: number;
+  /** Create the sending socket in this network namespace. */
   netns?: string;
 }
 

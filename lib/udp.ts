@@ -152,13 +152,17 @@ export interface MessageInfo {
 
 /** One received datagram, as async iteration yields it. */
 export interface Message {
+  /** The datagram's bytes. */
   data: Buffer;
+  /** Where it came from and its control data. */
   info: MessageInfo;
 }
 
 /** Where and how to send one datagram. */
 export interface SendOptions {
+  /** Destination IP address (with optional `%scope`); default loopback when only `port` is given. Omit both on a connected socket. */
   address?: string;
+  /** Destination port, 0..65535; required with `address`. */
   port?: number;
   /** Source address for this datagram (IP_PKTINFO / IPV6_PKTINFO); must be local. */
   sourceAddress?: string;
@@ -178,7 +182,13 @@ export interface SendOptions {
 }
 
 /** A batch entry for {@link UdpSocket.sendBatch}. */
-export type BatchMessage = Uint8Array | string | ({ data: Uint8Array | string } & SendOptions);
+export type BatchMessage =
+  | Uint8Array
+  | string
+  | ({
+      /** The datagram's bytes (a string is sent as UTF-8). */
+      data: Uint8Array | string;
+    } & SendOptions);
 
 /** Counters kept by a {@link UdpSocket}. */
 export interface UdpStats {
@@ -307,6 +317,7 @@ type Done = (err: Error | null, n: number) => void;
  * socket); `unref()` lets the process exit anyway.
  */
 export class UdpSocket extends EventEmitter {
+  /** IP family of the socket, fixed at creation. */
   readonly family: 'ipv4' | 'ipv6';
   #handle: IoHandle;
   #sock: Socket;
@@ -551,9 +562,11 @@ export class UdpSocket extends EventEmitter {
   setSendBufferSize(size: number): void {
     this.setOption('SO_SNDBUF', validateInteger(size, 'size', 1, 0x7fffffff));
   }
+  /** SO_RCVBUF as the kernel reports it (twice the value set). */
   getRecvBufferSize(): number {
     return this.getOption('SO_RCVBUF');
   }
+  /** SO_SNDBUF as the kernel reports it (twice the value set). */
   getSendBufferSize(): number {
     return this.getOption('SO_SNDBUF');
   }
@@ -590,6 +603,7 @@ export class UdpSocket extends EventEmitter {
     this.#check();
     this._ns(() => mc.sourceMembership(this.#handle.fd, this.family, 'join', source, group, iface));
   }
+  /** Leave a source-specific membership joined with {@link UdpSocket.addSourceSpecificMembership}. */
   dropSourceSpecificMembership(source: string, group: string, iface?: InterfaceRef): void {
     this.#check();
     this._ns(() => mc.sourceMembership(this.#handle.fd, this.family, 'leave', source, group, iface));
@@ -599,6 +613,7 @@ export class UdpSocket extends EventEmitter {
     this.#check();
     this._ns(() => mc.sourceMembership(this.#handle.fd, this.family, 'block', source, group, iface));
   }
+  /** Undo {@link UdpSocket.blockSource}: let `source` reach `group` again. */
   unblockSource(source: string, group: string, iface?: InterfaceRef): void {
     this.#check();
     this._ns(() => mc.sourceMembership(this.#handle.fd, this.family, 'unblock', source, group, iface));
@@ -1193,6 +1208,7 @@ export class UdpSocket extends EventEmitter {
     this.#handle.unref();
     return this;
   }
+  /** Whether this socket keeps the event loop alive (true unless unref() was called). */
   hasRef(): boolean {
     return this.#handle.hasRef();
   }
