@@ -23,6 +23,7 @@ export type OptionTarget =
 
 /** A resolved target: the descriptor, plus family/type when known without a syscall. */
 export interface ResolvedTarget {
+  /** The socket's file descriptor. */
   fd: number;
   /** AF_* number, when known. */
   family?: number;

@@ -2,6 +2,7 @@
 
 /** One row of the native option table (option numbers from the system headers at build time). */
 export interface NativeOptionRow {
+  /** C name of the option ('SO_REUSEADDR', ...). */
   name: string;
   /** C name of the level constant ('SOL_SOCKET', 'IPPROTO_IP', ...). */
   levelName: string;

@@ -1,23 +1,36 @@
 /** Native descriptor-level calls (native/socket.cc). Each returns a negative errno on failure. */
 
-/** A socket address as the native layer takes and returns it. */
+/** An AF_INET / AF_INET6 address as the native layer takes and returns it (struct sockaddr_in / sockaddr_in6). */
 export interface NativeInetAddress {
+  /** AF_INET or AF_INET6. */
   family: number;
+  /** IP address, text form. */
   address: string;
+  /** Port, host order. */
   port: number;
+  /** IPv6 scope id (sin6_scope_id). */
   scopeId?: number;
 }
+/** An AF_PACKET address (struct sockaddr_ll). */
 export interface NativeLinkAddress {
+  /** AF_PACKET. */
   family: number;
+  /** Interface index (sll_ifindex). */
   ifindex: number;
+  /** EtherType, host order (sll_protocol). */
   protocol: number;
   /** Input: bytes. Output: "aa:bb:cc:dd:ee:ff". */
   mac?: Uint8Array | string;
+  /** Output: hardware type, ARPHRD_* (sll_hatype). */
   hatype?: number;
+  /** Output: packet type, PACKET_* (sll_pkttype). */
   pkttype?: number;
 }
+/** An AF_UNIX address (struct sockaddr_un). */
 export interface NativeUnixAddress {
+  /** AF_UNIX. */
   family: number;
+  /** Socket path. */
   path: string;
 }
 /** Any address the native layer takes or returns; `{ family }` alone for families it does not decode. */
