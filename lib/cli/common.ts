@@ -4,7 +4,7 @@
  * @module
  */
 import * as fs from 'node:fs';
-import { interfaceName } from '../address';
+import { interfaceName, parseEndpoint } from '../address';
 import { enterNetnsForGood } from '../netns';
 import type { Message, UdpSocket } from '../udp';
 import { EXIT, FlagSpec, ParsedFlags, UsageError } from './args';
@@ -40,6 +40,16 @@ export function applyNetns(flags: ParsedFlags): void {
 }
 
 /** Parse hex ("de:ad be-ef", "0xdead"). */
+/** The `--from ADDR:PORT` flag (source address and port), parsed; undefined when absent. */
+export function fromFlag(flags: ParsedFlags, command: string): ReturnType<typeof parseEndpoint> | undefined {
+  if (flags.from === undefined) return undefined;
+  try {
+    return parseEndpoint(String(flags.from), 'from');
+  } catch {
+    throw new UsageError(`bad --from "${String(flags.from)}": use ADDR:PORT (port 0 for any)`, command);
+  }
+}
+
 export function parseHex(s: string, command: string, flag = '--hex'): Buffer {
   const clean = s.replace(/^0x/i, '').replace(/[\s:.-]/g, '');
   if (!/^([0-9a-fA-F]{2})*$/.test(clean)) throw new UsageError(`${flag} must be pairs of hex digits, got "${s}"`, command);

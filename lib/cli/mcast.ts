@@ -8,7 +8,7 @@ import { parseEndpoint, resolveInterfaceIndex, interfaceName } from '../address'
 import { listen } from '../multicast';
 import { UdpSocket } from '../udp';
 import { CommandSpec, EXIT, UsageError, helpText, parseCommand } from './args';
-import { NETNS_FLAG, PAYLOAD_FLAGS, RECV_FLAGS, applyNetns, payloadFrom, positive, receiveLoop } from './common';
+import { NETNS_FLAG, PAYLOAD_FLAGS, RECV_FLAGS, applyNetns, fromFlag, payloadFrom, positive, receiveLoop } from './common';
 import type { Command } from './main';
 import { Io } from './output';
 import { sendRounds } from './udp';
@@ -111,15 +111,8 @@ export const send: Command = {
     const families = new Set(targets.map((t) => t.family));
     if (families.size > 1) throw new UsageError('groups mix IPv4 and IPv6; send them in two commands', sendSpec.name);
     const family = (targets[0] as { family: 'ipv4' | 'ipv6' }).family;
-    let from: ReturnType<typeof parseEndpoint> | undefined;
-    if (flags.from !== undefined) {
-      try {
-        from = parseEndpoint(String(flags.from), 'from');
-      } catch {
-        throw new UsageError(`bad --from "${String(flags.from)}": use ADDR:PORT (port 0 for any)`, sendSpec.name);
-      }
-      if (from.family !== family) throw new UsageError(`--from is ${from.family} but the groups are ${family}`, sendSpec.name);
-    }
+    const from = fromFlag(flags, sendSpec.name);
+    if (from && from.family !== family) throw new UsageError(`--from is ${from.family} but the groups are ${family}`, sendSpec.name);
     const count = positive(flags, 'count', sendSpec.name) ?? 1;
     const interval = positive(flags, 'interval', sendSpec.name, { allowZero: true });
     const ttl = flags.ttl as number;

@@ -6,7 +6,7 @@
 import { parseEndpoint } from '../address';
 import { UdpSocket, SendOptions } from '../udp';
 import { CommandSpec, EXIT, UsageError, helpText, parseCommand } from './args';
-import { NETNS_FLAG, PAYLOAD_FLAGS, RECV_FLAGS, applyNetns, payloadFrom, positive, receiveLoop } from './common';
+import { NETNS_FLAG, PAYLOAD_FLAGS, RECV_FLAGS, applyNetns, fromFlag, payloadFrom, positive, receiveLoop } from './common';
 import type { Command } from './main';
 import { Io, Progress, sleep } from './output';
 
@@ -134,13 +134,8 @@ export const send: Command = {
     const rate = positive(flags, 'rate', sendSpec.name);
     const interval = positive(flags, 'interval', sendSpec.name, { allowZero: true });
     const families = new Set(targets.map((t) => t.family));
-    let from: ReturnType<typeof parseEndpoint> | undefined;
-    if (flags.from !== undefined) {
-      try {
-        from = parseEndpoint(String(flags.from), 'from');
-      } catch (e) {
-        throw new UsageError(`bad --from "${String(flags.from)}": use ADDR:PORT (port 0 for any)`, sendSpec.name);
-      }
+    const from = fromFlag(flags, sendSpec.name);
+    if (from) {
       if (families.size > 1 || !families.has(from.family)) throw new UsageError(`--from ${String(flags.from)} is ${from.family} but a destination is not`, sendSpec.name);
     } else if (families.size > 1) {
       throw new UsageError('destinations mix IPv4 and IPv6; send them in two commands (or give IPv4 as [::ffff:a.b.c.d]:port)', sendSpec.name);
