@@ -53,3 +53,29 @@ export function expectClean<T>(r: ChildResult<T>): T {
   }
   return r.result;
 }
+
+/**
+ * Open sockets in a child (`open` is an async JS body that returns an array of
+ * sockets with an `fd`), spawn `ls /proc/self/fd` from it, and assert the
+ * grandchild inherited none of them (every descriptor is CLOEXEC).
+ */
+export function expectCloseOnExec(open: string, count: number): void {
+  const r = expectClean(
+    runChild<{ ours: string[]; child: string[] }>(`
+      const { execFileSync } = require('child_process');
+      (async () => {
+        const socks = await (async () => { ${open} })();
+        const ours = socks.map((s) => fs.readlinkSync('/proc/self/fd/' + s.fd));
+        // ls lists its own descriptors: everything it inherited.
+        const child = execFileSync('ls', ['-l', '/proc/self/fd'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+          .split('\\n').map((l) => l.split(' -> ')[1]).filter(Boolean);
+        for (const s of socks) await s.close();
+        emit({ ours, child });
+      })();`),
+  );
+  if (r.ours.length !== count) throw new Error(`expected ${count} sockets in the child, got ${r.ours.length}`);
+  for (const target of r.ours) {
+    if (!/^socket:\[\d+\]$/.test(target)) throw new Error(`not a socket: ${target}`);
+    if (r.child.includes(target)) throw new Error(`a spawned child inherited ${target}`);
+  }
+}

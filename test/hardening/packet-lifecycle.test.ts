@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { PacketSocket } from '../helpers/sockit';
 import { describeWith } from '../helpers/env';
-import { dist, expectClean, runChild } from './child';
+import { dist, expectClean, expectCloseOnExec, runChild } from './child';
 
 // Generous per-test time: these run children, and run again ~10x slower under test:asan on a busy machine.
 vi.setConfig({ testTimeout: 300_000 });
@@ -44,20 +44,7 @@ describeWith(['netns', 'CAP_NET_RAW'], 'PacketSocket lifecycle', () => {
   }, 320_000);
 
   it('packet socket descriptors are close-on-exec', () => {
-    const r = expectClean(
-      runChild<{ ours: string[]; child: string[] }>(`
-        const { execFileSync } = require('child_process');
-        (async () => {
-          const socks = [await sockit.PacketSocket.open({ interface: 'lo' }), sockit.PacketSocket.openSync({ interface: 'lo', mode: 'cooked' })];
-          const ours = socks.map((s) => fs.readlinkSync('/proc/self/fd/' + s.fd));
-          const child = execFileSync('ls', ['-l', '/proc/self/fd'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-            .split('\\n').map((l) => l.split(' -> ')[1]).filter(Boolean);
-          for (const s of socks) await s.close();
-          emit({ ours, child });
-        })();`),
-    );
-    expect(r.ours).toHaveLength(2);
-    for (const t of r.ours) expect(r.child).not.toContain(t);
+    expectCloseOnExec("return [await sockit.PacketSocket.open({ interface: 'lo' }), sockit.PacketSocket.openSync({ interface: 'lo', mode: 'cooked' })];", 2);
   });
 
   describe('use after close', () => {

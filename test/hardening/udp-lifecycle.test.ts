@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { UdpSocket } from '../helpers/sockit';
 import { describeWith } from '../helpers/env';
-import { dist, expectClean, runChild } from './child';
+import { dist, expectClean, expectCloseOnExec, runChild } from './child';
 
 // Generous per-test time: these run children, and run again ~10x slower under test:asan on a busy machine.
 vi.setConfig({ testTimeout: 300_000 });
@@ -78,21 +78,8 @@ describeWith(['netns'], 'UdpSocket lifecycle', () => {
   });
 
   it('UdpSocket descriptors are close-on-exec (a spawned child inherits none)', () => {
-    const r = expectClean(
-      runChild<{ ours: string[]; child: string[] }>(`
-        const { execFileSync } = require('child_process');
-        (async () => {
-          const socks = [];
-          for (const family of ['ipv4', 'ipv6']) for (let i = 0; i < 3; i++) socks.push(await sockit.UdpSocket.create({ family }));
-          const ours = socks.map((s) => fs.readlinkSync('/proc/self/fd/' + s.fd));
-          const child = execFileSync('ls', ['-l', '/proc/self/fd'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-            .split('\\n').map((l) => l.split(' -> ')[1]).filter(Boolean);
-          for (const s of socks) await s.close();
-          emit({ ours, child });
-        })();`),
-    );
-    expect(r.ours).toHaveLength(6);
-    for (const t of r.ours) expect(r.child).not.toContain(t);
+    const socks = "const socks = []; for (const family of ['ipv4', 'ipv6']) for (let i = 0; i < 3; i++) socks.push(await sockit.UdpSocket.create({ family })); return socks;";
+    expectCloseOnExec(socks, 6);
   });
 
   describe('use after close', () => {
