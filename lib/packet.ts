@@ -20,7 +20,7 @@
 import { EventEmitter } from 'node:events';
 import { constants as osConstants } from 'node:os';
 import { constants, native } from './binding';
-import type { IoHandle } from './binding/io';
+import type { IoHandle, IoRing } from './binding/io';
 import { ControlLayout } from './binding/io';
 import type { NativePacketInterface } from './binding/packet';
 import { formatMac, parseMac, InterfaceRef } from './address';
@@ -30,6 +30,7 @@ import {
   check,
   invalidArgType,
   invalidArgValue,
+  outOfRange,
   socketClosed,
   validateBoolean,
   validateBytes,
@@ -63,6 +64,35 @@ export interface FanoutOptions {
   /** Move to the next socket when one is full (PACKET_FANOUT_FLAG_ROLLOVER). */
   rollover?: boolean;
 }
+
+/**
+ * Geometry of a TPACKET_V3 receive ring ({@link PacketSocketOptions.ring}).
+ * The kernel writes frames back to back into one block at a time and hands
+ * the block over when it is full or `blockTimeoutMs` after it was opened;
+ * the ring holds `blockSize × blockCount` bytes of frames waiting to be read.
+ */
+export interface PacketRingOptions {
+  /** Bytes per block (tp_block_size): a multiple of the page size, at most 1 GiB in total with blockCount (default 1 MiB). A frame larger than a block is cut to fit. */
+  blockSize?: number;
+  /** Blocks in the ring (tp_block_nr, default 16: 16 MiB with the default blockSize). */
+  blockCount?: number;
+  /**
+   * tp_frame_size: a multiple of 16 (TPACKET_ALIGNMENT), at least 68 (the
+   * tpacket3 header and sockaddr_ll), at most blockSize (default 2048). With
+   * TPACKET_V3 frames are packed by their real size, so this only sets the
+   * ring's nominal frame count; it does not cut frames (`maxFrameSize` does).
+   */
+  frameSize?: number;
+  /**
+   * Hand a partly filled block to user space this many ms after it was opened
+   * (tp_retire_blk_tov, default 4; 0 lets the kernel choose, 8 ms on veth).
+   * The upper bound of the extra latency a frame sees at low rates.
+   */
+  blockTimeoutMs?: number;
+}
+
+/** Ring defaults (see {@link PacketRingOptions}). */
+const RING_DEFAULTS = { blockSize: 1 << 20, blockCount: 16, frameSize: 2048, blockTimeoutMs: 4 } as const;
 
 /** A filter as {@link PacketSocket} accepts it: a cBPF program, a builder expression, or `tcpdump -dd` text. */
 export type PacketFilter = BpfProgram | FilterExpression | string;
@@ -109,8 +139,34 @@ export interface PacketSocketOptions {
   batchSize?: number;
   /** Largest frame received in full (default: interface MTU + 64, at least 2048; 65536 without interface). Longer frames are `truncated`. */
   maxFrameSize?: number;
+  /**
+   * Receive through a TPACKET_V3 memory-mapped ring (PACKET_RX_RING) instead
+   * of recvmmsg: `true` for the defaults (16 blocks of 1 MiB, 4 ms block
+   * timeout) or a {@link PacketRingOptions}. For high frame rates: the kernel
+   * writes frames straight into memory shared with this process and wakes it
+   * once per block, so there is no system call per batch and bursts are
+   * absorbed by the ring (16 MiB by default) instead of the socket buffer.
+   * Frames are copied out of the ring before JavaScript sees them (same
+   * events, same {@link FrameInfo}); a frame may wait up to `blockTimeoutMs`
+   * before it is delivered. Drops when the ring is full show in
+   * {@link PacketSocket.stats} (`dropped`, `freezeQueueCount`). Set up before
+   * the socket is bound, so a `filter` still sees every frame first.
+   */
+  ring?: boolean | PacketRingOptions;
   /** Frames buffered for async iteration before the socket stops reading (default 4096); the kernel queue absorbs the rest. */
   highWaterMark?: number;
+  /**
+   * How `send()` hands frames to the kernel (default `'auto'`):
+   * - `'auto'`: the first `send()` of a tick of JavaScript goes out at once
+   *   (one send(2)); further `send()` calls during the same tick are gathered
+   *   and go out together with sendmmsg at the end of that tick (a
+   *   microtask, before any I/O or timer runs).
+   * - `true`: every `send()` waits for the end of the tick.
+   * - `false`: one system call per `send()`, always.
+   *
+   * Same promises, same order, same errors in every mode.
+   */
+  coalesce?: boolean | 'auto';
 }
 
 /** What arrives with every frame. */
@@ -165,7 +221,7 @@ export interface PacketStats {
   received: number;
   /** Frames the kernel dropped because the receive buffer was full (tp_drops). */
   dropped: number;
-  /** Times the ring was frozen (TPACKET_V3 only; 0 otherwise). */
+  /** Times the receive ring filled up and the kernel froze it until a block was returned (tpacket_stats_v3 tp_freeze_q_cnt; `ring` sockets only, 0 otherwise). */
   freezeQueueCount: number;
 }
 
@@ -237,6 +293,13 @@ export class PacketSocket extends EventEmitter {
   #closing: Promise<void> | undefined;
   #closed = false;
   #sendQueue: PendingSend[] = [];
+  /** Polling for POLLOUT (the kernel refused a send; the queue waits for room). */
+  #writable = false;
+  /** 0: one syscall per send(); 1: 'auto'; 2: always gathered at the end of the tick. */
+  #coalesce: 0 | 1 | 2;
+  /** 'auto': a send() already went out at once during this tick. */
+  #burst = false;
+  #tickScheduled = false;
   #stats: PacketStats = { received: 0, dropped: 0, freezeQueueCount: 0 };
   #names = new Map<number, string>();
   #iterators = new Set<FrameQueue>();
@@ -256,6 +319,7 @@ export class PacketSocket extends EventEmitter {
     this.#pad = o.pad ?? true;
     this.#reinsert = o.reinsertVlan ?? true;
     this.#hwm = o.highWaterMark ?? 4096;
+    this.#coalesce = o.coalesce === true ? 2 : o.coalesce === false ? 0 : 1;
     if (iface) this.#names.set(iface.index, iface.name);
     this.on('newListener', (ev) => {
       if (ev === 'frame') queueMicrotask(() => this.#updateReceiving());
@@ -267,7 +331,8 @@ export class PacketSocket extends EventEmitter {
 
   /**
    * Open a packet socket. Order of operations: socket(protocol 0) → options,
-   * PACKET_AUXDATA, filter → bind(interface, protocol) → memberships, fanout
+   * PACKET_AUXDATA, filter → with `ring`: PACKET_VERSION (TPACKET_V3),
+   * PACKET_RX_RING, mmap → bind(interface, protocol) → memberships, fanout
    * (SO_TIMESTAMPNS follows when receiving starts). Rejects with a {@link SocketError} (EPERM without
    * CAP_NET_RAW, with a hint saying how to get it).
    */
@@ -292,7 +357,9 @@ export class PacketSocket extends EventEmitter {
     if (o.maxFrameSize !== undefined) validateInteger(o.maxFrameSize, 'options.maxFrameSize', 64, 1 << 20);
     if (o.highWaterMark !== undefined) validateInteger(o.highWaterMark, 'options.highWaterMark', 1, 1 << 24);
     if (o.netns !== undefined) validateString(o.netns, 'options.netns');
+    if (o.coalesce !== undefined && o.coalesce !== 'auto') validateBoolean(o.coalesce, 'options.coalesce');
     if (o.fanout !== undefined) fanoutValue(o.fanout);
+    const ring = ringGeometry(o.ring);
 
     // Protocol 0: nothing is queued until bind() names the protocol, after the filter is in place.
     let fd: number;
@@ -302,6 +369,7 @@ export class PacketSocket extends EventEmitter {
       throw withRawHint(e);
     }
     let sock: PacketSocket | undefined;
+    let mapped: IoRing | undefined;
     try {
       const iface = o.interface === undefined ? undefined : lookupInterface(fd, o.interface);
       const setInt = (level: string, opt: string, v: number): void => {
@@ -313,16 +381,19 @@ export class PacketSocket extends EventEmitter {
       if (o.sendBufferSize !== undefined) setBuffer(fd, 'SO_SNDBUF', o.sendBufferSize);
       if (o.ignoreOutgoing) setInt('SOL_PACKET', 'PACKET_IGNORE_OUTGOING', 1);
       if (program) check(native.packetAttachFilter(fd, encodeBpf(program)), 'setsockopt', { option: 'SO_ATTACH_FILTER' });
+      // The ring exists before bind() names the protocol: no frame is queued anywhere else first.
+      if (ring) mapped = check(native.ioRingSetup(fd, ring.blockSize, ring.blockCount, ring.frameSize, ring.blockTimeoutMs), 'setsockopt', { option: 'PACKET_RX_RING' });
       check(native.bind(fd, { family: C('AF_PACKET'), ifindex: iface?.index ?? 0, protocol }), 'bind', iface ? { interface: iface.name } : {});
       sock = new PacketSocket(fd, mode, protocol, iface, o);
       if (o.promiscuous) sock.setPromiscuous(true);
       if (o.allMulticast) sock.setAllMulticast(true);
       if (o.fanout) sock.setFanout(o.fanout);
       const maxFrame = o.maxFrameSize ?? (iface ? Math.max(2048, iface.mtu + 64) : 65536);
-      sock.#io = new native.IoHandle(fd, sock, onRecvBatch, onIoEvent, { batchSize: o.batchSize ?? 64, messageSize: maxFrame, controlSize: 256 });
+      sock.#io = new native.IoHandle(fd, sock, onRecvBatch, onIoEvent, { batchSize: o.batchSize ?? (ring ? 256 : 64), messageSize: maxFrame, controlSize: 256, ring: mapped });
       return sock;
     } catch (e) {
-      // The engine handle is created last: when anything failed, the descriptor is still ours alone.
+      // The engine handle is created last: when anything failed, the descriptor (and ring) is still ours alone.
+      mapped?.unmap();
       native.close(fd);
       throw e;
     }
@@ -567,7 +638,9 @@ export class PacketSocket extends EventEmitter {
   /**
    * Send one frame (raw mode: a whole Ethernet frame, padded to 60 bytes
    * unless `pad` is off) or payload (cooked mode, with `destination` and
-   * `protocol`). Resolves once the kernel took it; queues on EAGAIN.
+   * `protocol`). Resolves once the kernel took it; queues on EAGAIN. With
+   * `coalesce` (default `'auto'`), sends after the first of a tick are
+   * gathered into one sendmmsg at the end of the tick.
    */
   send(frame: Uint8Array, options?: PacketSendOptions): Promise<void> {
     try {
@@ -575,26 +648,46 @@ export class PacketSocket extends EventEmitter {
       const f = this.#prepare(frame, -1, pad);
       const addr = this.#address(options);
       this.#open();
-      if (this.#sendQueue.length === 0) {
+      if (this.#sendQueue.length === 0 && this.#coalesce !== 2 && !this.#burst) {
         const r = this.#sendOne(f, addr);
-        if (r >= 0) return RESOLVED;
+        if (r >= 0) {
+          if (this.#coalesce === 1) {
+            // 'auto': the rest of this tick's sends are gathered into one sendmmsg.
+            this.#burst = true;
+            this.#scheduleTick();
+          }
+          return RESOLVED;
+        }
         if (-r !== EAGAIN) return Promise.reject(this.#sendError(-r, f.length));
+        return new Promise<void>((resolve, reject) => this.#enqueue({ frames: [f], addresses: addr, next: 0, resolve: () => resolve(), reject }, false));
       }
-      return new Promise<number>((resolve, reject) => this.#enqueue({ frames: [f], addresses: addr, next: 0, resolve, reject })).then(() => undefined);
+      return new Promise<void>((resolve, reject) => this.#enqueue({ frames: [f], addresses: addr, next: 0, resolve: () => resolve(), reject }, this.#coalesce !== 0));
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
+  /** Sends waiting in the queue: gathered during this tick ({@link PacketSocketOptions.coalesce}) or waiting for room in the socket buffer. */
+  get sendQueueLength(): number {
+    let n = 0;
+    for (const p of this.#sendQueue) n += p.frames.length - p.next;
+    return n;
+  }
+
   /**
    * Send one frame now or not at all: true when the kernel took it, false on
-   * EAGAIN (socket buffer full), throws on other errors. Never queues.
+   * EAGAIN (socket buffer full, or earlier sends still queued), throws on
+   * other errors. Never queues.
    */
   trySend(frame: Uint8Array, options?: PacketSendOptions): boolean {
     const pad = options?.pad === undefined ? this.#pad : validateBoolean(options.pad, 'options.pad');
     const f = this.#prepare(frame, -1, pad);
     const addr = this.#address(options);
     this.#open();
+    if (this.#sendQueue.length !== 0) {
+      if (!this.#writable) this.#flush(); // sends gathered this tick go first: keep the order
+      if (this.#sendQueue.length !== 0) return false;
+    }
     const r = this.#sendOne(f, addr);
     if (r >= 0) return true;
     if (-r === EAGAIN) return false;
@@ -617,7 +710,7 @@ export class PacketSocket extends EventEmitter {
       return new Promise<number>((resolve, reject) => {
         const p: PendingSend = { frames: list, addresses: addr, next: 0, resolve, reject };
         if (this.#sendQueue.length === 0 && this.#drive(p)) return;
-        this.#enqueue(p);
+        this.#enqueue(p, this.#sendQueue.length !== 0);
       });
     } catch (e) {
       return Promise.reject(e);
@@ -651,17 +744,70 @@ export class PacketSocket extends EventEmitter {
     return true;
   }
 
-  #enqueue(p: PendingSend): void {
+  /**
+   * Queue a send. `tick`: it waits for the end of this tick (coalescing) —
+   * unless the queue already waits for POLLOUT, or a full sendmmsg is ready;
+   * otherwise (the kernel said EAGAIN) poll for POLLOUT.
+   */
+  #enqueue(p: PendingSend, tick: boolean): void {
     this.#sendQueue.push(p);
-    if (this.#sendQueue.length === 1) this.#io?.setWritable(true);
+    if (this.#writable) return;
+    if (!tick) this.#setWritable(true);
+    else if (this.#sendQueue.length >= native.ioConstants.MAX_BATCH) this.#flush();
+    else this.#scheduleTick();
+  }
+
+  #scheduleTick(): void {
+    if (this.#tickScheduled) return;
+    this.#tickScheduled = true;
+    queueMicrotask(this.#tick);
+  }
+
+  /** End of a tick: everything send() gathered goes out (one sendmmsg per 1024 frames). */
+  #tick = (): void => {
+    this.#tickScheduled = false;
+    this.#burst = false;
+    if (!this.#writable && this.#sendQueue.length > 0 && this.#io && !this.#closing) this.#flush();
+  };
+
+  #setWritable(on: boolean): void {
+    if (this.#writable === on || !this.#io || this.#closed) return;
+    this.#writable = on;
+    this.#io.setWritable(on);
   }
 
   #flush(): void {
-    while (this.#sendQueue.length > 0) {
-      if (!this.#drive(this.#sendQueue[0] as PendingSend)) return;
-      this.#sendQueue.shift();
+    const q = this.#sendQueue;
+    while (q.length > 0) {
+      const head = q[0] as PendingSend;
+      // Consecutive single-frame send()s (same destination) go out together in one sendmmsg.
+      let n = 0;
+      if (head.frames.length === 1 && head.next === 0 && !Array.isArray(head.addresses)) {
+        const max = Math.min(q.length, native.ioConstants.MAX_BATCH);
+        while (n < max) {
+          const p = q[n] as PendingSend;
+          if (p.frames.length !== 1 || p.next !== 0 || p.addresses !== head.addresses) break;
+          n++;
+        }
+      }
+      if (n > 1) {
+        const frames: Uint8Array[] = new Array(n);
+        for (let i = 0; i < n; i++) frames[i] = (q[i] as PendingSend).frames[0] as Uint8Array;
+        const r = (this.#io as IoHandle).sendBatch(frames, head.addresses as Uint8Array | null, null, 0, n);
+        if (r < 0) {
+          if (-r === EAGAIN) return this.#setWritable(true);
+          q.shift();
+          head.reject(this.#sendError(-r, (head.frames[0] as Uint8Array).length));
+          continue;
+        }
+        const done = q.splice(0, r);
+        for (const p of done) p.resolve(1);
+        continue;
+      }
+      if (!this.#drive(head)) return this.#setWritable(true);
+      q.shift();
     }
-    this.#io?.setWritable(false);
+    this.#setWritable(false);
   }
 
   /**
@@ -734,6 +880,10 @@ export class PacketSocket extends EventEmitter {
    * Replace the filter without letting a frame that does not match it through:
    * attach a drop-everything program, discard what is queued, then attach
    * the new program. `null` removes the filter.
+   *
+   * With `ring`, frames the old filter accepted before the swap that are
+   * already in the ring (at most one block timeout's worth plus unread
+   * blocks) are still delivered: only the socket queue can be drained.
    */
   setFilter(filter: PacketFilter | null): this {
     const fd = this.fd;
@@ -811,6 +961,8 @@ export class PacketSocket extends EventEmitter {
       /* the interface may be gone; the kernel drops memberships on close anyway */
     }
     this.#promisc = this.#allmulti = false;
+    // Sends gathered during this tick still go out (as far as the kernel takes them now).
+    if (this.#io && !this.#writable && this.#sendQueue.length > 0) this.#flush();
     const err = socketClosed('PacketSocket');
     for (const p of this.#sendQueue.splice(0)) p.reject(err);
     for (const q of this.#iterators) q.end();
@@ -892,6 +1044,26 @@ class FrameQueue implements AsyncIterableIterator<ReceivedFrame> {
   [Symbol.asyncIterator](): this {
     return this;
   }
+}
+
+/** Validate `options.ring` and fill in the defaults; undefined when off. */
+function ringGeometry(r: boolean | PacketRingOptions | undefined): Required<PacketRingOptions> | undefined {
+  if (r === undefined || r === false) return undefined;
+  if (r === true) return { ...RING_DEFAULTS };
+  if (r === null || typeof r !== 'object') throw invalidArgType('options.ring', 'a boolean or an object { blockSize?, blockCount?, frameSize?, blockTimeoutMs? }', r);
+  const page = native.ioConstants.PAGE_SIZE;
+  const minFrame = native.ioConstants.RING_MIN_FRAME;
+  const g = {
+    blockSize: r.blockSize === undefined ? RING_DEFAULTS.blockSize : validateInteger(r.blockSize, 'options.ring.blockSize', page, 2 ** 30),
+    blockCount: r.blockCount === undefined ? RING_DEFAULTS.blockCount : validateInteger(r.blockCount, 'options.ring.blockCount', 1, 65536),
+    frameSize: r.frameSize === undefined ? RING_DEFAULTS.frameSize : validateInteger(r.frameSize, 'options.ring.frameSize', minFrame, 2 ** 30),
+    blockTimeoutMs: r.blockTimeoutMs === undefined ? RING_DEFAULTS.blockTimeoutMs : validateInteger(r.blockTimeoutMs, 'options.ring.blockTimeoutMs', 0, 60000),
+  };
+  if (g.blockSize % page !== 0) throw outOfRange('options.ring.blockSize', `a multiple of the page size (${page})`, g.blockSize);
+  if (g.frameSize % 16 !== 0) throw outOfRange('options.ring.frameSize', 'a multiple of 16 (TPACKET_ALIGNMENT)', g.frameSize);
+  if (g.frameSize > g.blockSize) throw outOfRange('options.ring.frameSize', `<= blockSize (${g.blockSize})`, g.frameSize);
+  if (g.blockSize * g.blockCount > 2 ** 30) throw outOfRange('options.ring.blockCount', `such that blockSize × blockCount <= 1 GiB (at most ${Math.floor(2 ** 30 / g.blockSize)} blocks of ${g.blockSize} bytes)`, g.blockCount);
+  return g;
 }
 
 function fanoutValue(f: FanoutOptions): number {

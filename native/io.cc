@@ -18,6 +18,15 @@
 //    and restart the poll.
 //  - Send: synchronous sendmsg / sendmmsg (MSG_DONTWAIT); -EAGAIN goes back to
 //    JS, which queues and asks for WRITABLE.
+//  - Ring receive (opt-in, AF_PACKET): instead of recvmmsg, the engine reads a
+//    TPACKET_V3 RX ring that ioRingSetup mapped (sys/ring.h) and the handle
+//    adopted. On READABLE it walks the blocks the kernel handed over, copies
+//    each frame into the same receive pool and fills the same meta /
+//    addresses / control records recvmmsg would have produced (sockaddr_ll
+//    from the ring, PACKET_AUXDATA fields and the timestamp from the
+//    tpacket3_hdr), gives every fully copied block back to the kernel, then
+//    makes the one JS call per batch. JS never sees the mapping, so no kept
+//    view can outlive it; it is unmapped in the uv_close callback.
 //  - Close: stop polling, uv_close, close(fd) in the close callback, then the
 //    'close' event. An async environment cleanup hook closes every live handle
 //    when the environment (main thread or Worker) is torn down, without
@@ -42,6 +51,7 @@
 #include "addr.h"
 #include "common.h"
 #include "sys/cmsg.h"
+#include "sys/ring.h"
 
 namespace sockit {
 
@@ -66,6 +76,7 @@ namespace {
 
 struct Registry {
   std::unordered_set<IoState*> live;
+  napi_ref ringCtor = nullptr;  // IoRing constructor (never deleted: lives as long as the environment)
   napi_async_cleanup_hook_handle hook = nullptr;
   bool exiting = false;
 };
@@ -99,6 +110,10 @@ struct IoState {
   napi_ref poolRef = nullptr;
   size_t poolSize = 0, poolOff = 0;
   napi_async_context async = nullptr;
+  // TPACKET_V3 receive ring (adopted from an IoRing), its batch scratch.
+  std::unique_ptr<sys::RxRing> ring;
+  std::vector<sys::RingFrame> rframes;
+  std::vector<uint32_t> rdone;
 };
 
 void OnPoll(uv_poll_t* h, int status, int events);
@@ -300,9 +315,79 @@ void Deliver(IoState* s, int n) {
   Call(s, s->onRecv, 2, argv);
 }
 
+// Ring receive: copy `n` gathered ring frames into the receive pool, fill
+// the shared records as recvmmsg + DecodeControl would have, give the
+// `ndone` fully copied blocks back to the kernel, then make the one JS call.
+void DeliverRing(IoState* s, uint32_t n, size_t ndone) {
+  size_t total = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t len = s->rframes[i].snaplen;
+    total += len < s->msgSize ? len : s->msgSize;
+  }
+  napi_value buf;
+  uint8_t* out = nullptr;
+  bool ok = PoolReserve(s, total ? total : 1, &buf, &out);
+  size_t off = ok ? s->poolOff : 0;
+  for (uint32_t i = 0; ok && i < n; i++) {
+    const sys::RingFrame& f = s->rframes[i];
+    uint32_t len = f.snaplen < s->msgSize ? f.snaplen : s->msgSize;
+    uint32_t real = f.len > len ? f.len : len;
+    std::memcpy(out + off, f.data, len);
+    uint32_t* meta = s->meta + i * kMetaStride;
+    meta[0] = static_cast<uint32_t>(off);
+    meta[1] = len;
+    meta[2] = real;
+    meta[3] = real > len ? static_cast<uint32_t>(MSG_TRUNC) : 0;
+    off += len;
+    uint8_t* a = s->addrs + i * kAddrStride;
+    static_assert(sizeof(sockaddr_ll) <= kAddrStride, "sockaddr_ll fits an address record");
+    std::memcpy(a, f.sll, sizeof(sockaddr_ll));
+    std::memset(a + sizeof(sockaddr_ll), 0, kAddrStride - sizeof(sockaddr_ll));
+    auto* info = reinterpret_cast<sys::ControlInfo*>(s->infos + i * kInfoStride);
+    std::memset(info, 0, sizeof(*info));
+    info->present = sys::kHasAuxdata | sys::kHasTimestamp;
+    info->tpStatus = f.status;
+    info->tpLen = f.len;
+    info->tpSnaplen = f.snaplen;
+    info->tpMac = 0;  // as in PACKET_AUXDATA: offsets relative to the delivered data
+    info->tpNet = f.net >= f.mac ? static_cast<uint16_t>(f.net - f.mac) : 0;
+    info->tpVlanTci = f.vlanTci;
+    info->tpVlanTpid = f.vlanTpid;
+    info->timestampNs = static_cast<int64_t>(f.sec) * 1000000000 + f.nsec;
+  }
+  // Copied (or dropped for lack of memory): the blocks go back to the kernel now, before JS runs.
+  for (size_t i = 0; i < ndone; i++) sys::RxRingRelease(s->ring.get(), s->rdone[i]);
+  if (!ok) return;
+  s->poolOff = (off + 7) & ~static_cast<size_t>(7);
+  napi_value argv[2];
+  argv[0] = buf;
+  napi_create_uint32(s->env, n, &argv[1]);
+  Call(s, s->onRecv, 2, argv);
+}
+
+void DrainRing(IoState* s) {
+  sys::RxRing* r = s->ring.get();
+  for (int iter = 0; iter < kBatchesPerWakeup && !s->closing && s->wantRead; iter++) {
+    uint32_t n = 0;
+    size_t ndone = 0;
+    while (n < s->batch && sys::RxRingNext(r, &s->rframes[n], s->rdone.data(), s->rdone.size(), &ndone)) n++;
+    sys::RxRingSettle(r, s->rdone.data(), s->rdone.size(), &ndone);
+    if (n == 0) {
+      for (size_t i = 0; i < ndone; i++) sys::RxRingRelease(r, s->rdone[i]);
+      return;
+    }
+    DeliverRing(s, n, ndone);
+    if (n < s->batch) return;
+  }
+}
+
 bool Fatal(int err) { return err == EBADF || err == ENOTSOCK || err == EINVAL || err == EFAULT; }
 
 void DrainRead(IoState* s) {
+  if (s->ring) {
+    DrainRing(s);
+    return;
+  }
   for (int iter = 0; iter < kBatchesPerWakeup && !s->closing && s->wantRead; iter++) {
     int n = RecvBatch(s, 0);
     if (n == 0) return;
@@ -360,6 +445,44 @@ void OnPoll(uv_poll_t* h, int status, int events) {
 
 // ---------------------------------------------------------------------------
 
+// A mapped TPACKET_V3 receive ring made by ioRingSetup, waiting to be adopted
+// by an IoHandle on the same descriptor (the ring has to exist before the
+// socket is bound, the handle is made last). Unmapped by unmap(), by the
+// garbage collector, or at environment teardown if never adopted.
+const napi_type_tag kIoRingTag = {0x736f636b69745f72ull, 0x696e675f76330001ull};
+
+class IoRing : public Napi::ObjectWrap<IoRing> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "IoRing",
+                       {
+                           InstanceMethod<&IoRing::Unmap>("unmap"),
+                           InstanceAccessor<&IoRing::GetMapped>("mapped"),
+                           InstanceAccessor<&IoRing::GetSize>("size"),
+                       });
+  }
+  explicit IoRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IoRing>(info) {}
+  ~IoRing() override { sys::RxRingUnmap(&ring); }
+
+  // The wrapped ring of `v` if it is a mapped IoRing, else nullptr.
+  static IoRing* From(Napi::Env env, Napi::Value v) {
+    if (!v.IsObject()) return nullptr;
+    bool tagged = false;
+    if (napi_check_object_type_tag(env, v, &kIoRingTag, &tagged) != napi_ok || !tagged) return nullptr;
+    return IoRing::Unwrap(v.As<Napi::Object>());
+  }
+
+  sys::RxRing ring;
+
+ private:
+  Napi::Value Unmap(const Napi::CallbackInfo& info) {
+    sys::RxRingUnmap(&ring);
+    return info.Env().Undefined();
+  }
+  Napi::Value GetMapped(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), ring.map != nullptr); }
+  Napi::Value GetSize(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(ring.mapLen)); }
+};
+
 class IoHandle : public Napi::ObjectWrap<IoHandle> {
  public:
   static Napi::Function Init(Napi::Env env) {
@@ -378,7 +501,7 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
                        });
   }
 
-  // new IoHandle(fd, owner, onRecv, onEvent, { batchSize, messageSize, controlSize })
+  // new IoHandle(fd, owner, onRecv, onEvent, { batchSize, messageSize, controlSize, ring })
   explicit IoHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IoHandle>(info) {
     Napi::Env env = info.Env();
     int fd = static_cast<int>(ArgInteger(info, 0, "fd", 0, 2147483647.0));
@@ -386,8 +509,16 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
     Napi::Function onRecv = ArgFunction(info, 2, "onRecv");
     Napi::Function onEvent = ArgFunction(info, 3, "onEvent");
     uint32_t batch = 64, msgSize = 65536, ctlSize = 256;
+    IoRing* ring = nullptr;
     if (info.Length() > 4 && info[4].IsObject()) {
       Napi::Object o = info[4].As<Napi::Object>();
+      Napi::Value rv = o.Get("ring");
+      if (!rv.IsUndefined() && !rv.IsNull()) {
+        ring = IoRing::From(env, rv);
+        if (ring == nullptr) ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "options.ring must be an IoRing from ioRingSetup");
+        if (ring->ring.map == nullptr) ThrowTypeError(env, "ERR_INVALID_STATE", "options.ring was unmapped or adopted already");
+        if (ring->ring.fd != fd) ThrowRangeError(env, "ERR_OUT_OF_RANGE", "options.ring belongs to another descriptor");
+      }
       if (o.Has("batchSize") && !o.Get("batchSize").IsUndefined())
         batch = static_cast<uint32_t>(ValueInteger(env, o.Get("batchSize"), "batchSize", 1, kMaxBatch));
       if (o.Has("messageSize") && !o.Get("messageSize").IsUndefined())
@@ -449,6 +580,15 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
       throw e;
     }
     s->poll.data = s.get();
+    if (ring != nullptr) {
+      // Adopt the mapping: from now on it is unmapped in the close callback only.
+      s->ring = std::make_unique<sys::RxRing>(ring->ring);
+      ring->ring.map = nullptr;
+      ring->ring.mapLen = 0;
+      s->rframes.resize(batch);
+      s->rdone.resize(s->ring->blockCount);
+    }
+    self.Set("ring", Napi::Boolean::New(env, ring != nullptr));
     napi_create_reference(env, info[1], 1, &s->owner);
     napi_create_reference(env, onRecv, 1, &s->onRecv);
     napi_create_reference(env, onEvent, 1, &s->onEvent);
@@ -651,6 +791,8 @@ namespace {
 
 void OnClosed(uv_handle_t* h) {
   IoState* s = static_cast<IoState*>(h->data);
+  // No poll callback can run any more: the ring can go.
+  if (s->ring) sys::RxRingUnmap(s->ring.get());
   // If the descriptor was closed behind our back and its number reused by a
   // non-socket, it is not ours any more: leave it alone.
   struct stat st;
@@ -696,6 +838,32 @@ void OnEnvTeardown(napi_async_cleanup_hook_handle handle, void* arg) {
   for (IoState* s : all) {
     if (!s->closing) StartClose(s);
   }
+}
+
+// ioRingSetup(fd, blockSize, blockCount, frameSize, timeoutMs) → IoRing | -errno
+// PACKET_VERSION = TPACKET_V3, PACKET_RX_RING, mmap (sys::RxRingSetup). A
+// geometry the kernel would refuse is a RangeError naming the rule.
+Napi::Value RingSetup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = static_cast<int>(ArgInteger(info, 0, "fd", 0, 2147483647.0));
+  sys::RingGeometry g;
+  g.blockSize = static_cast<uint32_t>(ArgInteger(info, 1, "blockSize", 1, 4294967295.0));
+  g.blockCount = static_cast<uint32_t>(ArgInteger(info, 2, "blockCount", 1, 4294967295.0));
+  g.frameSize = static_cast<uint32_t>(ArgInteger(info, 3, "frameSize", 1, 4294967295.0));
+  g.timeoutMs = static_cast<uint32_t>(ArgInteger(info, 4, "timeoutMs", 0, 60000));
+  long page = ::sysconf(_SC_PAGESIZE);
+  if (const char* bad = sys::RingGeometryError(g, page > 0 ? static_cast<size_t>(page) : 4096))
+    ThrowRangeError(env, "ERR_OUT_OF_RANGE", bad);
+  auto* reg = static_cast<Registry*>(GetAddonData(env)->io);
+  if (reg == nullptr || reg->exiting || reg->ringCtor == nullptr) ThrowTypeError(env, "ERR_INVALID_STATE", "the environment is shutting down");
+  napi_value ctor, obj;
+  if (napi_get_reference_value(env, reg->ringCtor, &ctor) != napi_ok || napi_new_instance(env, ctor, 0, nullptr, &obj) != napi_ok)
+    ThrowTypeError(env, "ERR_INVALID_STATE", "cannot create an IoRing");
+  napi_type_tag_object(env, obj, &kIoRingTag);
+  IoRing* ring = IoRing::Unwrap(Napi::Object(env, obj));
+  int r = sys::RxRingSetup(fd, g, &ring->ring);
+  if (r < 0) return Errno(env, -r);
+  return Napi::Value(env, obj);
 }
 
 // Encode a JS address object into sockaddr bytes (cacheable by JS).
@@ -752,6 +920,9 @@ void RegisterIo(Napi::Env env, Napi::Object exports) {
   GetAddonData(env)->io = reg;
   napi_add_async_cleanup_hook(env, OnEnvTeardown, reg, nullptr);
   exports.Set("IoHandle", IoHandle::Init(env));
+  Napi::Function ringCtor = IoRing::Init(env);
+  napi_create_reference(env, ringCtor, 1, &reg->ringCtor);
+  exports.Set("ioRingSetup", Napi::Function::New(env, RingSetup, "ioRingSetup"));
   exports.Set("ioEncodeAddress", Napi::Function::New(env, EncodeAddress, "ioEncodeAddress"));
   exports.Set("ioEncodeControl", Napi::Function::New(env, EncodeControl, "ioEncodeControl"));
   exports.Set("ioDecodeControl", Napi::Function::New(env, DecodeControlJs, "ioDecodeControl"));
@@ -783,6 +954,9 @@ void RegisterIo(Napi::Env env, Napi::Object exports) {
   c.Set("HAS_ORIG_DST", static_cast<double>(sys::kHasOrigDst));
   c.Set("HAS_AUXDATA", static_cast<double>(sys::kHasAuxdata));
   c.Set("HAS_CTRUNC", static_cast<double>(sys::kHasCtrunc));
+  long page = ::sysconf(_SC_PAGESIZE);
+  c.Set("PAGE_SIZE", static_cast<double>(page > 0 ? page : 4096));
+  c.Set("RING_MIN_FRAME", static_cast<double>(sys::kRingMinFrame));
   exports.Set("ioConstants", c);
 }
 

@@ -42,6 +42,16 @@
  *    handle and its owner are kept alive by the engine (like a bound dgram
  *    socket); when the environment exits (process exit, Worker terminated)
  *    every live handle's descriptor is closed without calling JS.
+ *  - Ring receive (AF_PACKET only): {@link IoBinding.ioRingSetup} sets up a
+ *    TPACKET_V3 receive ring on a packet socket (before it is bound) and
+ *    maps it; passing that {@link IoRing} as `options.ring` makes the handle
+ *    adopt the mapping and receive from the ring instead of recvmmsg. The
+ *    `onRecv` contract is unchanged: frames are COPIED out of the ring into
+ *    the receive pool (never views into the mapping, which is unmapped in
+ *    the close callback), `meta` / `addresses` / `control` carry the same
+ *    records (sockaddr_ll from the ring; HAS_AUXDATA with tp_status, tp_len,
+ *    tp_snaplen, the VLAN fields; HAS_TIMESTAMP from tp_sec/tp_nsec), and
+ *    each block goes back to the kernel as soon as its frames are copied.
  *  - Encoded addresses and control messages are plain byte arrays: encode
  *    once with {@link IoBinding.ioEncodeAddress} / `ioEncodeControl`, cache,
  *    and pass them to every send.
@@ -60,6 +70,26 @@ export interface IoHandleOptions {
   messageSize?: number;
   /** Control buffer per message in bytes (0..4096, default 256). */
   controlSize?: number;
+  /**
+   * Receive from this TPACKET_V3 ring (from {@link IoBinding.ioRingSetup} on
+   * the same descriptor) instead of recvmmsg. The handle adopts the mapping
+   * (the IoRing is empty afterwards) and unmaps it when it closes.
+   */
+  ring?: IoRing;
+}
+
+/**
+ * A mapped TPACKET_V3 receive ring not yet adopted by an {@link IoHandle}
+ * (native/io.cc `IoRing`). Unmapped by `unmap()`, by adoption (ownership
+ * moves to the handle), or when garbage collected.
+ */
+export interface IoRing {
+  /** True while this object owns the mapping. */
+  readonly mapped: boolean;
+  /** Bytes mapped (blockSize × blockCount), 0 once unmapped or adopted. */
+  readonly size: number;
+  /** munmap now (idempotent). The socket's kernel ring lives until the socket is closed. */
+  unmap(): void;
 }
 
 /** `onRecv` receives the batch data buffer and the message count; `this` is the owner. */
@@ -78,6 +108,8 @@ export interface IoHandle {
   readonly batchSize: number;
   readonly messageSize: number;
   readonly controlSize: number;
+  /** True when the handle receives from a TPACKET_V3 ring (options.ring). */
+  readonly ring: boolean;
   /** The descriptor, -1 once closing. */
   readonly fd: number;
   /** True once close() was called. */
@@ -219,6 +251,10 @@ export interface IoConstants {
   HAS_ORIG_DST: number;
   HAS_AUXDATA: number;
   HAS_CTRUNC: number;
+  /** sysconf(_SC_PAGESIZE): ring blocks are a multiple of it. */
+  PAGE_SIZE: number;
+  /** Smallest TPACKET_V3 tp_frame_size (tpacket3_hdr + sockaddr_ll, 68). */
+  RING_MIN_FRAME: number;
 }
 
 export interface IoBinding {
@@ -230,6 +266,16 @@ export interface IoBinding {
   ioEncodeControl(family: number, control: NativeSendControl): Buffer | number;
   /** Decode control-message bytes (as recvmsg fills msg_control) into one ControlLayout record; for tests and fuzzing. */
   ioDecodeControl(control: Uint8Array): Buffer;
+  /**
+   * Set up a TPACKET_V3 receive ring on packet socket `fd`: PACKET_VERSION =
+   * TPACKET_V3, PACKET_RX_RING (tpacket_req3 with tp_frame_nr =
+   * blockSize / frameSize × blockCount, tp_retire_blk_tov = timeoutMs, 0 =
+   * kernel default), mmap. → IoRing | -errno. A geometry the kernel refuses
+   * (blockSize not a multiple of the page size, frameSize not a multiple of
+   * 16 or below RING_MIN_FRAME or above blockSize, more than 1 GiB, timeoutMs
+   * above 60000) throws a RangeError naming the rule.
+   */
+  ioRingSetup(fd: number, blockSize: number, blockCount: number, frameSize: number, timeoutMs: number): IoRing | number;
   /** Engine constants (strides, limits, event codes, HAS_* bits, MSG_* flags). */
   ioConstants: IoConstants;
 }
