@@ -31,6 +31,7 @@ export const spec: CommandSpec = {
     write: { type: 'string', short: 'w', value: 'FILE', description: 'also write the frames to a pcap file (Wireshark/tcpdump format)' },
     promiscuous: { type: 'boolean', description: 'receive frames addressed to other MACs too (undone on exit; needs CAP_NET_ADMIN... or CAP_NET_RAW)' },
     quiet: { type: 'boolean', short: 'q', description: 'no per-frame lines (with --write: just capture)' },
+    ring: { type: 'boolean', description: 'receive through a TPACKET_V3 mmap ring (16 x 1 MiB blocks; for high rates, up to 4 ms added latency)' },
     json: { type: 'boolean', description: 'one JSON object per frame (NDJSON)' },
     ...NETNS_FLAG,
   },
@@ -45,6 +46,7 @@ export const spec: CommandSpec = {
     "sockit sniff -i veth0 --filter 'vlan 10 or udp port 5000' --json",
     'sockit sniff -i veth0 --ether-type 0x88b5 --quiet --write capture.pcap --timeout 10',
     'sockit sniff -i veth0 --vlan 10 --udp-port 5000 --src-mac 02:00:00:00:00:01',
+    'sockit sniff -i veth0 --ring --quiet --write capture.pcap',
   ],
   needs: 'CAP_NET_RAW',
 };
@@ -210,6 +212,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     interface: ifname,
     ...(program !== undefined ? { filter: program } : {}),
     ...(flags.promiscuous ? { promiscuous: true } : {}),
+    ...(flags.ring ? { ring: true } : {}),
   });
   let writer: PcapWriter | undefined;
   if (flags.write !== undefined) {

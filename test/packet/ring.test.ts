@@ -10,6 +10,7 @@ import { FrameInfo, PacketSocket, Socket, bpf, buildEthernet, buildUdpFrame, nat
 import { createTopology } from '../helpers/testing';
 import type { Host, Topology } from '../helpers/testing';
 import { describeWith } from '../helpers/env';
+import { cli, cliAsync, waitFor } from '../cli/helpers';
 
 const ETHERTYPE = 0x88b5;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -336,6 +337,18 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     await tx.close();
     await sleep(20);
     expect(fdCount()).toBeLessThanOrEqual(before);
+  });
+
+  it('sockit sniff --ring captures what frame send sends', async () => {
+    const sniffer = cliAsync(['sniff', '-i', 'veth0', '--ring', '--ether-type', '0x88b5', '--count', '50', '--timeout', '10', '--json'], b);
+    await waitFor(sniffer.stderr, (s) => s.includes('listening on veth0'));
+    const s = cli(['frame', 'send', '-i', 'veth0', '--type', '0x88b5', '--payload', 'ring', '--count', '50'], a);
+    expect(s.code, s.stderr).toBe(0);
+    const o = await sniffer.done;
+    expect(o.code, o.stderr).toBe(0);
+    const lines = o.stdout.trim().split('\n').map((l) => JSON.parse(l) as { source?: string; length?: number });
+    expect(lines).toHaveLength(50);
+    expect(lines.every((l) => l.length === 60 && l.source === macA)).toBe(true);
   });
 
   it('a Worker receiving through a ring, terminated mid-receive, crashes nothing and leaks no descriptor', async () => {
