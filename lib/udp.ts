@@ -110,12 +110,19 @@ export interface UdpSocketOptions {
   /** Create the socket inside this network namespace (path or `ip netns` name). */
   netns?: string;
   /**
-   * Coalesce sends (default false): `send()` calls made during one tick of
-   * JavaScript go to the kernel together in one sendmmsg at the end of the
-   * tick (a microtask), instead of one sendmsg each. Same promises, same
-   * order, same errors; far fewer system calls for bursts of small sends.
+   * How `send()` hands datagrams to the kernel (default `'auto'`):
+   * - `'auto'`: the first `send()` of a tick of JavaScript goes out at once
+   *   (one sendmsg, as latency-sensitive code expects); further `send()`
+   *   calls during the same tick are gathered and go out together in one
+   *   sendmmsg at the end of that tick (a microtask, before any I/O or timer
+   *   runs). A lone send costs exactly one sendmsg; a burst costs one
+   *   sendmsg plus one sendmmsg per 1024 datagrams.
+   * - `true`: every `send()` waits for the end of the tick (one sendmmsg).
+   * - `false`: one sendmsg per `send()`, always.
+   *
+   * Same promises, same order, same errors in every mode.
    */
-  coalesce?: boolean;
+  coalesce?: boolean | 'auto';
   /** Close the socket when aborted. */
   signal?: AbortSignal;
 }
@@ -334,7 +341,11 @@ export class UdpSocket extends EventEmitter {
   #queueLimit: number;
   #wantDrain = false;
   #flushBatch = 64;
-  #coalesce: boolean;
+  /** 0: one sendmsg per send(); 1: 'auto' (first of a tick at once, the rest gathered); 2: always gathered. */
+  #coalesce: 0 | 1 | 2;
+  /** 'auto': a send() already went out at once during this tick. */
+  #burst = false;
+  #fd: number;
   #lastPort = -1;
   #lastAddress: string | undefined;
   #lastTarget: Target | undefined;
@@ -379,9 +390,10 @@ export class UdpSocket extends EventEmitter {
     this.#queueLimit = options.sendQueueLimit ?? 65536;
     this.#dropCountOn = options.receive?.dropCount === true;
     this.#netns = options.netns;
-    this.#coalesce = options.coalesce === true;
+    this.#coalesce = options.coalesce === true ? 2 : options.coalesce === false ? 0 : 1;
     this.#gso = options.gso ?? 0;
     const fd = sock.release();
+    this.#fd = fd;
     this.#handle = new native.IoHandle(fd, this, UdpSocket.prototype._onRecv, UdpSocket.prototype._onEvent, {
       batchSize: options.batchSize ?? 64,
       messageSize: options.receive?.gro ? Math.max(options.maxMessageSize ?? 0, 65535) : (options.maxMessageSize ?? 65535),
@@ -422,8 +434,9 @@ export class UdpSocket extends EventEmitter {
     if (options.maxMessageSize !== undefined) validateInteger(options.maxMessageSize, 'options.maxMessageSize', 1, io.MAX_MESSAGE_SIZE);
     if (options.batchSize !== undefined) validateInteger(options.batchSize, 'options.batchSize', 1, io.MAX_BATCH);
     if (options.sendQueueLimit !== undefined) validateInteger(options.sendQueueLimit, 'options.sendQueueLimit', 1, 1 << 24);
-    for (const k of ['reuseAddress', 'reusePort', 'ipv6Only', 'coalesce'] as const)
+    for (const k of ['reuseAddress', 'reusePort', 'ipv6Only'] as const)
       if (options[k] !== undefined) validateBoolean(options[k], `options.${k}`);
+    if (options.coalesce !== undefined && options.coalesce !== 'auto') validateBoolean(options.coalesce, 'options.coalesce');
     const recv = options.receive ?? {};
     if (recv === null || typeof recv !== 'object') throw invalidArgType('options.receive', 'of type object', recv);
     if (options.gso !== undefined) validateInteger(options.gso, 'options.gso', 1, MAX_UDP_PAYLOAD);
@@ -737,21 +750,29 @@ export class UdpSocket extends EventEmitter {
         }
       }
       if (t.seg !== undefined) checkSegments(buf.byteLength, t.seg, 'data');
-      if (this.#coalesce) {
+      if (this.#coalesce === 2 || this.#burst) {
         return new Promise<number>((resolve, reject) => {
-          this.#enqueue(buf, t.addr, t.ctl, (err, n) => (err ? reject(err) : resolve(n)), false, true);
+          this.#enqueue(buf, t.addr, t.ctl, (err, n) => (err ? reject(this.#withTarget(err, t)) : resolve(n)), false, true);
         });
       }
       if (this.#qHead === this.#qData.length) {
-        const r = this.#handle.send(buf, t.addr, t.ctl);
+        const r = native.sendmsgFd(this.#fd, buf, t.addr, t.ctl);
         if (r >= 0) {
           this.#stats.sent++;
+          if (this.#coalesce === 1) {
+            // 'auto': the rest of this tick's sends are gathered into one sendmmsg.
+            this.#burst = true;
+            if (!this.#tickScheduled) {
+              this.#tickScheduled = true;
+              queueMicrotask(this.#tick);
+            }
+          }
           return Promise.resolve(r);
         }
         if (r !== -EAGAIN && r !== -ENOBUFS) return Promise.reject(this.#sendError(-r, t));
       }
       return new Promise<number>((resolve, reject) => {
-        this.#enqueue(buf, t.addr, t.ctl, (err, n) => (err ? reject(err) : resolve(n)));
+        this.#enqueue(buf, t.addr, t.ctl, (err, n) => (err ? reject(this.#withTarget(err, t)) : resolve(n)));
       });
     } catch (e) {
       return Promise.reject(e);
@@ -770,7 +791,7 @@ export class UdpSocket extends EventEmitter {
     if (t.seg !== undefined) checkSegments(buf.byteLength, t.seg, 'data');
     if (this.#qHead !== this.#qData.length && this.#coalesce && !this.#writable) this.#flush(); // keep order
     if (this.#qHead !== this.#qData.length) return false;
-    const r = this.#handle.send(buf, t.addr, t.ctl);
+    const r = native.sendmsgFd(this.#fd, buf, t.addr, t.ctl);
     if (r >= 0) {
       this.#stats.sent++;
       return true;
@@ -781,6 +802,12 @@ export class UdpSocket extends EventEmitter {
       return false;
     }
     throw this.#sendError(-r, t);
+  }
+
+  /** A queued send() failed: name its destination (and the GSO hint) as the immediate path does. */
+  #withTarget(err: Error, t: Target): Error {
+    if (!(err instanceof SocketError) || err.syscall !== 'sendmsg') return err;
+    return this.#sendError(Math.abs(err.errno), t);
   }
 
   /** A sendmsg failure, with a GSO hint when segmentation was asked for. */
@@ -913,6 +940,7 @@ export class UdpSocket extends EventEmitter {
       const r = this.#handle.sendBatch(this.#qData, this.#qAddr, this.#qCtl, head, count);
       if (r === -EAGAIN || r === -ENOBUFS) {
         this.#flushBatch = 16;
+        this.#setWritable(true); // wait for POLLOUT (a coalesced flush may have been the first to see EAGAIN)
         return;
       }
       if (r === count) this.#flushBatch = Math.min(this.#flushBatch * 2, io.MAX_BATCH);
@@ -948,7 +976,8 @@ export class UdpSocket extends EventEmitter {
   /** Coalesced sends: one sendmmsg for everything send() queued during this tick. */
   #tick = (): void => {
     this.#tickScheduled = false;
-    if (!this.#writable) this.#flush();
+    this.#burst = false;
+    if (!this.#writable && this.#qHead < this.#qData.length) this.#flush();
   };
 
   #release(n: number): void {

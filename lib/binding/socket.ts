@@ -74,6 +74,12 @@ export interface SocketBinding {
   setCloexec(fd: number): number;
   /** fcntl(F_DUPFD_CLOEXEC, 3): a new descriptor for the same socket → fd \| -errno. */
   dup(fd: number): number;
+  /**
+   * One sendmsg(MSG_DONTWAIT | MSG_NOSIGNAL) of `data` on `fd`, with an
+   * encoded destination (ioEncodeAddress) and control data (ioEncodeControl),
+   * each optional → bytes sent | -errno. The caller checks the fd is open.
+   */
+  sendmsgFd(fd: number, data: Uint8Array, address: Uint8Array | null, control: Uint8Array | null): number;
   /** setsockopt with raw bytes (the escape hatch). */
   setsockoptRaw(fd: number, level: number, optname: number, value: Uint8Array): number;
   /** getsockopt into a buffer of `length` bytes, trimmed to what the kernel wrote. */

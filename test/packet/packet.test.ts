@@ -217,6 +217,45 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     }
   });
 
+  it("coalesce 'auto' (default): a lone send goes at once, a burst's rest in one sendmmsg at the end of the tick; a failing one rejects alone", async () => {
+    const tx = await open(a);
+    const rx = await open(b, { receiveBufferSize: 4 << 20 });
+    const got = collect(rx, 5000, (n) => n >= 303);
+    await sleep(5);
+    const p0 = tx.send(seqFrame(macA, macB, 0));
+    expect(tx.sendQueueLength).toBe(0); // in the kernel before send() returned
+    await p0;
+    for (let i = 1; i < 3; i++) {
+      const p = tx.send(seqFrame(macA, macB, i));
+      expect(tx.sendQueueLength).toBe(0); // awaited one by one: each is the first of its tick
+      await p;
+    }
+    const ps: Promise<void>[] = [];
+    for (let i = 3; i < 303; i++) ps.push(tx.send(seqFrame(macA, macB, i)));
+    const tooLong = tx.send(Buffer.alloc(1600)); // gathered too: EMSGSIZE for it alone
+    ps.push(tx.send(seqFrame(macA, macB, 303)));
+    expect(tx.sendQueueLength).toBe(301); // the first went at once; 300 wait for the end of the tick
+    await Promise.resolve();
+    expect(tx.sendQueueLength).toBe(0);
+    await expect(tooLong).rejects.toMatchObject({ code: 'EMSGSIZE', interface: 'veth0' });
+    await Promise.all(ps);
+    const frames = await got;
+    expect(frames.map((f) => f.frame.readUInt32BE(14))).toEqual(Array.from({ length: 304 }, (_, i) => i));
+    // trySend after gathered sends keeps the order (it flushes them first); coalesce: false sends each at once.
+    const each = await open(a, { coalesce: false });
+    const more = collect(rx, 5000, (n) => n >= 21);
+    await sleep(5);
+    for (let i = 0; i < 10; i++) void tx.send(seqFrame(macA, macB, 1000 + i));
+    expect(tx.trySend(seqFrame(macA, macB, 1010))).toBe(true);
+    for (let i = 0; i < 10; i++) void each.send(seqFrame(macA, macB, 2000 + i));
+    expect(each.sendQueueLength).toBe(0);
+    const seqs = (await more).map((f) => f.frame.readUInt32BE(14));
+    expect(seqs.filter((s) => s < 2000)).toEqual(Array.from({ length: 11 }, (_, i) => 1000 + i));
+    expect(seqs.filter((s) => s >= 2000)).toEqual(Array.from({ length: 10 }, (_, i) => 2000 + i));
+    await expect(PacketSocket.open({ coalesce: 1 as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    await Promise.all([tx.close(), rx.close(), each.close()]);
+  });
+
   it('EMSGSIZE names the MTU', async () => {
     const tx = await open(a);
     const err = await tx.send(Buffer.alloc(1515 + 100)).catch((e: unknown) => e);

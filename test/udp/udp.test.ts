@@ -263,6 +263,66 @@ describeWith(['netns'], 'UdpSocket over loopback (private netns)', () => {
       expect(tx.stats().sent).toBe(3201); // all handed to the kernel (the receiver may drop some)
     });
 
+    it(`${family}: coalesce 'auto' (default): a lone send goes out at once, the rest of a burst in one sendmmsg at the end of the tick`, async () => {
+      const rx = pool.add(await UdpSocket.create({ family, address: lo, port: 0 }));
+      const tx = pool.add(await UdpSocket.create({ family }));
+      const port = rx.address().port;
+      const got = collect(rx, 204);
+      // a lone send: in the kernel before send() returns
+      const p0 = tx.send('a0', port, lo);
+      expect(tx.stats().sent).toBe(1);
+      expect(tx.sendQueueLength).toBe(0);
+      expect(await p0).toBe(2);
+      // awaited one at a time: each is the first of its tick, each goes at once
+      for (let i = 1; i < 4; i++) {
+        const p = tx.send(`a${i}`, port, lo);
+        expect(tx.stats().sent).toBe(i + 1);
+        await p;
+      }
+      // a burst: the first at once, the other 199 wait for the end of the tick, then go together
+      const ps: Promise<number>[] = [];
+      for (let i = 0; i < 200; i++) ps.push(tx.send(`b${i}`, port, lo));
+      expect(tx.stats().sent).toBe(5);
+      expect(tx.sendQueueLength).toBe(199);
+      await Promise.resolve(); // the end-of-tick microtask was queued by the first send, before this one
+      expect(tx.sendQueueLength).toBe(0);
+      expect(tx.stats().sent).toBe(204);
+      expect(await Promise.all(ps)).toEqual(Array.from({ length: 200 }, (_, i) => `b${i}`.length));
+      const msgs = await got;
+      expect(msgs.map((m) => m.data.toString())).toEqual([
+        ...Array.from({ length: 4 }, (_, i) => `a${i}`),
+        ...Array.from({ length: 200 }, (_, i) => `b${i}`),
+      ]);
+    });
+
+    it(`${family}: a gathered send that fails rejects alone, naming its destination; coalesce: false sends each at once`, async () => {
+      const rx = pool.add(await UdpSocket.create({ family, address: lo, port: 0 }));
+      const tx = pool.add(await UdpSocket.create({ family }));
+      const port = rx.address().port;
+      const got = collect(rx, 3);
+      // EACCES: broadcast without SO_BROADCAST is refused by the kernel, per datagram, before anything leaves.
+      // (IPv6 has no such per-datagram refusal that is safe to provoke; it checks the same path with good sends.)
+      const v4 = family === 'ipv4';
+      const results = await Promise.allSettled([
+        tx.send('ok1', port, lo),
+        tx.send(v4 ? 'bad' : 'ok2', port, v4 ? '255.255.255.255' : lo),
+        tx.send(v4 ? 'ok2' : 'ok3', port, lo),
+        tx.send(v4 ? 'ok3' : 'ok4', port, lo),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', v4 ? 'rejected' : 'fulfilled', 'fulfilled', 'fulfilled']);
+      if (v4) {
+        const reason = (results[1] as PromiseRejectedResult).reason;
+        expect(reason).toMatchObject({ syscall: 'sendmsg', address: '255.255.255.255', port });
+        expect(['EACCES', 'ENETUNREACH']).toContain(reason.code); // no broadcast route in a bare namespace
+      }
+      expect((await got).map((m) => m.data.toString())).toEqual(['ok1', 'ok2', 'ok3']);
+      const each = pool.add(await UdpSocket.create({ family, coalesce: false }));
+      for (let i = 0; i < 50; i++) void each.send('z', port, lo);
+      expect(each.stats().sent).toBe(50);
+      expect(each.sendQueueLength).toBe(0);
+      await expect(UdpSocket.create({ family, coalesce: 'yes' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    });
+
     it(`${family}: ref/unref/hasRef and stats`, async () => {
       const s = pool.add(await UdpSocket.create({ family, address: lo, port: 0 }));
       expect(s.hasRef()).toBe(true);

@@ -54,8 +54,19 @@ execFileSync('cc', ['-O2', '-o', cbin, join(here, 'udp_c.c')], { stdio: 'inherit
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/**
+ * The flooding C sender of the receive benchmarks. Over loopback the kernel's
+ * whole receive path (IP, UDP, socket enqueue) runs on the *sender's* CPU, so
+ * a plain sendmmsg sender on this 2-CPU class of machine saturates itself at
+ * a rate a recvmmsg receiver easily keeps up with, and every fast receiver
+ * then measures the sender. With UDP GSO (UDP_SEGMENT) one message carries
+ * up to 64 datagrams that the kernel cuts apart on the receive side: the
+ * receiver still gets separate datagrams of `size` bytes, but the sender
+ * produces them several times faster, so the receiver is the bottleneck.
+ */
 function flood(port, size, seconds) {
-  const p = spawn(cbin, ['send', LO, String(port), String(size), String(seconds), '64'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const gso = String(Math.min(64, Math.floor(65507 / size)));
+  const p = spawn(cbin, ['send', LO, String(port), String(size), String(seconds), '64', gso], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   p.stdout.on('data', (c) => (out += c));
   return { done: once(p, 'exit').then(() => Number(out.split(' ')[0])), proc: p };
@@ -122,6 +133,26 @@ async function sendNode(kind, size) {
   let count = 0;
   let t0;
   const until = (start) => start + BigInt(Math.round(SECONDS * 1e9));
+  if (kind === 'dgram-serial') {
+    // one datagram at a time: each send's callback awaited before the next
+    const d = dgram.createSocket('udp4');
+    d.bind(0, LO);
+    await once(d, 'listening');
+    const one = () => new Promise((r) => d.send(buf, s.port, LO, r));
+    for (let i = 0; i < 1000; i++) await one();
+    const c0 = process.cpuUsage();
+    t0 = process.hrtime.bigint();
+    const stop = until(t0);
+    while (end() < stop) {
+      for (let i = 0; i < 64; i++) await one();
+      count += 64;
+    }
+    const dt = Number(end() - t0) / 1e9;
+    const c = process.cpuUsage(c0);
+    d.close();
+    s.close();
+    return { wall: count / dt, cpu: count / ((c.user + c.system) / 1e6) };
+  }
   if (kind === 'dgram') {
     const d = dgram.createSocket('udp4');
     d.bind(0, LO);
@@ -145,7 +176,7 @@ async function sendNode(kind, size) {
     s.close();
     return { wall: count / dt, cpu: count / ((c.user + c.system) / 1e6) };
   }
-  const u = await UdpSocket.create({ family: 'ipv4', address: LO, port: 0, coalesce: kind === 'sockit-coalesce' });
+  const u = await UdpSocket.create({ family: 'ipv4', address: LO, port: 0, coalesce: kind === 'sockit-nocoalesce' ? false : 'auto' });
   let c0;
   if (kind === 'sockit-gso') {
     // UDP GSO: one send() of up to 64 segments (<= 65507 bytes), the kernel cuts it into datagrams of `size`.
@@ -169,7 +200,18 @@ async function sendNode(kind, size) {
     t0 = process.hrtime.bigint();
     const stop = until(t0);
     while (end() < stop) count += await u.sendBatch(batch, { address: LO, port: s.port });
+  } else if (kind === 'sockit-serial') {
+    // one datagram at a time: each send() awaited before the next (each is the first of its tick: one sendmsg each)
+    for (let i = 0; i < 1000; i++) await u.send(buf, s.port, LO);
+    c0 = process.cpuUsage();
+    t0 = process.hrtime.bigint();
+    const stop = until(t0);
+    while (end() < stop) {
+      for (let i = 0; i < 64; i++) await u.send(buf, s.port, LO);
+      count += 64;
+    }
   } else {
+    // 256 send() calls per tick, then await them all (as the dgram case sends 256 per tick)
     for (let i = 0; i < 1000; i++) await u.send(buf, s.port, LO);
     c0 = process.cpuUsage();
     t0 = process.hrtime.bigint();
@@ -230,6 +272,16 @@ const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed
 const results = {};
 const os = require('node:os');
 console.log(`sockit bench:udp — loopback in a private netns, ${SECONDS}s per run, median of ${REPS}, node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  [
+    'recv: receiver flooded by the C sender (UDP GSO, 64 datagrams per message, delivered as separate datagrams of SIZE bytes)',
+    '  sockit = message events, sockit-batch = one batch event per recvmmsg, dgram = message events, C = recvmmsg loop',
+    "send: sockit = send() x256 per tick then await all (default coalesce 'auto'), sockit-nocoalesce = the same with",
+    '  coalesce:false (one sendmsg per send()), sockit-serial = await each send() before the next, sockit-batch =',
+    '  sendBatch(1024), sockit-gso = send(segmentSize); dgram = send() x256 per tick, dgram-serial = await each callback;',
+    '  C = sendmmsg(64) loop',
+  ].join('\n'),
+);
 for (const size of [64, 1400]) {
   const row = {};
   const cases = [
@@ -239,9 +291,11 @@ for (const size of [64, 1400]) {
     ['recv', 'C', () => recvC(size)],
     ['send', 'sockit', () => sendNode('sockit', size)],
     ['send', 'sockit-batch', () => sendNode('sockit-batch', size)],
-    ['send', 'sockit-coalesce', () => sendNode('sockit-coalesce', size)],
+    ['send', 'sockit-nocoalesce', () => sendNode('sockit-nocoalesce', size)],
+    ['send', 'sockit-serial', () => sendNode('sockit-serial', size)],
     ['send', 'sockit-gso', () => sendNode('sockit-gso', size)],
     ['send', 'dgram', () => sendNode('dgram', size)],
+    ['send', 'dgram-serial', () => sendNode('dgram-serial', size)],
     ['send', 'C', () => sendC(size)],
   ];
   for (const [dir, who, fn] of cases) {
@@ -281,8 +335,9 @@ for (const size of [64, 1400]) {
   line('recv sockit batch / C recvmmsg', 'recv sockit-batch', 'recv C', t && 0.8);
   line('send sockit sendBatch / dgram', 'send sockit-batch', 'send dgram', t && 2.5);
   line('send sockit sendBatch / C sendmmsg', 'send sockit-batch', 'send C', t && 0.8);
-  line('send sockit per-message send / dgram', 'send sockit', 'send dgram', t && 1.2);
-  line('send sockit send({coalesce}) / dgram', 'send sockit-coalesce', 'send dgram');
+  line('send sockit per-message send() / dgram', 'send sockit', 'send dgram', t && 1.2);
+  line('send sockit send() coalesce:false / dgram', 'send sockit-nocoalesce', 'send dgram');
+  line('send sockit await send() / dgram await', 'send sockit-serial', 'send dgram-serial');
   line('send sockit GSO send(segmentSize) / dgram', 'send sockit-gso', 'send dgram');
   line('send sockit GSO send / C sendmmsg', 'send sockit-gso', 'send C');
 }

@@ -1,13 +1,19 @@
 // Baseline for scripts/bench/udp: a small UDP sender/receiver in C using
 // sendmmsg/recvmmsg, compiled on the fly with `cc -O2`.
 //
-//   udp_c send  ADDR PORT SIZE SECONDS BATCH   → prints "datagrams wall-seconds cpu-seconds"
+//   udp_c send  ADDR PORT SIZE SECONDS BATCH [GSO] → prints "datagrams wall-seconds cpu-seconds"
+//         GSO > 1: each message carries GSO datagrams of SIZE bytes (UDP_SEGMENT); the
+//         kernel cuts them apart, so the receiver still gets datagrams of SIZE bytes.
+//         This is the flooding sender of the receive benchmarks: over loopback the
+//         kernel's receive path runs on the sender's CPU, so a plain sendmmsg sender
+//         saturates its own CPU long before a recvmmsg receiver saturates its.
 //   udp_c recv  PORT SECONDS WARMUP BATCH [RCVBUF] → binds 127.0.0.1:PORT, prints
 //                                               "datagrams seconds cpu-seconds" received
 //                                               during SECONDS after WARMUP seconds of traffic
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,19 +35,25 @@ static double cpu(void) {
   return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-static int do_send(const char* addr, int port, int size, double seconds, int batch) {
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+
+static int do_send(const char* addr, int port, int size, double seconds, int batch, int gso) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   if (fd < 0) return perror("socket"), 1;
   struct sockaddr_in sin = {0};
   sin.sin_family = AF_INET;
   sin.sin_port = htons(port);
   inet_pton(AF_INET, addr, &sin.sin_addr);
-  char* buf = calloc(1, size);
+  if (gso < 1) gso = 1;
+  if (gso > 1 && setsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, sizeof(size)) != 0) return perror("UDP_SEGMENT"), 1;
+  char* buf = calloc(gso, size);
   struct mmsghdr* msgs = calloc(batch, sizeof(*msgs));
   struct iovec* iov = calloc(batch, sizeof(*iov));
   for (int i = 0; i < batch; i++) {
     iov[i].iov_base = buf;
-    iov[i].iov_len = size;
+    iov[i].iov_len = (size_t)size * gso;
     msgs[i].msg_hdr.msg_name = &sin;
     msgs[i].msg_hdr.msg_namelen = sizeof(sin);
     msgs[i].msg_hdr.msg_iov = &iov[i];
@@ -51,7 +63,7 @@ static int do_send(const char* addr, int port, int size, double seconds, int bat
   double t0 = now(), end = t0 + seconds, c0 = cpu();
   while (now() < end) {
     int r = sendmmsg(fd, msgs, batch, 0);
-    if (r > 0) sent += r;
+    if (r > 0) sent += (long long)r * gso;
   }
   printf("%lld %.6f %.6f\n", sent, now() - t0, cpu() - c0);
   return 0;
@@ -106,9 +118,9 @@ static int do_recv(int port, double seconds, double warmup, int batch, int rcvbu
 
 int main(int argc, char** argv) {
   if (argc >= 7 && strcmp(argv[1], "send") == 0)
-    return do_send(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), atoi(argv[6]));
+    return do_send(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), atoi(argv[6]), argc >= 8 ? atoi(argv[7]) : 1);
   if (argc >= 6 && strcmp(argv[1], "recv") == 0)
     return do_recv(atoi(argv[2]), atof(argv[3]), atof(argv[4]), atoi(argv[5]), argc >= 7 ? atoi(argv[6]) : 0);
-  fprintf(stderr, "usage: udp_c send ADDR PORT SIZE SECONDS BATCH | recv PORT SECONDS WARMUP BATCH\n");
+  fprintf(stderr, "usage: udp_c send ADDR PORT SIZE SECONDS BATCH [GSO] | recv PORT SECONDS WARMUP BATCH [RCVBUF]\n");
   return 2;
 }
