@@ -881,15 +881,16 @@ export class PacketSocket extends EventEmitter {
    * attach a drop-everything program, discard what is queued, then attach
    * the new program. `null` removes the filter.
    *
-   * With `ring`, frames the old filter accepted before the swap that are
-   * already in the ring (at most one block timeout's worth plus unread
-   * blocks) are still delivered: only the socket queue can be drained.
+   * With `ring`, the frames already in the ring (including the block the
+   * kernel is still filling) are skipped unread instead of drained.
    */
   setFilter(filter: PacketFilter | null): this {
     const fd = this.fd;
     const program = filter === null ? null : toBpfProgram(filter);
     check(native.packetAttachFilter(fd, encodeBpf(DROP_ALL)), 'setsockopt', { option: 'SO_ATTACH_FILTER' });
     check(native.packetDrain(fd, 1e7), 'recv');
+    // A ring socket has no queue to drain: the frames already in its ring are skipped unread instead.
+    if (this.#io?.ring) check(this.#io.ringSkip(), 'setsockopt', { option: 'SO_ATTACH_FILTER' });
     if (program) check(native.packetAttachFilter(fd, encodeBpf(program)), 'setsockopt', { option: 'SO_ATTACH_FILTER' });
     else check(native.setsockoptRaw(fd, C('SOL_SOCKET'), C('SO_DETACH_FILTER'), int32(0)), 'setsockopt', { option: 'SO_DETACH_FILTER' });
     return this;

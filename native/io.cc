@@ -496,6 +496,7 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
                            InstanceMethod<&IoHandle::Unref>("unref"),
                            InstanceMethod<&IoHandle::HasRef>("hasRef"),
                            InstanceMethod<&IoHandle::Close>("close"),
+                           InstanceMethod<&IoHandle::RingSkip>("ringSkip"),
                            InstanceAccessor<&IoHandle::GetFd>("fd"),
                            InstanceAccessor<&IoHandle::GetClosed>("closed"),
                        });
@@ -777,6 +778,15 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
   Napi::Value Close(const Napi::CallbackInfo& info) {
     if (!s_ || s_->closing) return Errno(info.Env(), EBADF);
     StartClose(s_);
+    return Napi::Number::New(info.Env(), 0);
+  }
+  // ringSkip(): discard, unread, every frame the kernel has put into the ring
+  // so far (sys::RxRingSkipQueued). → 0 | -EBADF (closed) | -EINVAL (no ring)
+  Napi::Value RingSkip(const Napi::CallbackInfo& info) {
+    IoState* s = Open(info);
+    if (!s) return Errno(info.Env(), EBADF);
+    if (!s->ring) return Errno(info.Env(), EINVAL);
+    sys::RxRingSkipQueued(s->ring.get());
     return Napi::Number::New(info.Env(), 0);
   }
   Napi::Value GetFd(const Napi::CallbackInfo& info) {

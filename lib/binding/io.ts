@@ -135,6 +135,12 @@ export interface IoHandle {
   ref(): void;
   unref(): void;
   hasRef(): boolean;
+  /**
+   * Ring handles: discard, unread, every frame the kernel has put into the
+   * ring so far, including the block it is still filling (filter
+   * replacement). → 0 | -EBADF (closed) | -EINVAL (no ring).
+   */
+  ringSkip(): number;
   /** Start closing (fd closed in the uv_close callback, then EV_CLOSE). → 0 | -EBADF if already closing. */
   close(): number;
 }

@@ -109,6 +109,8 @@ bool RxRingNext(RxRing* r, RingFrame* f, uint32_t* done, size_t doneCap, size_t*
       r->open = true;
       r->left = bd->hdr.bh1.num_pkts;
       r->off = bd->hdr.bh1.offset_to_first_pkt;
+      uint64_t seq = bd->hdr.bh1.seq_num;
+      r->skipHere = seq < r->skipSeq ? r->left : seq == r->skipSeq ? r->skipPkts : 0;
     }
     if (r->left == 0) {
       if (*doneCount >= doneCap) return false;
@@ -125,6 +127,10 @@ bool RxRingNext(RxRing* r, RingFrame* f, uint32_t* done, size_t doneCap, size_t*
     r->left--;
     r->off = next;
     if (next == 0) r->left = 0;
+    if (r->skipHere > 0) {
+      r->skipHere--;
+      continue;
+    }
     return true;
   }
 }
@@ -134,6 +140,33 @@ void RxRingSettle(RxRing* r, uint32_t* done, size_t doneCap, size_t* doneCount) 
   done[(*doneCount)++] = r->cur;
   r->cur = (r->cur + 1) % r->blockCount;
   r->open = false;
+}
+
+void RxRingSkipQueued(RxRing* r) {
+  if (r->map == nullptr) return;
+  // The block opened last has the highest seq_num (the kernel numbers blocks
+  // as it opens them, from 1). Still owned by the kernel: it is being filled,
+  // skip the frames it holds now. Handed over (the ring is frozen): skip it whole.
+  uint64_t maxSeq = 0;
+  uint32_t maxIdx = 0;
+  for (uint32_t i = 0; i < r->blockCount; i++) {
+    uint64_t seq = __atomic_load_n(&Block(r, i)->hdr.bh1.seq_num, __ATOMIC_ACQUIRE);
+    if (seq >= maxSeq) {
+      maxSeq = seq;
+      maxIdx = i;
+    }
+  }
+  tpacket_block_desc* bd = Block(r, maxIdx);
+  uint32_t st = __atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE);
+  if (st & TP_STATUS_USER) {
+    r->skipSeq = maxSeq + 1;
+    r->skipPkts = 0;
+  } else {
+    r->skipSeq = maxSeq;
+    r->skipPkts = __atomic_load_n(&bd->hdr.bh1.num_pkts, __ATOMIC_ACQUIRE);
+  }
+  // The block being read now is older than either: drop the rest of it.
+  if (r->open) r->skipHere = r->left;
 }
 
 void RxRingRelease(RxRing* r, uint32_t index) {

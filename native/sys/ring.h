@@ -64,6 +64,12 @@ struct RxRing {
   bool open = false;
   uint32_t left = 0;
   size_t off = 0;
+  // Frames to discard (RxRingSkipQueued): every block whose seq_num is below
+  // skipSeq, and the first skipPkts frames of block skipSeq. skipHere: frames
+  // of the open block still to discard.
+  uint64_t skipSeq = 0;
+  uint32_t skipPkts = 0;
+  uint32_t skipHere = 0;
 };
 
 // PACKET_VERSION = TPACKET_V3, PACKET_RX_RING, mmap. On failure the socket's
@@ -82,6 +88,11 @@ bool RxRingNext(RxRing* r, RingFrame* f, uint32_t* done, size_t doneCap, size_t*
 // Close the current block if all its frames were returned (append it to
 // `done`). Call after the last RxRingNext of a batch.
 void RxRingSettle(RxRing* r, uint32_t* done, size_t doneCap, size_t* doneCount);
+
+// Mark every frame the kernel has put into the ring so far, including those
+// of the block it is still filling, to be discarded unread (filter
+// replacement: frames the old filter accepted must not surface afterwards).
+void RxRingSkipQueued(RxRing* r);
 
 // Hand block `index` back to the kernel (TP_STATUS_KERNEL, release order).
 void RxRingRelease(RxRing* r, uint32_t index);

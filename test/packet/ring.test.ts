@@ -236,6 +236,42 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     await tx.close();
   });
 
+  it('setFilter on a ring socket: nothing the old filter accepted arrives after the swap, while traffic floods', async () => {
+    const tx = await open(a, { protocol: 'all' });
+    const udp = (port: number, seq: number): Buffer =>
+      buildUdpFrame({ sourceMac: macA, destinationMac: macB, source: '198.18.0.1', destination: '198.18.0.2', sourcePort: 1000, destinationPort: port, payload: Buffer.from(`seq${seq}`) });
+    let flooding = true;
+    let seq = 0;
+    const flood = (async (): Promise<void> => {
+      while (flooding) {
+        const batch = [];
+        for (let i = 0; i < 50; i++, seq++) batch.push(udp(i % 2 ? 5000 : 6000, seq));
+        await tx.sendBatch(batch);
+        await sleep(1);
+      }
+    })();
+    const portOf = (f: Buffer): number => f.readUInt16BE(14 + 20 + 2);
+    // Large blocks and a long block timeout: at the swap, the block being filled holds frames of the old filter.
+    const rx = await open(b, { protocol: 'all', filter: bpf.udpPort(5000, 'dst'), ring: { blockSize: 1 << 20, blockCount: 4, blockTimeoutMs: 200 } });
+    for (let round = 0; round < 4; round++) {
+      const [from, to] = round % 2 ? [6000, 5000] : [5000, 6000];
+      const before = await collect(rx, 300);
+      expect(before.length).toBeGreaterThan(0);
+      expect(new Set(before.map((g) => portOf(g.frame)))).toEqual(new Set([from]));
+      const got: number[] = [];
+      const onFrame = (f: Buffer): number => got.push(portOf(f));
+      rx.on('frame', onFrame);
+      rx.setFilter(bpf.udpPort(to, 'dst'));
+      await sleep(500);
+      rx.off('frame', onFrame);
+      expect(got.length).toBeGreaterThan(0);
+      expect(new Set(got)).toEqual(new Set([to]));
+    }
+    flooding = false;
+    await flood;
+    await Promise.all([tx.close(), rx.close()]);
+  });
+
   it('fanout: two ring sockets in one group together see every frame once', async () => {
     const tx = await open(a);
     const ring = { blockSize: 65536, blockCount: 16 };
