@@ -97,7 +97,7 @@ void RxRingUnmap(RxRing* r) {
 }
 
 bool RxRingNext(RxRing* r, RingFrame* f, uint32_t* done, size_t doneCap, size_t* doneCount) {
-  if (r->map == nullptr) return false;
+  if (r->map == nullptr || r->blockSize < sizeof(tpacket_block_desc)) return false;
   for (;;) {
     tpacket_block_desc* bd = Block(r, r->cur);
     if (!r->open) {
@@ -143,7 +143,7 @@ void RxRingSettle(RxRing* r, uint32_t* done, size_t doneCap, size_t* doneCount) 
 }
 
 void RxRingSkipQueued(RxRing* r) {
-  if (r->map == nullptr) return;
+  if (r->map == nullptr || r->blockSize < sizeof(tpacket_block_desc)) return;
   // The block opened last has the highest seq_num (the kernel numbers blocks
   // as it opens them, from 1). Still owned by the kernel: it is being filled,
   // skip the frames it holds now. Handed over (the ring is frozen): skip it whole.
@@ -170,7 +170,7 @@ void RxRingSkipQueued(RxRing* r) {
 }
 
 void RxRingRelease(RxRing* r, uint32_t index) {
-  if (r->map == nullptr || index >= r->blockCount) return;
+  if (r->map == nullptr || index >= r->blockCount || r->blockSize < sizeof(tpacket_block_desc)) return;
   __atomic_store_n(&Block(r, index)->hdr.bh1.block_status, static_cast<uint32_t>(TP_STATUS_KERNEL), __ATOMIC_RELEASE);
 }
 
