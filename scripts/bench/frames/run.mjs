@@ -102,6 +102,14 @@ const node = process.execPath;
 const js = join(here, 'sockit-bench.js');
 const S = String(SECONDS);
 const results = {};
+console.log(
+  [
+    "send x1024/tick = 1024 send() calls per tick, then await them (default coalesce 'auto': one send(2), then one",
+    'sendmmsg for the rest of the tick); await send = each send() awaited before the next (one send(2) each);',
+    'trySend = synchronous per-frame call; Python = socket.send() per frame in a loop; C = sendmmsg(1024) loop.',
+    'receive: flooded by the C sender; sockit receive = recvmmsg engine, ring = TPACKET_V3 ring ({ ring: true }).',
+  ].join('\n'),
+);
 console.log(`bench:frames — veth pair in a private netns, median of ${REPS} x ${SECONDS}s, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 for (const size of [64, 1400]) {
   const z = String(size);
@@ -110,12 +118,14 @@ for (const size of [64, 1400]) {
     pySend: () => (py ? once(py, [join(here, 'bench.py'), 'send', 'bench0', z, S]) : NONE),
     sockitBatch: () => once(node, [js, 'send-batch', 'bench0', z, S]),
     sockitSingle: () => once(node, [js, 'send-single', 'bench0', z, S]),
+    sockitSerial: () => once(node, [js, 'send-serial', 'bench0', z, S]),
     sockitTry: () => once(node, [js, 'try-send', 'bench0', z, S]),
   });
   const recv = await rounds({
     cRecv: () => recvOnce(size, cbin, ['recv', 'bench1', S, '256']),
     pyRecv: () => (py ? recvOnce(size, py, [join(here, 'bench.py'), 'recv', 'bench1', S]) : NONE),
     sockitRecv: () => recvOnce(size, node, [js, 'recv', 'bench1', S]),
+    sockitRing: () => recvOnce(size, node, [js, 'recv-ring', 'bench1', S]),
   });
   results[size] = { ...send, ...recv };
 }
@@ -127,11 +137,13 @@ const rows = [
   ['C sendmmsg', 'cSend'],
   ['Python send', 'pySend'],
   ['sockit sendBatch', 'sockitBatch'],
-  ['sockit send (per frame)', 'sockitSingle'],
+  ['sockit send x1024/tick', 'sockitSingle'],
+  ['sockit await send', 'sockitSerial'],
   ['sockit trySend (sync)', 'sockitTry'],
   ['C recvmmsg', 'cRecv'],
   ['Python recv', 'pyRecv'],
   ['sockit receive', 'sockitRecv'],
+  ['sockit receive, ring', 'sockitRing'],
 ];
 const both = (r) => `${k(r.wall)} / ${k(r.cpu)}`;
 for (const [label, key] of rows) console.log(`${label.padEnd(24)} ${both(results[64][key]).padStart(19)}  ${both(results[1400][key]).padStart(19)}`);
@@ -140,8 +152,10 @@ const targets = [
   ['sendBatch / C sendmmsg', 'sockitBatch', 'cSend', 0.8],
   ['sendBatch / Python', 'sockitBatch', 'pySend', 3],
   ['send / Python', 'sockitSingle', 'pySend', 1],
+  ['await each send / Python (informative)', 'sockitSerial', 'pySend', 1],
   ['trySend / Python (informative)', 'sockitTry', 'pySend', 1],
   ['receive / C recvmmsg', 'sockitRecv', 'cRecv', 0.8],
+  ['receive with ring / C recvmmsg (informative)', 'sockitRing', 'cRecv', 0.8],
 ];
 let missed = 0;
 for (const basis of ['wall', 'cpu']) {

@@ -1,5 +1,5 @@
 // sockit side of scripts/bench/frames (run in its own process).
-//   node sockit-bench.js send-batch|send-single|try-send IFACE SIZE SECONDS   /   recv IFACE SECONDS
+//   node sockit-bench.js send-batch|send-single|send-serial|try-send IFACE SIZE SECONDS   /   recv|recv-ring IFACE SECONDS
 // Prints "frames/s frames-per-CPU-second".
 'use strict';
 const path = require('node:path');
@@ -13,9 +13,14 @@ function perCpu(n, c0) {
 }
 
 async function main() {
-  if (mode === 'recv') {
+  if (mode === 'recv' || mode === 'recv-ring') {
     const secs = Number(a3);
-    const sock = await PacketSocket.open({ interface: ifname, protocol: 0x88b5, receiveBufferSize: 64 << 20, batchSize: 256 });
+    const sock = await PacketSocket.open({
+      interface: ifname,
+      protocol: 0x88b5,
+      ...(mode === 'recv-ring' ? { ring: true } : { receiveBufferSize: 64 << 20 }),
+      batchSize: 256,
+    });
     let n = 0;
     let t0 = 0n;
     let c0;
@@ -54,8 +59,14 @@ async function main() {
     while (elapsed() < secs) {
       for (let i = 0; i < 1024; i++) if (sock.trySend(frame)) n++;
     }
+  } else if (mode === 'send-serial') {
+    // The per-frame promise API, one frame at a time: each send() awaited before the next.
+    while (elapsed() < secs) {
+      for (let i = 0; i < 256; i++) await sock.send(frame);
+      n += 256;
+    }
   } else {
-    // The per-frame promise API, 1024 sends in flight, then await them.
+    // The per-frame promise API, 1024 send() calls per tick (default coalesce 'auto'), then await them.
     const pending = new Array(1024);
     while (elapsed() < secs) {
       for (let i = 0; i < 1024; i++) pending[i] = sock.send(frame);
