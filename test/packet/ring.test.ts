@@ -11,6 +11,7 @@ import { createTopology } from '../helpers/testing';
 import type { Host, Topology } from '../helpers/testing';
 import { describeWith } from '../helpers/env';
 import { cli, cliAsync, waitFor } from '../cli/helpers';
+import { dist, expectClean, runChild } from '../hardening/child';
 
 const ETHERTYPE = 0x88b5;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -375,6 +376,28 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     expect(fdCount()).toBeLessThanOrEqual(before);
   });
 
+  it('the interface going down while receiving through a ring is an error event, not a crash', async () => {
+    b.exec('ip', ['link', 'add', 'rtmp0', 'type', 'veth', 'peer', 'name', 'rtmp1']);
+    b.exec('ip', ['link', 'set', 'rtmp0', 'up']);
+    b.exec('ip', ['link', 'set', 'rtmp1', 'up']);
+    try {
+      const s = await PacketSocket.open({ interface: 'rtmp0', protocol: ETHERTYPE, netns: b.netns, ring: { blockSize: 8192, blockCount: 4 } });
+      const errors: Error[] = [];
+      s.on('error', (e: Error) => errors.push(e));
+      s.on('frame', () => undefined);
+      await sleep(10);
+      b.exec('ip', ['link', 'set', 'rtmp0', 'down']);
+      const deadline = Date.now() + 2000;
+      while (errors.length === 0 && Date.now() < deadline) await sleep(10);
+      expect(errors[0]).toMatchObject({ name: 'SocketError', code: 'ENETDOWN', interface: 'rtmp0' });
+      await sleep(50);
+      expect(errors.length).toBeLessThan(5);
+      await s.close();
+    } finally {
+      b.exec('ip', ['link', 'del', 'rtmp0']);
+    }
+  });
+
   it('sockit sniff --ring captures what frame send sends', async () => {
     const sniffer = cliAsync(['sniff', '-i', 'veth0', '--ring', '--ether-type', '0x88b5', '--count', '50', '--timeout', '10', '--json'], b);
     await waitFor(sniffer.stderr, (s) => s.includes('listening on veth0'));
@@ -416,4 +439,79 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     await sleep(50);
     expect(fdCount()).toBeLessThanOrEqual(before);
   });
+});
+
+// Child processes on `lo` of the test's own namespace: process exit, unref,
+// and open/close cycles (including opens that fail after the ring was mapped).
+describeWith(['netns', 'CAP_NET_RAW'], 'PacketSocket ring lifecycle', () => {
+  const flood = `
+    const frame = Buffer.alloc(60); frame.fill(0xff, 0, 6); frame.fill(2, 6, 12); frame.writeUInt16BE(${ETHERTYPE}, 12);
+    const startFlood = async () => { const tx = await sockit.PacketSocket.open({ interface: 'lo', protocol: ${ETHERTYPE} });
+      const t = setInterval(() => void tx.sendBatch(Array.from({ length: 64 }, () => frame)).catch(() => {}), 1); t.unref(); return tx; };`;
+
+  it('exits cleanly and warning-free with ring sockets still open and receiving (main thread and a Worker)', () => {
+    const r = runChild(`${flood}
+      const { Worker } = require('worker_threads');
+      (async () => {
+        await startFlood();
+        const rx = await sockit.PacketSocket.open({ interface: 'lo', protocol: ${ETHERTYPE}, ring: { blockSize: 8192, blockCount: 4, blockTimeoutMs: 1 } });
+        let n = 0;
+        await new Promise((res) => rx.on('frame', () => { if (++n === 100) res(); }));
+        const w = new Worker(\`
+          const s = require(${JSON.stringify(dist)});
+          s.PacketSocket.open({ interface: 'lo', protocol: ${ETHERTYPE}, ring: true }).then((p) => { let k = 0; p.on('frame', () => { if (++k === 10) require('worker_threads').parentPort.postMessage('up'); }); });\`, { eval: true });
+        await new Promise((res) => w.once('message', res));
+        w.unref();
+        emit({ ok: true, n });
+        process.exit(0); // ring sockets (ours and the Worker's) still open, mapped and receiving
+      })();`);
+    const res = expectClean(r) as { ok: boolean; n: number };
+    expect(res.ok).toBe(true);
+    expect(res.n).toBeGreaterThanOrEqual(100);
+    expect(r.stderr).toBe('');
+  });
+
+  it('an unref()ed ring socket lets the process end by itself', () => {
+    const r = runChild(`
+      (async () => {
+        const rx = await sockit.PacketSocket.open({ interface: 'lo', ring: { blockSize: 8192, blockCount: 2 } });
+        rx.on('frame', () => {});
+        rx.unref();
+        emit({ ok: true });
+      })();`);
+    expect(expectClean(r)).toEqual({ ok: true });
+    expect(r.stderr).toBe('');
+  });
+
+  it('2,000 ring open/close cycles and 200 opens failing after the ring was mapped: no descriptor or mapping left', () => {
+    const r = expectClean(
+      runChild<{ fd0: number; fd1: number; maps0: number; maps1: number; failed: number; rss0: number; rss1: number }>(`
+        const mappings = () => fs.readFileSync('/proc/self/maps', 'utf8').split('\\n').filter((l) => / socket:\\[/.test(l)).length;
+        (async () => {
+          const ring = { blockSize: 65536, blockCount: 4 };
+          const fd0 = fdCount(), maps0 = mappings(), rss0 = rssMb();
+          for (let i = 0; i < 2000; i++) {
+            const s = i % 2 ? sockit.PacketSocket.openSync({ interface: 'lo', ring }) : await sockit.PacketSocket.open({ interface: 'lo', mode: 'cooked', ring });
+            if (i % 3 === 0) s.on('frame', () => {});
+            await s.close();
+          }
+          // A fanout group in 'hash' mode: joining it in 'lb' mode fails after bind, i.e. after the ring was mapped.
+          const member = await sockit.PacketSocket.open({ interface: 'lo', fanout: { group: 99, mode: 'hash' } });
+          let failed = 0;
+          for (let i = 0; i < 200; i++) {
+            try { await sockit.PacketSocket.open({ interface: 'lo', fanout: { group: 99, mode: 'lb' }, ring }); } catch (e) { if (e.syscall === 'setsockopt') failed++; }
+          }
+          await member.close();
+          const maps1 = mappings(); // before any garbage collection: unmapped explicitly, not by a finalizer
+          global.gc();
+          emit({ fd0, fd1: fdCount(), maps0, maps1, failed, rss0, rss1: rssMb() });
+        })();`,
+        { nodeArgs: ['--expose-gc'], timeoutMs: 240_000 },
+      ),
+    );
+    expect(r.failed).toBe(200);
+    expect(r.fd1).toBe(r.fd0);
+    expect(r.maps1).toBe(r.maps0);
+    expect(r.rss1 - r.rss0).toBeLessThan(100); // 2,200 × 256 KiB rings = 550 MB if any stayed mapped
+  }, 250_000);
 });
