@@ -215,6 +215,16 @@ export interface PacketSendOptions {
   pad?: boolean;
 }
 
+/**
+ * One entry of {@link PacketSocket.sendBatch} with its own options (they
+ * override the batch's common options): e.g. cooked payloads to different
+ * MACs, or frames for different interfaces, in one sendmmsg.
+ */
+export interface PacketBatchEntry extends PacketSendOptions {
+  /** The frame (raw mode) or payload (cooked mode). */
+  frame: Uint8Array;
+}
+
 /** Kernel counters, accumulated over reads (the kernel resets them on every read). */
 export interface PacketStats {
   /** Frames queued to this socket (kernel tp_packets minus tp_drops). */
@@ -586,25 +596,25 @@ export class PacketSocket extends EventEmitter {
 
   // ---- sending --------------------------------------------------------------
 
-  #address(opts: PacketSendOptions | undefined): Uint8Array | null {
+  #address(opts: PacketSendOptions | undefined, name = 'options'): Uint8Array | null {
     const ifRef = opts?.interface;
     const dest = opts?.destination;
     if (this.mode === 'raw') {
       if (ifRef === undefined) {
-        if (!this.#iface) throw invalidArgValue('options.interface', undefined, 'is required: this socket was opened without an interface');
+        if (!this.#iface) throw invalidArgValue(`${name}.interface`, undefined, 'is required: this socket was opened without an interface');
         return null;
       }
     } else if (dest === undefined) {
-      throw invalidArgValue('options.destination', undefined, 'is required in cooked mode (the destination MAC)');
+      throw invalidArgValue(`${name}.destination`, undefined, 'is required in cooked mode (the destination MAC)');
     }
     const protoIn = opts?.protocol ?? (this.protocol === C('ETH_P_ALL') ? undefined : this.protocol);
-    if (this.mode === 'cooked' && protoIn === undefined) throw invalidArgValue('options.protocol', undefined, "is required in cooked mode when the socket's protocol is 'all'");
-    const proto = protoIn === undefined ? 0 : validateInteger(protoIn, 'options.protocol', 0, 0xffff);
+    if (this.mode === 'cooked' && protoIn === undefined) throw invalidArgValue(`${name}.protocol`, undefined, "is required in cooked mode when the socket's protocol is 'all'");
+    const proto = protoIn === undefined ? 0 : validateInteger(protoIn, `${name}.protocol`, 0, 0xffff);
     const key = `${String(ifRef)}|${typeof dest === 'string' ? dest : dest ? formatMac(dest) : ''}|${proto}`;
     let enc = this.#addressCache.get(key);
     if (!enc) {
       const ifindex = ifRef === undefined ? (this.#iface as NativePacketInterface).index : lookupInterface(this.#fd, ifRef).index;
-      enc = native.ioEncodeAddress({ family: C('AF_PACKET'), ifindex, protocol: proto, mac: dest === undefined ? undefined : parseMac(dest, 'options.destination') });
+      enc = native.ioEncodeAddress({ family: C('AF_PACKET'), ifindex, protocol: proto, mac: dest === undefined ? undefined : parseMac(dest, `${name}.destination`) });
       if (this.#addressCache.size > 256) this.#addressCache.clear();
       this.#addressCache.set(key, enc);
     }
@@ -695,17 +705,47 @@ export class PacketSocket extends EventEmitter {
   }
 
   /**
-   * Send many frames with sendmmsg (up to 1024 per system call). Resolves
-   * with the number sent (all of them) once the kernel took every one; on an
-   * error the promise rejects and `err.sent` says how many went out first.
+   * Send many frames with sendmmsg (up to 1024 per system call). Entries are
+   * frames (sent with `options`) or `{ frame, destination?, protocol?,
+   * interface?, pad? }` objects whose options override `options` for that
+   * frame. Resolves with the number sent (all of them) once the kernel took
+   * every one; on an error the promise rejects and `err.sent` says how many
+   * went out first.
    */
-  sendBatch(frames: readonly Uint8Array[], options?: PacketSendOptions): Promise<number> {
+  sendBatch(frames: readonly (Uint8Array | PacketBatchEntry)[], options?: PacketSendOptions): Promise<number> {
     try {
-      if (!Array.isArray(frames)) throw invalidArgType('frames', 'an array of Buffers', frames);
+      if (!Array.isArray(frames)) throw invalidArgType('frames', 'an array of Buffers or { frame, ...options } entries', frames);
       const pad = options?.pad === undefined ? this.#pad : validateBoolean(options.pad, 'options.pad');
-      const list: Uint8Array[] = new Array(frames.length);
-      for (let i = 0; i < frames.length; i++) list[i] = this.#prepare(frames[i], i, pad);
-      const addr = this.#address(options);
+      const n = frames.length;
+      const list: Uint8Array[] = new Array(n);
+      const isEntry = (e: unknown): e is PacketBatchEntry => e !== null && typeof e === 'object' && !(e instanceof Uint8Array) && 'frame' in e;
+      let anyEntry = false;
+      for (let i = 0; i < n; i++) if (isEntry(frames[i])) anyEntry = true;
+      let common: Uint8Array | null | undefined; // the batch-wide address, computed once, only if some frame uses it
+      const commonAddr = (): Uint8Array | null => (common === undefined ? (common = this.#address(options)) : common);
+      let addr: Uint8Array | null | (Uint8Array | null)[];
+      if (!anyEntry) {
+        for (let i = 0; i < n; i++) list[i] = this.#prepare(frames[i], i, pad);
+        addr = commonAddr();
+      } else {
+        const perFrame: (Uint8Array | null)[] = new Array(n);
+        for (let i = 0; i < n; i++) {
+          const e = frames[i];
+          if (!isEntry(e)) {
+            list[i] = this.#prepare(e, i, pad);
+            perFrame[i] = commonAddr();
+            continue;
+          }
+          const name = `frames[${i}]`;
+          list[i] = this.#prepare(e.frame, i, e.pad === undefined ? pad : validateBoolean(e.pad, `${name}.pad`));
+          const merged: PacketSendOptions = { ...options };
+          if (e.interface !== undefined) merged.interface = e.interface;
+          if (e.destination !== undefined) merged.destination = e.destination;
+          if (e.protocol !== undefined) merged.protocol = e.protocol;
+          perFrame[i] = this.#address(merged, name);
+        }
+        addr = perFrame;
+      }
       this.#open();
       return new Promise<number>((resolve, reject) => {
         const p: PendingSend = { frames: list, addresses: addr, next: 0, resolve, reject };

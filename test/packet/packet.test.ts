@@ -123,6 +123,33 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     await Promise.all([tx.close(), rx.close()]);
   });
 
+  it('sendBatch entries with their own options: one sendmmsg, per-frame destination and protocol', async () => {
+    const tx = await open(a, { mode: 'cooked' });
+    const rx = await open(b, { mode: 'cooked' });
+    const rx2 = await open(b, { mode: 'cooked', protocol: 0x88b6 });
+    const got = collect(rx, 3000, (n) => n >= 2);
+    const got2 = collect(rx2, 3000, (n) => n >= 1);
+    await sleep(5);
+    const p = (s: string): Buffer => Buffer.from(s.padEnd(46, '.'));
+    const sent = await tx.sendBatch(
+      [{ frame: p('to b'), destination: macB }, p('broadcast, from the common options'), { frame: p('to b, other EtherType'), destination: macB, protocol: 0x88b6 }],
+      { destination: 'ff:ff:ff:ff:ff:ff' },
+    );
+    expect(sent).toBe(3);
+    const frames = await got;
+    expect(frames.map((f) => [f.frame.toString().replace(/\.+$/, ''), f.info.packetType])).toEqual([
+      ['to b', 'host'],
+      ['broadcast, from the common options', 'broadcast'],
+    ]);
+    const [other] = await got2;
+    expect(other?.frame.toString().replace(/\.+$/, '')).toBe('to b, other EtherType');
+    expect(other?.info.protocol).toBe(0x88b6);
+    // errors name the entry; a plain frame still needs the common options
+    await expect(tx.sendBatch([{ frame: p('x'), destination: 'zz' }])).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('frames[0].destination') });
+    await expect(tx.sendBatch([{ frame: p('x'), destination: macB }, p('y')])).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('options.destination') });
+    await Promise.all([tx.close(), rx.close(), rx2.close()]);
+  });
+
   it('without an interface: receives on all interfaces, sends need one per call; receive() with timeout', async () => {
     const tx = await PacketSocket.open({ protocol: ETHERTYPE, netns: a.netns });
     const rx = await PacketSocket.open({ protocol: ETHERTYPE, netns: b.netns });
