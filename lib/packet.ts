@@ -314,6 +314,7 @@ export class PacketSocket extends EventEmitter {
   #names = new Map<number, string>();
   #iterators = new Set<FrameQueue>();
   #hwm: number;
+  #ring: Required<PacketRingOptions> | undefined;
   #receiving = false;
   #timestamps = false;
   #addressCache = new Map<string, Buffer>();
@@ -329,6 +330,7 @@ export class PacketSocket extends EventEmitter {
     this.#pad = o.pad ?? true;
     this.#reinsert = o.reinsertVlan ?? true;
     this.#hwm = o.highWaterMark ?? 4096;
+    this.#ring = ringGeometry(o.ring);
     this.#coalesce = o.coalesce === true ? 2 : o.coalesce === false ? 0 : 1;
     if (iface) this.#names.set(iface.index, iface.name);
     this.on('newListener', (ev) => {
@@ -427,6 +429,11 @@ export class PacketSocket extends EventEmitter {
       }
     | undefined {
     return this.#iface ? { name: this.#iface.name, index: this.#iface.index, mtu: this.#iface.mtu } : undefined;
+  }
+
+  /** The receive ring's geometry when opened with `ring` (defaults filled in), else undefined. */
+  get ring(): Readonly<Required<PacketRingOptions>> | undefined {
+    return this.#ring ? { ...this.#ring } : undefined;
   }
 
   /** True once close() was called. */

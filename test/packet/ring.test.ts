@@ -101,6 +101,8 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
   it('a raw frame arrives byte for byte with correct info; the IoRing is adopted', async () => {
     const tx = await open(a);
     const rx = await open(b, { ring: true });
+    expect(rx.ring).toEqual({ blockSize: 1 << 20, blockCount: 16, frameSize: 2048, blockTimeoutMs: 4 });
+    expect(tx.ring).toBeUndefined();
     const frame = seqFrame(macA, macB, 1, 100);
     const before = BigInt(Date.now() - 1000) * 1_000_000n;
     const pending = collect(rx, 3000, (n) => n >= 1);
