@@ -92,7 +92,10 @@ struct IoState {
   bool wantWrite = false;
   int mask = 0;
   uint32_t batch = 0, msgSize = 0, ctlSize = 0;
-  std::unique_ptr<uint8_t[]> slab, ctl;
+  // Receive buffers: message i lands in head[i] (kHeadSize bytes, packed
+  // back to back) and, beyond that, in tail[i] (msgSize - kHeadSize bytes).
+  std::unique_ptr<uint8_t[]> slab, tail, ctl;
+  uint32_t headSize = 0;
   std::vector<sockaddr_storage> names;
   std::vector<mmsghdr> msgs;
   std::vector<iovec> iovs;
@@ -118,6 +121,9 @@ struct IoState {
 
 void OnPoll(uv_poll_t* h, int status, int events);
 void OnClosed(uv_handle_t* h);
+
+// Bytes of each message received into the compact head slab (see IoHandle's constructor).
+constexpr uint32_t kHeadSize = 2048;
 
 int ApplyMask(IoState* s) {
   int mask = (s->wantRead ? UV_READABLE : 0) | (s->wantWrite ? UV_WRITABLE : 0);
@@ -290,7 +296,10 @@ void Deliver(IoState* s, int n) {
     const mmsghdr& mm = s->msgs[i];
     uint32_t real = mm.msg_len;
     uint32_t len = real < s->msgSize ? real : s->msgSize;
-    std::memcpy(out + off, s->slab.get() + static_cast<size_t>(i) * s->msgSize, len);
+    uint32_t h = len < s->headSize ? len : s->headSize;
+    std::memcpy(out + off, s->slab.get() + static_cast<size_t>(i) * s->headSize, h);
+    if (len > h)
+      std::memcpy(out + off + h, s->tail.get() + static_cast<size_t>(i) * (s->msgSize - s->headSize), len - h);
     uint32_t* meta = s->meta + i * kMetaStride;
     meta[0] = static_cast<uint32_t>(off);
     meta[1] = len;
@@ -543,19 +552,34 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
     s->batch = batch;
     s->msgSize = msgSize;
     s->ctlSize = ctlSize;
-    s->slab.reset(new uint8_t[static_cast<size_t>(batch) * msgSize]);
+    // Two iovecs per message when messages may be large: the kernel fills the
+    // first kHeadSize bytes into a compact head slab and only the rest into a
+    // tail slab, so small datagrams touch one contiguous 128 KiB region per
+    // batch instead of one page per message 64 KiB apart (perf: the copy to
+    // user space fell from about 24% of a 64-byte flood receive; C recvmmsg
+    // with a 64 KiB stride was about 25% slower than with 2 KiB).
+    s->headSize = msgSize < kHeadSize ? msgSize : kHeadSize;
+    const uint32_t tailSize = msgSize - s->headSize;
+    s->slab.reset(new uint8_t[static_cast<size_t>(batch) * s->headSize]);
+    if (tailSize) s->tail.reset(new uint8_t[static_cast<size_t>(batch) * tailSize]);
     if (ctlSize) s->ctl.reset(new uint8_t[static_cast<size_t>(batch) * ctlSize]);
     s->names.resize(batch);
     s->msgs.resize(batch);
-    s->iovs.resize(batch);
+    const uint32_t per = tailSize ? 2 : 1;
+    s->iovs.resize(static_cast<size_t>(batch) * per);
     for (uint32_t i = 0; i < batch; i++) {
-      s->iovs[i].iov_base = s->slab.get() + static_cast<size_t>(i) * msgSize;
-      s->iovs[i].iov_len = msgSize;
+      iovec* v = &s->iovs[static_cast<size_t>(i) * per];
+      v[0].iov_base = s->slab.get() + static_cast<size_t>(i) * s->headSize;
+      v[0].iov_len = s->headSize;
+      if (tailSize) {
+        v[1].iov_base = s->tail.get() + static_cast<size_t>(i) * tailSize;
+        v[1].iov_len = tailSize;
+      }
       msghdr& m = s->msgs[i].msg_hdr;
       std::memset(&m, 0, sizeof(m));
       m.msg_name = &s->names[i];
-      m.msg_iov = &s->iovs[i];
-      m.msg_iovlen = 1;
+      m.msg_iov = v;
+      m.msg_iovlen = per;
       m.msg_control = ctlSize ? s->ctl.get() + static_cast<size_t>(i) * ctlSize : nullptr;
     }
     // Shared metadata arrays, created once.

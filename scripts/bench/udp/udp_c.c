@@ -14,6 +14,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,9 +98,19 @@ static int do_recv(int port, double seconds, double warmup, int batch, int rcvbu
   fflush(stdout);
   double first = 0, start = 0, end = 0, c0 = 0;
   long long count = 0;
+  // The receive model of sockit's engine (and of any event loop): wait for
+  // readiness, then drain with non-blocking recvmmsg until EAGAIN. (A blocking
+  // MSG_WAITFORONE receiver that catches up costs the sender a wakeup per
+  // datagram and measured 1.0-2.2 M/s in alternate runs.)
+  struct pollfd pfd = {fd, POLLIN, 0};
   for (;;) {
     for (int i = 0; i < batch; i++) msgs[i].msg_hdr.msg_namelen = sizeof(names[i]);
-    int r = recvmmsg(fd, msgs, batch, MSG_WAITFORONE, NULL);
+    int r = recvmmsg(fd, msgs, batch, MSG_DONTWAIT, NULL);
+    if (r < 0 && errno == EAGAIN) {
+      poll(&pfd, 1, 100);
+      if (first != 0 && now() >= end) break;
+      r = recvmmsg(fd, msgs, batch, MSG_DONTWAIT, NULL);
+    }
     double t = now();
     if (r > 0 && first == 0) {
       first = t;
