@@ -32,6 +32,8 @@
 //    when the environment (main thread or Worker) is torn down, without
 //    calling into JS.
 #include <fcntl.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include <netinet/in.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -811,10 +813,16 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
   }
   // ringSkip(): discard, unread, every frame the kernel has put into the ring
   // so far (sys::RxRingSkipQueued). → 0 | -EBADF (closed) | -EINVAL (no ring)
+  // First membarrier(MEMBARRIER_CMD_GLOBAL), i.e. synchronize_rcu(): packet
+  // delivery runs in an RCU read-side section (softirq), so once it returns
+  // every frame that ran the previous filter on another CPU has also been
+  // counted in its block; the snapshot then cannot miss one in flight.
+  // Best effort where membarrier is unavailable (nohz_full, old kernels).
   Napi::Value RingSkip(const Napi::CallbackInfo& info) {
     IoState* s = Open(info);
     if (!s) return Errno(info.Env(), EBADF);
     if (!s->ring) return Errno(info.Env(), EINVAL);
+    ::syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
     sys::RxRingSkipQueued(s->ring.get());
     return Napi::Number::New(info.Env(), 0);
   }
