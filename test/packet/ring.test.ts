@@ -258,14 +258,17 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     const rx = await open(b, { protocol: 'all', filter: bpf.udpPort(5000, 'dst'), ring: { blockSize: 1 << 20, blockCount: 4, blockTimeoutMs: 200 } });
     for (let round = 0; round < 4; round++) {
       const [from, to] = round % 2 ? [6000, 5000] : [5000, 6000];
-      const before = await collect(rx, 300);
+      const before = await collect(rx, 3000, (n) => n >= 20);
       expect(before.length).toBeGreaterThan(0);
       expect(new Set(before.map((g) => portOf(g.frame)))).toEqual(new Set([from]));
       const got: number[] = [];
       const onFrame = (f: Buffer): number => got.push(portOf(f));
       rx.on('frame', onFrame);
       rx.setFilter(bpf.udpPort(to, 'dst'));
-      await sleep(500);
+      // At least two block timeouts, and some frames of the new filter.
+      const deadline = Date.now() + 3000;
+      await sleep(450);
+      while (got.length < 20 && Date.now() < deadline) await sleep(20);
       rx.off('frame', onFrame);
       expect(got.length).toBeGreaterThan(0);
       expect(new Set(got)).toEqual(new Set([to]));
