@@ -212,7 +212,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
 
   it('backpressure: EAGAIN queues sends until the socket is writable; nothing accepted is lost', async () => {
     // A slow qdisc holds frames, so a tiny send buffer fills and the kernel says EAGAIN.
-    a.exec('tc', ['qdisc', 'add', 'dev', 'veth0', 'root', 'tbf', 'rate', '20mbit', 'burst', '4000', 'limit', '10000000']);
+    a.exec('tc', ['qdisc', 'add', 'dev', 'veth0', 'root', 'tbf', 'rate', '5mbit', 'burst', '4000', 'limit', '10000000']);
     try {
       const tx = await open(a, { sendBufferSize: 4096 });
       const rx = await open(b, { receiveBufferSize: 16 << 20 });
