@@ -17,30 +17,8 @@ import {
 import { createTopology } from '../helpers/testing';
 import type { Host, Topology } from '../helpers/testing';
 import { describeWith } from '../helpers/env';
+import { ETHERTYPE, collect, mixedUdpFlood, seqFrame, sleep, udpDstPort } from './helpers';
 import { corpus } from '../bpf/corpus';
-
-const ETHERTYPE = 0x88b5; // IEEE local experimental
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Collect frames until `done` says so or the time is up. */
-async function collect(sock: PacketSocket, ms: number, done: (n: number) => boolean = () => false): Promise<Array<{ frame: Buffer; info: FrameInfo }>> {
-  const got: Array<{ frame: Buffer; info: FrameInfo }> = [];
-  const onFrame = (frame: Buffer, info: FrameInfo): void => {
-    got.push({ frame: Buffer.from(frame), info });
-  };
-  sock.on('frame', onFrame);
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline && !done(got.length)) await sleep(5);
-  sock.off('frame', onFrame);
-  return got;
-}
-
-function seqFrame(src: string, dst: string, seq: number, size = 64, type = ETHERTYPE): Buffer {
-  const payload = Buffer.alloc(size - 14);
-  payload.writeUInt32BE(seq, 0);
-  for (let i = 4; i < payload.length; i++) payload[i] = (seq + i) & 0xff;
-  return buildEthernet({ destination: dst, source: src, etherType: type, payload });
-}
 
 describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'PacketSocket over a veth pair', () => {
   let topo: Topology;
@@ -344,20 +322,9 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
 
   it('filter: only matching frames arrive, from the first frame on, and across setFilter', async () => {
     const tx = await open(a, { protocol: 'all' });
-    const match = (port: number, seq: number): Buffer =>
-      buildUdpFrame({ sourceMac: macA, destinationMac: macB, source: '198.18.0.1', destination: '198.18.0.2', sourcePort: 1000, destinationPort: port, payload: Buffer.from(`seq${seq}`) });
     // Keep a flood of mixed traffic going while the receiver opens and changes filters.
-    let flooding = true;
-    let seq = 0;
-    const flood = (async (): Promise<void> => {
-      while (flooding) {
-        const batch = [];
-        for (let i = 0; i < 50; i++, seq++) batch.push(match(i % 2 ? 5000 : 6000, seq));
-        await tx.sendBatch(batch);
-        await sleep(1);
-      }
-    })();
-    const portOf = (f: Buffer): number => f.readUInt16BE(14 + 20 + 2);
+    const flood = mixedUdpFlood(tx, macA, macB);
+    const portOf = udpDstPort;
     const rx = await open(b, { protocol: 'all', filter: bpf.udpPort(5000, 'dst') });
     const first = await collect(rx, 300);
     expect(first.length).toBeGreaterThan(0);
@@ -370,8 +337,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     await sleep(300);
     expect(got.length).toBeGreaterThan(0);
     expect(new Set(got)).toEqual(new Set([6000]));
-    flooding = false;
-    await flood;
+    await flood.stop();
     await Promise.all([tx.close(), rx.close()]);
   });
 

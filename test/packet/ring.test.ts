@@ -6,36 +6,15 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrameInfo, PacketSocket, Socket, bpf, buildEthernet, buildUdpFrame, native, parseEthernet } from '../helpers/sockit';
+import { FrameInfo, PacketSocket, Socket, bpf, buildEthernet, native, parseEthernet } from '../helpers/sockit';
 import { createTopology } from '../helpers/testing';
 import type { Host, Topology } from '../helpers/testing';
 import { describeWith } from '../helpers/env';
 import { cli, cliAsync, waitFor } from '../cli/helpers';
+import { ETHERTYPE, collect, mixedUdpFlood, seqFrame, sleep, udpDstPort } from './helpers';
 import { dist, expectClean, runChild } from '../hardening/child';
 
-const ETHERTYPE = 0x88b5;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const fdCount = (): number => readdirSync('/proc/self/fd').length;
-
-function seqFrame(src: string, dst: string, seq: number, size = 64, type = ETHERTYPE): Buffer {
-  const payload = Buffer.alloc(size - 14);
-  payload.writeUInt32BE(seq, 0);
-  for (let i = 4; i < payload.length; i++) payload[i] = (seq * 7 + i) & 0xff;
-  return buildEthernet({ destination: dst, source: src, etherType: type, payload });
-}
-
-/** Collect frames (copied) until `done` says so or the time is up. */
-async function collect(sock: PacketSocket, ms: number, done: (n: number) => boolean = () => false): Promise<Array<{ frame: Buffer; info: FrameInfo }>> {
-  const got: Array<{ frame: Buffer; info: FrameInfo }> = [];
-  const onFrame = (frame: Buffer, info: FrameInfo): void => {
-    got.push({ frame: Buffer.from(frame), info });
-  };
-  sock.on('frame', onFrame);
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline && !done(got.length)) await sleep(5);
-  sock.off('frame', onFrame);
-  return got;
-}
 
 describe('PacketSocket ring options: validated before any system call', () => {
   const bad: Array<[unknown, string, RegExp]> = [
@@ -214,19 +193,8 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
 
   it('a filter given at open: only matching frames, from the first frame on, while traffic floods', async () => {
     const tx = await open(a, { protocol: 'all' });
-    const udp = (port: number, seq: number): Buffer =>
-      buildUdpFrame({ sourceMac: macA, destinationMac: macB, source: '198.18.0.1', destination: '198.18.0.2', sourcePort: 1000, destinationPort: port, payload: Buffer.from(`seq${seq}`) });
-    let flooding = true;
-    let seq = 0;
-    const flood = (async (): Promise<void> => {
-      while (flooding) {
-        const batch = [];
-        for (let i = 0; i < 50; i++, seq++) batch.push(udp(i % 2 ? 5000 : 6000, seq));
-        await tx.sendBatch(batch);
-        await sleep(1);
-      }
-    })();
-    const portOf = (f: Buffer): number => f.readUInt16BE(14 + 20 + 2);
+    const flood = mixedUdpFlood(tx, macA, macB);
+    const portOf = udpDstPort;
     for (let round = 0; round < 5; round++) {
       const rx = await open(b, { protocol: 'all', filter: bpf.udpPort(5000, 'dst'), ring: { blockSize: 4096, blockCount: 64, blockTimeoutMs: 1 } });
       const got = await collect(rx, 2000, (n) => n >= 10);
@@ -234,26 +202,14 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
       expect(new Set(got.map((g) => portOf(g.frame)))).toEqual(new Set([5000]));
       await rx.close();
     }
-    flooding = false;
-    await flood;
+    await flood.stop();
     await tx.close();
   });
 
   it('setFilter on a ring socket: nothing the old filter accepted arrives after the swap, while traffic floods', async () => {
     const tx = await open(a, { protocol: 'all' });
-    const udp = (port: number, seq: number): Buffer =>
-      buildUdpFrame({ sourceMac: macA, destinationMac: macB, source: '198.18.0.1', destination: '198.18.0.2', sourcePort: 1000, destinationPort: port, payload: Buffer.from(`seq${seq}`) });
-    let flooding = true;
-    let seq = 0;
-    const flood = (async (): Promise<void> => {
-      while (flooding) {
-        const batch = [];
-        for (let i = 0; i < 50; i++, seq++) batch.push(udp(i % 2 ? 5000 : 6000, seq));
-        await tx.sendBatch(batch);
-        await sleep(1);
-      }
-    })();
-    const portOf = (f: Buffer): number => f.readUInt16BE(14 + 20 + 2);
+    const flood = mixedUdpFlood(tx, macA, macB);
+    const portOf = udpDstPort;
     // Large blocks and a long block timeout: at the swap, the block being filled holds frames of the old filter.
     const rx = await open(b, { protocol: 'all', filter: bpf.udpPort(5000, 'dst'), ring: { blockSize: 1 << 20, blockCount: 4, blockTimeoutMs: 200 } });
     for (let round = 0; round < 4; round++) {
@@ -273,8 +229,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
       expect(got.length).toBeGreaterThan(0);
       expect(new Set(got)).toEqual(new Set([to]));
     }
-    flooding = false;
-    await flood;
+    await flood.stop();
     await Promise.all([tx.close(), rx.close()]);
   });
 
