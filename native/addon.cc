@@ -80,6 +80,17 @@ Napi::Function ArgFunction(const Napi::CallbackInfo& info, size_t i, const char*
   return v.As<Napi::Function>();
 }
 
+bool FastU8(napi_env env, napi_value v, Bytes* out) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (v == nullptr || napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) != napi_ok) return false;
+  if (type != napi_uint8_array && type != napi_int8_array && type != napi_uint8_clamped_array) return false;
+  out->data = static_cast<uint8_t*>(data);
+  out->length = data ? length : 0;
+  return true;
+}
+
 bool IsBytes(Napi::Value v) { return v.IsBuffer() || v.IsTypedArray() || v.IsArrayBuffer() || v.IsDataView(); }
 
 Bytes ValueBytes(Napi::Env env, Napi::Value v, const char* name) {

@@ -58,6 +58,10 @@ struct Bytes {
 Bytes ValueBytes(Napi::Env env, Napi::Value v, const char* name);
 Bytes ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name);
 bool IsBytes(Napi::Value v);
+// The bytes of a Uint8Array / Int8Array / Uint8ClampedArray (a Buffer) with
+// one napi call and no wrapper objects, for per-packet paths. False when `v`
+// is anything else (the caller then throws or falls back to ValueBytes).
+bool FastU8(napi_env env, napi_value v, Bytes* out);
 
 // Return value for a failed system call: the negative errno as a JS number.
 inline Napi::Value Errno(Napi::Env env, int err) { return Napi::Number::New(env, -err); }

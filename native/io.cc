@@ -677,19 +677,8 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
   // Hot path: one napi_get_typedarray_info for Uint8Array/Buffer (the usual
   // case); everything else goes through the general ValueBytes.
   static Bytes FastBytes(Napi::Env env, napi_value v, const char* name) {
-    bool isTa = false;
-    if (napi_is_typedarray(env, v, &isTa) == napi_ok && isTa) {
-      napi_typedarray_type type;
-      size_t length = 0;
-      void* data = nullptr;
-      if (napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) == napi_ok &&
-          (type == napi_uint8_array || type == napi_int8_array || type == napi_uint8_clamped_array)) {
-        Bytes b;
-        b.data = static_cast<uint8_t*>(data);
-        b.length = data ? length : 0;
-        return b;
-      }
-    }
+    Bytes b;
+    if (FastU8(env, v, &b)) return b;
     return ValueBytes(env, Napi::Value(env, v), name);
   }
 

@@ -50,17 +50,11 @@ Napi::Value AttachFilter(const Napi::CallbackInfo& info) {
 Napi::Value Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgFd(info);
-  napi_value v = info.Length() > 1 ? static_cast<napi_value>(info[1]) : static_cast<napi_value>(env.Undefined());
-  bool isTa = false;
-  napi_typedarray_type type = napi_int8_array;
-  size_t length = 0;
-  void* data = nullptr;
-  if (napi_is_typedarray(env, v, &isTa) != napi_ok || !isTa ||
-      napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) != napi_ok ||
-      (type != napi_uint8_array && type != napi_int8_array && type != napi_uint8_clamped_array))
+  Bytes frame;
+  if (!FastU8(env, info.Length() > 1 ? static_cast<napi_value>(info[1]) : nullptr, &frame))
     ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "The \"frame\" argument must be a Uint8Array");
   ssize_t r;
-  do r = ::send(fd, data, data ? length : 0, MSG_DONTWAIT | MSG_NOSIGNAL);
+  do r = ::send(fd, frame.data, frame.length, MSG_DONTWAIT | MSG_NOSIGNAL);
   while (r < 0 && errno == EINTR);
   if (r < 0) return Errno(env, errno);
   return Napi::Number::New(env, static_cast<double>(r));

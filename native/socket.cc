@@ -157,16 +157,6 @@ static Napi::Value GetSockOptRaw(const Napi::CallbackInfo& info) {
 }
 
 // ownFd(fd): the environment closes fd at teardown unless it is closed or forgotten first.
-// A Uint8Array's bytes without materializing anything: one napi call. Returns
-// false when `v` is not a Uint8Array/Int8Array/Uint8ClampedArray.
-static bool FastU8(napi_env env, napi_value v, void** data, size_t* length) {
-  napi_typedarray_type type;
-  if (napi_get_typedarray_info(env, v, &type, length, data, nullptr, nullptr) != napi_ok) return false;
-  if (type != napi_uint8_array && type != napi_int8_array && type != napi_uint8_clamped_array) return false;
-  if (*data == nullptr) *length = 0;
-  return true;
-}
-
 // sendmsgFd(fd, data, address|null, control|null) → bytes sent | -errno.
 // One sendmsg(MSG_DONTWAIT|MSG_NOSIGNAL) on a descriptor: UdpSocket's
 // per-datagram path (address and control are pre-encoded and cached by JS).
@@ -178,32 +168,29 @@ static Napi::Value SendMsgFd(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info);
   napi_value argv[3] = {nullptr, nullptr, nullptr};
   for (size_t i = 0; i < 3; i++) argv[i] = i + 1 < info.Length() ? static_cast<napi_value>(info[i + 1]) : nullptr;
-  void* data = nullptr;
-  size_t length = 0;
-  if (argv[0] == nullptr || !FastU8(env, argv[0], &data, &length))
-    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "The \"data\" argument must be a Uint8Array");
-  void* opt[2] = {nullptr, nullptr};
-  size_t optLen[2] = {0, 0};
+  Bytes data;
+  if (!FastU8(env, argv[0], &data)) ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "The \"data\" argument must be a Uint8Array");
+  Bytes opt[2];
   static const char* const names[2] = {"address", "control"};
   for (int i = 0; i < 2; i++) {
     napi_value v = argv[i + 1];
     if (v == nullptr) continue;
     napi_valuetype t;
     if (napi_typeof(env, v, &t) == napi_ok && (t == napi_null || t == napi_undefined)) continue;
-    if (!FastU8(env, v, &opt[i], &optLen[i]))
+    if (!FastU8(env, v, &opt[i]))
       ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", std::string("The \"") + names[i] + "\" argument must be a Uint8Array or null");
   }
-  if (opt[0] != nullptr && (optLen[0] < sizeof(sa_family_t) || optLen[0] > sizeof(sockaddr_storage)))
+  if (opt[0].data != nullptr && (opt[0].length < sizeof(sa_family_t) || opt[0].length > sizeof(sockaddr_storage)))
     ThrowRangeError(env, "ERR_OUT_OF_RANGE", "an encoded address has 2 to 128 bytes");
-  if (optLen[1] > 4096) ThrowRangeError(env, "ERR_OUT_OF_RANGE", "control data is larger than 4096 bytes");
-  iovec iov{data, length};
+  if (opt[1].length > 4096) ThrowRangeError(env, "ERR_OUT_OF_RANGE", "control data is larger than 4096 bytes");
+  iovec iov{data.data, data.length};
   msghdr m{};
-  m.msg_name = optLen[0] ? opt[0] : nullptr;
-  m.msg_namelen = static_cast<socklen_t>(optLen[0]);
+  m.msg_name = opt[0].length ? opt[0].data : nullptr;
+  m.msg_namelen = static_cast<socklen_t>(opt[0].length);
   m.msg_iov = &iov;
   m.msg_iovlen = 1;
-  m.msg_control = optLen[1] ? opt[1] : nullptr;
-  m.msg_controllen = optLen[1];
+  m.msg_control = opt[1].length ? opt[1].data : nullptr;
+  m.msg_controllen = opt[1].length;
   ssize_t r;
   do r = ::sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
   while (r < 0 && errno == EINTR);

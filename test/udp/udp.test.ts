@@ -43,6 +43,16 @@ describe('UdpSocket argument validation (no traffic)', () => {
     expect(() => native.ioEncodeControl(2, { ttl: 300 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => native.ioEncodeControl(2, { source: '::1' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_IP_ADDRESS' }));
     expect(native.ioEncodeControl(99, {})).toBe(-22);
+    // sendmsgFd: the per-datagram send path, called by UdpSocket with cached encodings
+    expect(() => native.sendmsgFd(0, 'x' as never, null, null)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => native.sendmsgFd(0, new Uint16Array(2) as never, null, null)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => native.sendmsgFd(0, Buffer.alloc(1), {} as never, null)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"address"') }));
+    expect(() => native.sendmsgFd(0, Buffer.alloc(1), Buffer.alloc(1), null)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => native.sendmsgFd(0, Buffer.alloc(1), Buffer.alloc(129), null)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => native.sendmsgFd(0, Buffer.alloc(1), null, Buffer.alloc(4097))).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => native.sendmsgFd(-1, Buffer.alloc(1), null, null)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(native.sendmsgFd(1 << 20, Buffer.alloc(1), null, null)).toBe(-9); // EBADF: a system-call failure is a negative errno, never a throw
+    expect(() => native.packetSend(0, 'frame' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"frame"') }));
   });
 
   it('a descriptor closed or replaced behind the engine never reaches libuv (which would abort)', async () => {
