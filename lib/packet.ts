@@ -864,7 +864,7 @@ export class PacketSocket extends EventEmitter {
    * socket is open. Returns bytes sent or -errno.
    */
   #sendOne(f: Uint8Array, addr: Uint8Array | null): number {
-    return addr === null ? native.packetSend(this.#fd, f) : (this.#io as IoHandle).send(f, addr, null);
+    return native.sendmsgFd(this.#fd, f, addr, null);
   }
 
   #open(): IoHandle {

@@ -16,8 +16,9 @@
 //    the error queue (MSG_ERRQUEUE, delivered through the same batch call with
 //    the MSG_ERRQUEUE flag), read SO_ERROR (ECONNREFUSED on connected UDP)
 //    and restart the poll.
-//  - Send: synchronous sendmsg / sendmmsg (MSG_DONTWAIT); -EAGAIN goes back to
-//    JS, which queues and asks for WRITABLE.
+//  - Send: synchronous sendmmsg (MSG_DONTWAIT) here, single datagrams through
+//    sendmsgFd (socket.cc); -EAGAIN goes back to JS, which queues and asks
+//    for WRITABLE.
 //  - Ring receive (opt-in, AF_PACKET): instead of recvmmsg, the engine reads a
 //    TPACKET_V3 RX ring that ioRingSetup mapped (sys/ring.h) and the handle
 //    adopted. On READABLE it walks the blocks the kernel handed over, copies
@@ -506,7 +507,6 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
                        {
                            InstanceMethod<&IoHandle::SetReceiving>("setReceiving"),
                            InstanceMethod<&IoHandle::SetWritable>("setWritable"),
-                           InstanceMethod<&IoHandle::Send>("send"),
                            InstanceMethod<&IoHandle::SendBatch>("sendBatch"),
                            InstanceMethod<&IoHandle::Ref>("ref"),
                            InstanceMethod<&IoHandle::Unref>("unref"),
@@ -693,33 +693,6 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
   }
   static void CheckCtl(Napi::Env env, const Bytes& c) {
     if (c.length > kMaxControl) ThrowRangeError(env, "ERR_OUT_OF_RANGE", "control data is larger than 4096 bytes");
-  }
-
-  // send(data, address|null, control|null) → bytes sent | -errno
-  Napi::Value Send(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Bytes data = FastBytes(env, info.Length() > 0 ? static_cast<napi_value>(info[0]) : static_cast<napi_value>(env.Undefined()), "data");
-    Bytes addr, ctl;
-    OptionalBytes(env, info.Length() > 1 ? info[1] : env.Undefined(), "address", &addr);
-    OptionalBytes(env, info.Length() > 2 ? info[2] : env.Undefined(), "control", &ctl);
-    CheckAddr(env, addr);
-    CheckCtl(env, ctl);
-    IoState* s = Open(info);
-    if (!s) return Errno(env, EBADF);
-    iovec iov{data.data, data.length};
-    msghdr m;
-    std::memset(&m, 0, sizeof(m));
-    m.msg_name = addr.data;
-    m.msg_namelen = static_cast<socklen_t>(addr.length);
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = ctl.length ? ctl.data : nullptr;
-    m.msg_controllen = ctl.length;
-    ssize_t r;
-    do r = ::sendmsg(s->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-    while (r < 0 && errno == EINTR);
-    if (r < 0) return Errno(env, errno);
-    return Napi::Number::New(env, static_cast<double>(r));
   }
 
   // sendBatch(datas[], addresses, controls, start, count) → datagrams sent | -errno

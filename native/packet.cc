@@ -40,26 +40,6 @@ Napi::Value AttachFilter(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, 0);
 }
 
-// packetSend(fd, frame) → bytes sent | -errno. One send(2) with MSG_DONTWAIT
-// on a bound packet socket: no address, no control data. PacketSocket's
-// per-frame path when the socket has an interface and the call has no
-// per-frame options. Next to a send syscall of a few microseconds the generic
-// engine call was measurable (bench:frames, perf: the ObjectWrap unwrap, the
-// optional address/control probes, sendmsg's msghdr), so this takes the
-// descriptor directly; JS checks that the socket is open before calling.
-Napi::Value Send(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int fd = ArgFd(info);
-  Bytes frame;
-  if (!FastU8(env, info.Length() > 1 ? static_cast<napi_value>(info[1]) : nullptr, &frame))
-    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "The \"frame\" argument must be a Uint8Array");
-  ssize_t r;
-  do r = ::send(fd, frame.data, frame.length, MSG_DONTWAIT | MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) return Errno(env, errno);
-  return Napi::Number::New(env, static_cast<double>(r));
-}
-
 // packetDrain(fd, max) → frames discarded | -errno. recv(MSG_DONTWAIT) until EAGAIN.
 // First membarrier(MEMBARRIER_CMD_GLOBAL), i.e. synchronize_rcu(): packet
 // delivery runs in an RCU read-side section (softirq), so once it returns a
@@ -121,7 +101,6 @@ Napi::Value Interface(const Napi::CallbackInfo& info) {
 void RegisterPacket(Napi::Env env, Napi::Object exports) {
   exports.Set("packetAttachFilter", Napi::Function::New(env, AttachFilter, "packetAttachFilter"));
   exports.Set("packetDrain", Napi::Function::New(env, Drain, "packetDrain"));
-  exports.Set("packetSend", Napi::Function::New(env, Send, "packetSend"));
   exports.Set("packetInterface", Napi::Function::New(env, Interface, "packetInterface"));
   // The constants lib/packet.ts uses (added only where constants.cc did not already).
   Napi::Value cv = exports.Get("constants");

@@ -28,8 +28,9 @@
  *    Messages from the error queue (POLLERR: ICMP errors with IP_RECVERR,
  *    TX timestamps) arrive through the same call with `MSG_ERRQUEUE` set in
  *    their flags.
- *  - `send()` / `sendBatch()` are synchronous `sendmsg` / `sendmmsg` with
- *    MSG_DONTWAIT. They return `-EAGAIN` when the socket buffer is full: JS
+ *  - `sendBatch()` is a synchronous `sendmmsg` with MSG_DONTWAIT (single
+ *    datagrams and frames go through the module's `sendmsgFd(fd, ...)`, one
+ *    `sendmsg`). Both return `-EAGAIN` when the socket buffer is full: JS
  *    keeps the buffers in its own queue, calls `setWritable(true)`, and gets
  *    `onEvent.call(owner, EV_WRITABLE, 0, 0)` when it may retry; it calls
  *    `setWritable(false)` once the queue is empty.
@@ -118,8 +119,6 @@ export interface IoHandle {
   setReceiving(on: boolean): number;
   /** Poll WRITABLE (true) or not. → 0 | -errno */
   setWritable(on: boolean): number;
-  /** sendmsg(data, to address, with control messages) → bytes sent | -errno (-EAGAIN: queue it). */
-  send(data: Uint8Array, address: Uint8Array | null, control: Uint8Array | null): number;
   /**
    * sendmmsg of `datas[start .. start+count)` (at most 1024) → datagrams sent (may be fewer) | -errno.
    * `addresses`/`controls`: null, one encoding for all, or an array parallel to `datas` (entries may be null).

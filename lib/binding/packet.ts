@@ -12,8 +12,6 @@ export interface NativePacketInterface {
 export interface PacketBinding {
   /** setsockopt(SO_ATTACH_FILTER) with `struct sock_filter[]` bytes → 0 | -errno. */
   packetAttachFilter(fd: number, program: Uint8Array): number;
-  /** One send(2) (MSG_DONTWAIT) of `frame` on a bound packet socket, no address → bytes sent | -errno. */
-  packetSend(fd: number, frame: Uint8Array): number;
   /** Discard up to `max` queued frames (recv MSG_DONTWAIT until EAGAIN) → count | -errno. */
   packetDrain(fd: number, max: number): number;
   /** Interface by name or index via ioctls on `fd` (its namespace) → info | -errno. */
