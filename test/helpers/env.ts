@@ -5,7 +5,7 @@
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { describe } from 'vitest';
+import { describe, it } from 'vitest';
 
 export const CI = process.env.CI === 'true' || process.env.CI === '1';
 /** Inside the private namespace made by scripts/test.mjs: traffic is allowed. */
@@ -68,4 +68,24 @@ export function describeWith(reqs: Requirement[], name: string, fn: () => void):
   describe.skipIf(lack.length > 0)(name, fn);
 }
 
-import { it } from 'vitest';
+
+/**
+ * it() that runs when `reqs` are met (for one tool-dependent test inside a
+ * suite whose other tests do not need the tool). Same rules as describeWith.
+ */
+export function itWith(reqs: Requirement[], name: string, fn: () => unknown, timeout?: number): void {
+  const lack = missing(reqs);
+  if (lack.length === 0) {
+    it(name, fn, timeout);
+    return;
+  }
+  const why = `${name}: needs ${lack.join(', ')}`;
+  if (CI) {
+    it(name, () => {
+      throw new Error(`CI=true and this test would be skipped: ${why}`);
+    });
+    return;
+  }
+  if (process.env.SOCKIT_SKIP_LOG) appendFileSync(process.env.SOCKIT_SKIP_LOG, `${why}\n`);
+  it.skip(name, fn, timeout);
+}

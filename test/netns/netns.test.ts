@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Socket, SocketError, constants, interfaceIndex, netnsId, netnsPath, listNetns, socketInNetns, withNetns } from '../helpers/sockit';
 import { createTopology } from '../helpers/testing';
 import type { Topology } from '../helpers/testing';
-import { describeWith } from '../helpers/env';
+import { describeWith, itWith } from '../helpers/env';
 
 const root = join(__dirname, '..', '..');
 
@@ -142,7 +142,7 @@ describeWith(['netns', 'CAP_SYS_ADMIN'], 'sockets inside other namespaces', () =
     }
   });
 
-  it('explains EPERM without CAP_SYS_ADMIN (child with the capability dropped)', () => {
+  itWith(['tool:capsh'], 'explains EPERM without CAP_SYS_ADMIN (child with the capability dropped)', () => {
     const script = `
       const { Socket } = require(${JSON.stringify(join(root, 'dist/index.js'))});
       try { new Socket('ipv4', 'dgram', 0, { netns: ${JSON.stringify(topo.host('a').netns)} }); console.log('created'); }

@@ -16,7 +16,7 @@ import {
 } from '../helpers/sockit';
 import { createTopology } from '../helpers/testing';
 import type { Host, Topology } from '../helpers/testing';
-import { describeWith } from '../helpers/env';
+import { describeWith, itWith } from '../helpers/env';
 import { ETHERTYPE, collect, mixedUdpFlood, seqFrame, sleep, udpDstPort } from './helpers';
 import { corpus } from '../bpf/corpus';
 
@@ -330,7 +330,8 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     expect(first.length).toBeGreaterThan(0);
     expect(new Set(first.map((g) => portOf(g.frame)))).toEqual(new Set([5000]));
     // Replace the filter while frames keep coming: nothing matching the old one arrives afterwards.
-    const texts = execFileSync('tcpdump', ['-dd', 'udp dst port 6000'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    // Given as `tcpdump -dd` text (made from the builder, so no tcpdump is needed here).
+    const texts = bpf.compile(bpf.udpPort(6000, 'dst')).map((i) => `{ 0x${i.code.toString(16)}, ${i.jt}, ${i.jf}, 0x${(i.k >>> 0).toString(16).padStart(8, '0')} },`).join('\n');
     const got: number[] = [];
     rx.on('frame', (f: Buffer) => got.push(portOf(f)));
     rx.setFilter(texts);
@@ -466,7 +467,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     expect(fds()).toBeLessThanOrEqual(before);
   });
 
-  it('sniffs into a pcap that tcpdump reads, and reads back what tcpdump captured', async () => {
+  itWith(['tool:tcpdump'], 'sniffs into a pcap that tcpdump reads, and reads back what tcpdump captured', async () => {
     const frames = Array.from({ length: 20 }, (_, i) => buildUdpFrame({ sourceMac: macA, destinationMac: macB, source: '198.18.0.1', destination: '198.18.0.2', sourcePort: 4000 + i, destinationPort: 5000, payload: Buffer.from(`frame ${i}`) }));
     const ours = join(dir, 'sniff.pcap');
     const theirs = join(dir, 'tcpdump.pcap');
