@@ -3,7 +3,7 @@
  * classic BPF for packet sockets:
  *
  * ```ts
- * import { bpf } from 'sockit';
+ * import { bpf } from 'sockit-linux';
  * const f = bpf.compile(bpf.and(bpf.vlan(100), bpf.udpPort(5000, 'dst')));
  * ```
  *

@@ -1,5 +1,5 @@
 /**
- * `sockit/testing`: multi-host network tests on one machine.
+ * `sockit-linux/testing`: multi-host network tests on one machine.
  *
  * `createTopology()` builds private network namespaces ("hosts") joined by
  * veth links, with addresses from 198.18.0.0/15 (RFC 2544 benchmarking range)

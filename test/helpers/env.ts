@@ -29,6 +29,9 @@ export function hasTool(tool: string): boolean {
   }
 }
 
+/** Debian packages of the tools whose package has another name. */
+const DEBIAN_PACKAGE: Record<string, string> = { text2pcap: 'wireshark-common', capsh: 'libcap2-bin', setpriv: 'util-linux', script: 'bsdutils', cc: 'gcc' };
+
 /** 'netns' = a private namespace (traffic allowed), a capability, or 'tool:NAME'. */
 export type Requirement = 'netns' | Cap | `tool:${string}`;
 
@@ -38,7 +41,7 @@ export function missing(reqs: Requirement[]): string[] {
     if (r === 'netns') {
       if (!inPrivateNetns) out.push('a private network namespace (run via npm test as root or with user namespaces)');
     } else if (r.startsWith('tool:')) {
-      if (!hasTool(r.slice(5))) out.push(`the ${r.slice(5)} command (apt-get install ${r.slice(5)})`);
+      if (!hasTool(r.slice(5))) out.push(`the ${r.slice(5)} command (apt-get install ${DEBIAN_PACKAGE[r.slice(5)] ?? r.slice(5)})`);
     } else if (!hasCap(r as Cap)) out.push(r);
   }
   return out;

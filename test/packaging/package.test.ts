@@ -14,7 +14,7 @@ function node(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = 
   return spawnSync(process.execPath, args, { encoding: 'utf8', cwd: opts.cwd ?? root, env: opts.env ?? process.env, timeout: 60_000 });
 }
 
-describe('prebuild (npm run prebuild → prebuilds/linux-x64, loaded without build/)', () => {
+describe('prebuild (npm run prebuilds → prebuilds/linux-x64, loaded without build/)', () => {
   let work: string;
   let pkg: string;
   beforeAll(() => {
@@ -27,10 +27,10 @@ describe('prebuild (npm run prebuild → prebuilds/linux-x64, loaded without bui
     const env = { ...process.env };
     delete env.SOCKIT_NATIVE_PATH;
     delete env.LD_PRELOAD; // the compiler toolchain runs uninstrumented even under test:asan
-    const r = spawnSync('npm', ['run', '-s', 'prebuild'], { cwd: src, encoding: 'utf8', env, timeout: 240_000 });
-    if (r.status !== 0) throw new Error(`npm run prebuild failed:\n${r.stdout}\n${r.stderr}`);
+    const r = spawnSync('npm', ['run', '-s', 'prebuilds'], { cwd: src, encoding: 'utf8', env, timeout: 240_000 });
+    if (r.status !== 0) throw new Error(`npm run prebuilds failed:\n${r.stdout}\n${r.stderr}`);
     // The "installed package": dist + prebuilds + the one runtime loader dependency, and no build/.
-    pkg = join(work, 'node_modules', 'sockit');
+    pkg = join(work, 'node_modules', 'sockit-linux');
     mkdirSync(pkg, { recursive: true });
     cpSync(join(root, 'dist'), join(pkg, 'dist'), { recursive: true });
     cpSync(join(src, 'prebuilds'), join(pkg, 'prebuilds'), { recursive: true });
@@ -54,7 +54,7 @@ describe('prebuild (npm run prebuild → prebuilds/linux-x64, loaded without bui
   it('loads the addon from the prebuild (proved by /proc/self/maps), with no build/ present', () => {
     expect(existsSync(join(pkg, 'build'))).toBe(false);
     const script = `
-      const s = require('sockit');
+      const s = require('sockit-linux');
       const sock = new s.Socket('ipv4', 'dgram');
       sock.close();
       const maps = require('fs').readFileSync('/proc/self/maps', 'utf8');
@@ -151,17 +151,28 @@ describe('non-Linux platforms', () => {
 });
 
 describe('published package', () => {
-  it('npm pack contains only dist/, native/, binding.gyp, prebuilds/, README and package.json', () => {
+  it('npm pack contains only dist/, native/, binding.gyp, prebuilds/, docs/, README, CHANGELOG, LICENSE and package.json', () => {
     // --ignore-scripts: the contents check must not depend on (or run) prepare.
     const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-    const allowed = /^(dist\/|native\/|prebuilds\/|binding\.gyp$|README\.md$|package\.json$|LICENSE$)/;
+    const allowed = /^(dist\/|native\/|prebuilds\/|docs\/[^/]+\.md$|binding\.gyp$|README\.md$|CHANGELOG\.md$|package\.json$|LICENSE$)/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     expect(files).toContain('binding.gyp');
     expect(files).toContain('package.json');
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.d.ts');
+    for (const f of ['LICENSE', 'CHANGELOG.md', 'README.md']) expect(files).toContain(f);
+    // Every docs/ page the README links to is in the package.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    for (const [, doc] of readme.matchAll(/\]\((docs\/[^)#]+)/g)) expect(files).toContain(doc);
     expect(files.some((f) => f.startsWith('native/') && f.endsWith('.cc'))).toBe(true);
+    // Source maps carry their sources (inlineSources): lib/ is not shipped.
+    const maps = files.filter((f) => f.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    for (const m of maps) {
+      const map = JSON.parse(readFileSync(join(root, m), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+      expect(map.sourcesContent?.filter((c) => typeof c === 'string').length, m).toBe(map.sources.length);
+    }
     // Nothing test-only, no maps of sources users do not get, no build output.
     expect(files.filter((f) => /^(build|test|scripts|node_modules)\//.test(f))).toEqual([]);
   });

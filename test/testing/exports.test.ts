@@ -1,4 +1,4 @@
-// `sockit/testing` as a user's project sees it: the package resolved by name
+// `sockit-linux/testing` as a user's project sees it: the package resolved by name
 // through node_modules (symlinked to this checkout), with require, import and
 // TypeScript types.
 import { spawnSync } from 'node:child_process';
@@ -14,7 +14,7 @@ let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sockit-user-'));
   mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(root, join(dir, 'node_modules', 'sockit'));
+  symlinkSync(root, join(dir, 'node_modules', 'sockit-linux'));
   writeFileSync(join(dir, 'package.json'), '{"name":"user-project","version":"1.0.0"}');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,15 +24,15 @@ function node(args: string[]): { status: number | null; stdout: string; stderr: 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('sockit/testing subpath export', () => {
+describe('sockit-linux/testing subpath export', () => {
   it('works with require()', () => {
-    const r = node(['-e', "const t = require('sockit/testing'); const s = require('sockit'); console.log(typeof t.createTopology, typeof s.UdpSocket)"]);
+    const r = node(['-e', "const t = require('sockit-linux/testing'); const s = require('sockit-linux'); console.log(typeof t.createTopology, typeof s.UdpSocket)"]);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('function function');
   });
 
   it('works with import (named exports detected from CommonJS)', () => {
-    const r = node(['--input-type=module', '-e', "import { createTopology } from 'sockit/testing'; import { Socket, interfaces } from 'sockit'; console.log(typeof createTopology, typeof Socket, typeof interfaces)"]);
+    const r = node(['--input-type=module', '-e', "import { createTopology } from 'sockit-linux/testing'; import { Socket, interfaces } from 'sockit-linux'; console.log(typeof createTopology, typeof Socket, typeof interfaces)"]);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('function function function');
   });
@@ -41,8 +41,8 @@ describe('sockit/testing subpath export', () => {
     writeFileSync(
       join(dir, 'use.mts'),
       [
-        "import { createTopology, type Topology, type Host } from 'sockit/testing';",
-        "import { UdpSocket } from 'sockit';",
+        "import { createTopology, type Topology, type Host } from 'sockit-linux/testing';",
+        "import { UdpSocket } from 'sockit-linux';",
         'export async function f(): Promise<string> {',
         "  const t: Topology = createTopology({ hosts: ['a', 'b'], links: [['a', 'b']] });",
         "  const h: Host = t.host('a');",
@@ -62,12 +62,32 @@ describe('sockit/testing subpath export', () => {
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
+
+  it('resolves under moduleResolution node10 too (typesVersions), without skipLibCheck', () => {
+    writeFileSync(
+      join(dir, 'use10.ts'),
+      [
+        "import { createTopology, type Topology } from 'sockit-linux/testing';",
+        "import { UdpSocket } from 'sockit-linux';",
+        'export const make: () => Topology = () => createTopology({ hosts: [\'a\'], links: [] });',
+        'export const create = UdpSocket.create;',
+        '',
+      ].join('\n'),
+    );
+    const r = node([
+      join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '--noEmit', '--strict', '--module', 'commonjs', '--moduleResolution', 'node10', '--target', 'es2022',
+      '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'use10.ts',
+    ]);
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
 });
 
-describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'sockit/testing from a user project', () => {
+describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'sockit-linux/testing from a user project', () => {
   it('builds a topology and cleans it up when the process exits without destroy()', () => {
     const script = `
-      const { createTopology } = require('sockit/testing');
+      const { createTopology } = require('sockit-linux/testing');
       const t = createTopology({ hosts: ['a', 'b'], links: [['a', 'b']] });
       console.log(JSON.stringify(Object.values(t.hosts).map((h) => h.pid)));
       process.exit(0);`;
@@ -91,7 +111,7 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'sockit/testing from a
 
   it('cleans up even when the process is SIGKILLed (the holders see their pipe close)', async () => {
     const { spawn } = await import('node:child_process');
-    const p = spawn(process.execPath, ['-e', "const t = require('sockit/testing').createTopology({ hosts: ['a', 'b'], links: [['a', 'b']] }); console.log(JSON.stringify(Object.values(t.hosts).map((h) => h.pid))); setInterval(() => {}, 1000);"], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ['-e', "const t = require('sockit-linux/testing').createTopology({ hosts: ['a', 'b'], links: [['a', 'b']] }); console.log(JSON.stringify(Object.values(t.hosts).map((h) => h.pid))); setInterval(() => {}, 1000);"], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await new Promise<string>((resolve) => p.stdout.once('data', (d: Buffer) => resolve(d.toString())));
     const pids = JSON.parse(line) as number[];
     const alive = (pid: number): boolean => {
