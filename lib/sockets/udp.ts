@@ -39,6 +39,7 @@ import * as mc from './multicast';
 import { getOption, setOption } from '../options';
 import type { OptionGetValue, OptionSetValue, ReadableOptionName, WritableOptionName } from '../options';
 import { withNetns } from '../system/netns';
+import { resolveTarget } from '../core/target';
 
 const io = native.ioConstants;
 const ADDRESS_STRIDE = io.ADDRESS_STRIDE;
@@ -127,6 +128,12 @@ export interface UdpSocketOptions {
   /** Close the socket when aborted. */
   signal?: AbortSignal;
 }
+
+/** Options for {@link UdpSocket.adopt}: the engine settings of {@link UdpSocketOptions} (the descriptor is already configured). */
+export type UdpAdoptOptions = Pick<UdpSocketOptions, 'maxMessageSize' | 'batchSize' | 'sendQueueLimit' | 'coalesce' | 'netns'> & {
+  /** Ancillary data to receive with each datagram (turned on now). */
+  receive?: ReceiveOptions;
+};
 
 /** Per-datagram metadata; a superset of dgram's `rinfo`. */
 export interface MessageInfo {
@@ -458,6 +465,50 @@ export class UdpSocket extends EventEmitter {
       const onAbort = (): void => void s.close();
       signal.addEventListener('abort', onAbort, { once: true });
       s.once('close', () => signal.removeEventListener('abort', onAbort));
+    }
+    return s;
+  }
+
+  /**
+   * Take over an existing UDP socket and get a full UdpSocket with I/O: a
+   * descriptor number (ownership moves to the UdpSocket), a sockit
+   * {@link Socket} (released to it), or a Node `dgram.Socket` (its
+   * descriptor is duplicated, then the dgram socket is closed). Its bound
+   * address, connection and options carry over. Throws when the descriptor is
+   * not an AF_INET/AF_INET6 SOCK_DGRAM socket.
+   */
+  static adopt(target: number | Socket | dgram.Socket, options: UdpAdoptOptions = {}): UdpSocket {
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    let fd: number;
+    if (typeof target === 'number') fd = validateInteger(target, 'target', 0, 0x7fffffff);
+    else if (target instanceof Socket) fd = target.fd;
+    else if (target instanceof dgram.Socket) {
+      const src = resolveTarget(target, 'target').fd;
+      fd = check(native.dup(src), 'dup');
+    } else throw invalidArgType('target', 'a descriptor number, a sockit Socket or a dgram.Socket', target);
+    let sock: Socket;
+    try {
+      sock = Socket.adopt(fd, { owned: true });
+    } catch (e) {
+      if (target instanceof dgram.Socket) native.close(fd);
+      throw e;
+    }
+    const family = sock.family === constants.AF_INET ? 'ipv4' : sock.family === constants.AF_INET6 ? 'ipv6' : undefined;
+    if (family === undefined || sock.type !== constants.SOCK_DGRAM || (sock.protocol !== 0 && sock.protocol !== constants.IPPROTO_UDP)) {
+      const what = `family ${sock.family}, type ${sock.type}, protocol ${sock.protocol}`;
+      if (target instanceof dgram.Socket) native.close(fd);
+      else sock.release();
+      throw invalidArgValue('target', typeof target === 'number' ? target : '[socket]', `is not a UDP socket (AF_INET/AF_INET6, SOCK_DGRAM): ${what}`);
+    }
+    check(native.setNonBlocking(fd, true), 'fcntl');
+    if (options.receive !== undefined) inNs(options.netns, () => applyReceive(fd, family, options.receive as ReceiveOptions));
+    if (target instanceof Socket) target.release();
+    if (target instanceof dgram.Socket) target.close();
+    const s = new UdpSocket(kCreate, sock, family, options);
+    try {
+      s.#connected = sock.remoteAddress();
+    } catch {
+      /* not connected */
     }
     return s;
   }
