@@ -4,16 +4,16 @@
  */
 export { native, constants } from './binding';
 export type { NativeBinding, NativeAddress } from './binding';
-export * from './errors';
-export * from './address';
-export * from './socket';
+export * from './core/errors';
+export * from './core/address';
+export * from './sockets/socket';
 export * from './options';
-export * from './netns';
-export * from './interfaces';
-export * from './frames/index';
-export * from './pcap';
-export * from './udp';
-export * as multicast from './multicast';
-export * as bpf from './bpf/index';
-export type { BpfProgram, BpfInstruction } from './bpf/index';
-export * from './packet';
+export * from './system/netns';
+export * from './system/interfaces';
+export * from './formats/frames';
+export * from './formats/pcap';
+export * from './sockets/udp';
+export * as multicast from './sockets/multicast';
+export * as bpf from './formats/bpf';
+export type { BpfProgram, BpfInstruction } from './formats/bpf';
+export * from './sockets/packet';

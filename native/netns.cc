@@ -90,7 +90,7 @@ static Napi::Value NetnsSocket(const Napi::CallbackInfo& info) {
 
 // netnsEnter(path) → descriptor of the namespace left behind | { errno, syscall }
 // Moves the calling thread until netnsLeave(saved). For synchronous scopes
-// (lib/netns.ts withNetns) and for the CLI's --netns, which moves its main
+// (lib/system/netns.ts withNetns) and for the CLI's --netns, which moves its main
 // thread for the whole run.
 static Napi::Value NetnsEnter(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -1,6 +1,6 @@
 // Socket options: Node-API glue over sys/optcodec (the packing) and one
 // setsockopt/getsockopt per call. Names, defaults and validation live in
-// TypeScript (lib/options.ts); this layer still checks every field and
+// TypeScript (lib/options/index.ts); this layer still checks every field and
 // length itself so bypassing TypeScript can never crash the process.
 //
 // Exports:

@@ -102,7 +102,7 @@ void RegisterPacket(Napi::Env env, Napi::Object exports) {
   exports.Set("packetAttachFilter", Napi::Function::New(env, AttachFilter, "packetAttachFilter"));
   exports.Set("packetDrain", Napi::Function::New(env, Drain, "packetDrain"));
   exports.Set("packetInterface", Napi::Function::New(env, Interface, "packetInterface"));
-  // The constants lib/packet.ts uses (added only where constants.cc did not already).
+  // The constants lib/sockets/packet.ts uses (added only where constants.cc did not already).
   Napi::Value cv = exports.Get("constants");
   if (!cv.IsObject()) return;
   Napi::Object c = cv.As<Napi::Object>();

@@ -7,7 +7,7 @@
 # allocations alive until exit by design, so LSan would only report node's own
 # objects. Leaks in our native code are covered by the libFuzzer harnesses
 # (scripts/fuzz.sh, LSan on) and the fd/RSS lifecycle tests.
-# Extra arguments go to vitest (e.g. npm run test:asan -- test/socket).
+# Extra arguments go to vitest (e.g. npm run test:asan -- test/sockets/socket).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/build-asan.sh || exit 1

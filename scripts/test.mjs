@@ -5,7 +5,7 @@
 //  - unprivileged with user namespaces: `unshare --net --map-root-user`.
 //  - neither: the unprivileged subset; it prints which tests did not run, and why.
 // With CI=true every test must run: a would-be skip fails the run.
-// Extra arguments are passed to vitest (e.g. `npm test -- test/udp`).
+// Extra arguments are passed to vitest (e.g. `npm test -- test/sockets/udp`).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 /**
  * The native I/O engine (native/io.cc), shared by every event-driven
- * datagram-style socket: UDP (lib/udp.ts) and AF_PACKET (lib/packet.ts).
+ * datagram-style socket: UDP (lib/sockets/udp.ts) and AF_PACKET (lib/sockets/packet.ts).
  *
  * ## Model
  * One {@link IoHandle} owns one non-blocking descriptor and one `uv_poll` on

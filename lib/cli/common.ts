@@ -4,9 +4,9 @@
  * @module
  */
 import * as fs from 'node:fs';
-import { interfaceName, parseEndpoint } from '../address';
-import { enterNetnsForGood } from '../netns';
-import type { Message, UdpSocket } from '../udp';
+import { interfaceName, parseEndpoint } from '../core/address';
+import { enterNetnsForGood } from '../system/netns';
+import type { Message, UdpSocket } from '../sockets/udp';
 import { EXIT, FlagSpec, ParsedFlags, UsageError } from './args';
 import { Io, Progress } from './output';
 

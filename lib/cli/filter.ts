@@ -10,8 +10,8 @@
  * as is, for anything this language cannot say.
  * @module
  */
-import * as bpf from '../bpf/builder';
-import type { FilterExpression } from '../bpf/builder';
+import * as bpf from '../formats/bpf/builder';
+import type { FilterExpression } from '../formats/bpf/builder';
 
 /** A filter that does not parse; `message` says where and what was expected. */
 export class FilterSyntaxError extends Error {

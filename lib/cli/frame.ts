@@ -4,11 +4,11 @@
  * @module
  */
 import * as fs from 'node:fs';
-import { parseMac } from '../address';
-import { compile, none } from '../bpf/builder';
-import { buildEthernet, VlanTagInput } from '../frames/ethernet';
-import { getInterface } from '../interfaces';
-import { PacketSocket } from '../packet';
+import { parseMac } from '../core/address';
+import { compile, none } from '../formats/bpf/builder';
+import { buildEthernet, VlanTagInput } from '../formats/frames/ethernet';
+import { getInterface } from '../system/interfaces';
+import { PacketSocket } from '../sockets/packet';
 import { CommandSpec, EXIT, UsageError, helpText, parseCommand } from './args';
 import { NETNS_FLAG, applyNetns, parseHex, positive } from './common';
 import type { Command } from './main';

@@ -2,7 +2,7 @@
  * `sockit interfaces`: the interfaces of this (or another) network namespace.
  * @module
  */
-import { interfaces, NetworkInterface } from '../interfaces';
+import { interfaces, NetworkInterface } from '../system/interfaces';
 import { CommandSpec, EXIT, UsageError, parseCommand, helpText } from './args';
 import { Io, table } from './output';
 

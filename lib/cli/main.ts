@@ -6,8 +6,6 @@
  * there and in {@link EXIT}.
  * @module
  */
-// The package entry installs the netns and interface-address hooks every command relies on.
-import '../index';
 import { CommandSpec, EXIT, UsageError, closest } from './args';
 import { Io, processIo, reportError } from './output';
 

@@ -4,9 +4,10 @@
  * report each datagram's destination group and arriving interface.
  * @module
  */
-import { parseEndpoint, resolveInterfaceIndex, interfaceName } from '../address';
-import { listen } from '../multicast';
-import { UdpSocket } from '../udp';
+import { parseEndpoint, interfaceName } from '../core/address';
+import { resolveInterfaceIndex } from '../system/interfaces';
+import { listen } from '../sockets/multicast';
+import { UdpSocket } from '../sockets/udp';
 import { CommandSpec, EXIT, UsageError, helpText, parseCommand } from './args';
 import { NETNS_FLAG, PAYLOAD_FLAGS, RECV_FLAGS, applyNetns, fromFlag, payloadFrom, positive, receiveLoop } from './common';
 import type { Command } from './main';

@@ -4,7 +4,7 @@
  * @module
  */
 import { OptionInfo, getOption, optionInfo, options } from '../options';
-import { Socket } from '../socket';
+import { Socket } from '../sockets/socket';
 import { CommandSpec, EXIT, UsageError, closest, helpText, parseCommand } from './args';
 import { NETNS_FLAG, applyNetns } from './common';
 import { Io, table } from './output';

@@ -3,7 +3,7 @@
  * TTY, and turning errors into a message, a hint and an exit code.
  * @module
  */
-import { SocketError } from '../errors';
+import { SocketError } from '../core/errors';
 import { EXIT, UsageError, usageLine, CommandSpec } from './args';
 
 /** Where a command writes. Tests pass their own; main() passes process streams. */

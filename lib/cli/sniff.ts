@@ -3,13 +3,13 @@
  * print one decoded line per frame, optionally write a pcap file.
  * @module
  */
-import * as bpf from '../bpf/builder';
-import { FilterExpression, compile, etherType as etherTypeExpr } from '../bpf/builder';
-import { BpfProgram } from '../bpf/program';
-import { DecodedFrame, decodeFrame } from '../frames/decode';
-import { EtherType } from '../frames/ethernet';
-import { FrameInfo, PacketSocket } from '../packet';
-import { PcapWriter } from '../pcap';
+import * as bpf from '../formats/bpf/builder';
+import { FilterExpression, compile, etherType as etherTypeExpr } from '../formats/bpf/builder';
+import { BpfProgram } from '../formats/bpf/program';
+import { DecodedFrame, decodeFrame } from '../formats/frames/decode';
+import { EtherType } from '../formats/frames/ethernet';
+import { FrameInfo, PacketSocket } from '../sockets/packet';
+import { PcapWriter } from '../formats/pcap';
 import { CommandSpec, EXIT, UsageError, helpText, parseCommand } from './args';
 import { NETNS_FLAG, applyNetns, asText, positive, seconds } from './common';
 import { FilterSyntaxError, looksLikeTcpdumpDd, parseFilter } from './filter';

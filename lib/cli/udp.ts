@@ -3,8 +3,8 @@
  * receiver, with per-datagram destination, interface and TTL.
  * @module
  */
-import { parseEndpoint } from '../address';
-import { UdpSocket, SendOptions } from '../udp';
+import { parseEndpoint } from '../core/address';
+import { UdpSocket, SendOptions } from '../sockets/udp';
 import { CommandSpec, EXIT, UsageError, helpText, parseCommand } from './args';
 import { NETNS_FLAG, PAYLOAD_FLAGS, RECV_FLAGS, applyNetns, fromFlag, payloadFrom, positive, receiveLoop } from './common';
 import type { Command } from './main';

@@ -54,7 +54,7 @@ describe('option table', () => {
     for (const row of Object.values(optionTable)) expect(native.optionCodecs[row.codec], row.codec).toBeTypeOf('number');
   });
 
-  it('native/option_table.inc is up to date with lib/option-table.ts', () => {
+  it('native/option_table.inc is up to date with lib/options/table.ts', () => {
     const out = execFileSync(process.execPath, [join(root, 'scripts/gen-option-table.mjs'), '--check'], { encoding: 'utf8' });
     expect(out).toMatch(/up to date/);
   });
