@@ -10,6 +10,7 @@ import type { InterfacesBinding } from './interfaces';
 import type { IoBinding } from './io';
 import type { PacketBinding } from './packet';
 import type { NetnsBinding } from './netns';
+import { loadAddon } from './load';
 
 export type * from './socket';
 
@@ -34,7 +35,7 @@ function load(): NativeBinding {
   const override = process.env.SOCKIT_NATIVE_PATH;
   // The one `any` of the project: the raw addon, typed by NativeBinding above.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const addon: any = override ? require(path.resolve(override)) : require('node-gyp-build')(root);
+  const addon: any = override ? require(path.resolve(override)) : loadAddon(root);
   // The exports object and ioConstants are filled property by property from
   // C++, which leaves them in V8's dictionary mode: every `native.x` and
   // `io.X` on a hot path was then a hash lookup (perf: LoadIC in the receive
