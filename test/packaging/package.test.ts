@@ -14,40 +14,30 @@ function node(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = 
   return spawnSync(process.execPath, args, { encoding: 'utf8', cwd: opts.cwd ?? root, env: opts.env ?? process.env, timeout: 60_000 });
 }
 
-describe('prebuild (npm run prebuilds → prebuilds/linux-x64, loaded without build/)', () => {
+describe('prebuild (prebuilds/linux-x64, as shipped), loaded without build/', () => {
   let work: string;
   let pkg: string;
+  const tuple = `linux-${process.arch}`;
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'sockit-prebuild-'));
-    // Build in a copy: prebuildify runs `node-gyp rebuild`, which must not clobber the shared build/.
-    const src = join(work, 'src');
-    mkdirSync(src);
-    for (const f of ['binding.gyp', 'native', 'package.json']) cpSync(join(root, f), join(src, f), { recursive: true });
-    symlinkSync(join(root, 'node_modules'), join(src, 'node_modules'));
-    const env = { ...process.env };
-    delete env.SOCKIT_NATIVE_PATH;
-    delete env.LD_PRELOAD; // the compiler toolchain runs uninstrumented even under test:asan
-    const r = spawnSync('npm', ['run', '-s', 'prebuilds'], { cwd: src, encoding: 'utf8', env, timeout: 240_000 });
-    if (r.status !== 0) throw new Error(`npm run prebuilds failed:\n${r.stdout}\n${r.stderr}`);
     // The "installed package": dist + prebuilds + the one runtime loader dependency, and no build/.
     pkg = join(work, 'node_modules', 'sockit-linux');
     mkdirSync(pkg, { recursive: true });
     cpSync(join(root, 'dist'), join(pkg, 'dist'), { recursive: true });
-    cpSync(join(src, 'prebuilds'), join(pkg, 'prebuilds'), { recursive: true });
+    cpSync(join(root, 'prebuilds', tuple), join(pkg, 'prebuilds', tuple), { recursive: true });
     cpSync(join(root, 'package.json'), join(pkg, 'package.json'));
     cpSync(join(root, 'node_modules', 'node-gyp-build'), join(work, 'node_modules', 'node-gyp-build'), { recursive: true });
-  }, 300_000);
+  });
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('produces one stripped N-API binary under prebuilds/linux-x64', () => {
-    const files = readdirSync(join(pkg, 'prebuilds', `linux-${process.arch}`));
-    expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/\.node$/);
-    const bin = readFileSync(join(pkg, 'prebuilds', `linux-${process.arch}`, files[0] as string));
+  it('is one stripped N-API binary under prebuilds/linux-x64, named for node-gyp-build with its libc tag', () => {
+    const files = readdirSync(join(pkg, 'prebuilds', tuple));
+    expect(files).toEqual(['sockit-linux.glibc.node']);
+    const bin = readFileSync(join(pkg, 'prebuilds', tuple, files[0] as string));
     expect(bin.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
-    // --strip: no static symbol table (its section name lives in .shstrtab only when present).
+    // Stripped: no static symbol table (its section name lives in .shstrtab only when present).
     expect(bin.includes('.symtab')).toBe(false);
   });
 
@@ -60,21 +50,19 @@ describe('prebuild (npm run prebuilds → prebuilds/linux-x64, loaded without bu
       const maps = require('fs').readFileSync('/proc/self/maps', 'utf8');
       const libs = [...new Set(maps.split('\\n').map((l) => l.split(/\\s+/)[5]).filter((p) => p && p.endsWith('.node')))];
       console.log(JSON.stringify(libs));`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PREBUILDS_ONLY: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PREBUILDS_ONLY: '' };
     delete env.SOCKIT_NATIVE_PATH;
     delete env.LD_PRELOAD;
     const r = node(['-e', script], { cwd: work, env });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const libs = JSON.parse(r.stdout) as string[];
-    expect(libs).toHaveLength(1);
-    expect(libs[0]).toBe(join(pkg, 'prebuilds', `linux-${process.arch}`, readdirSync(join(pkg, 'prebuilds', `linux-${process.arch}`))[0] as string));
+    expect(JSON.parse(r.stdout)).toEqual([join(pkg, 'prebuilds', tuple, 'sockit-linux.glibc.node')]);
   });
 
   it('the install script (node-gyp-build) finds the prebuild and builds (and downloads) nothing', () => {
     const pj = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pj.scripts.install).toBe('node-gyp-build');
-    for (const hook of ['preinstall', 'postinstall', 'prepublish']) expect(pj.scripts[hook]).toBeUndefined();
+    for (const hook of ['preinstall', 'postinstall', 'prepublish', 'prebuild']) expect(pj.scripts[hook]).toBeUndefined();
     // Run the install script the way npm would, with a PATH holding only node and the package's .bin
     // (no node-gyp, no compiler, no network tools): it must succeed by finding the prebuild alone.
     const bin = join(work, 'node_modules', '.bin');
@@ -162,6 +150,8 @@ describe('published package', () => {
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/index.d.ts');
     for (const f of ['LICENSE', 'CHANGELOG.md', 'README.md']) expect(files).toContain(f);
+    // The x64 prebuild (npm test builds it; the arm64 one: test/packaging/prebuilds.test.ts).
+    expect(files).toContain(`prebuilds/linux-${process.arch}/sockit-linux.glibc.node`);
     // Every docs/ page the README links to is in the package.
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     for (const [, doc] of readme.matchAll(/\]\((docs\/[^)#]+)/g)) expect(files).toContain(doc);
