@@ -2,9 +2,16 @@
  * sockit — full Linux socket control for Node.js.
  * @packageDocumentation
  */
-export { native, constants } from './binding';
-export type { NativeBinding, NativeAddress } from './binding';
-export * from './core/errors';
+import { constants as constantsByName } from './binding';
+import type { Constants } from './binding/constant-names';
+
+export type { Constants, ConstantName } from './binding/constant-names';
+export type { NativeAddress } from './binding';
+/** Numeric constants of this system by their C names (AF_INET, SO_REUSEPORT, ETH_P_ALL, ...). */
+export const constants: Readonly<Constants> = constantsByName as unknown as Constants;
+// The errors users catch; the validation helpers in core/errors stay internal.
+export { errnoName, capabilityHint, SocketError, SockitTypeError, SockitRangeError, SockitStateError } from './core/errors';
+export type { Capability, SocketErrorContext } from './core/errors';
 export * from './core/address';
 export * from './sockets/socket';
 export * from './options';

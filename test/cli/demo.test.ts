@@ -2,7 +2,7 @@
 // the package (lib/, scripts/, the built addon, node_modules linked) so that
 // its build step (tsc) never rewrites the dist/ other test files are loading.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,8 +37,8 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_NET_RAW'], '`npm r
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'sockit-demo-test-'));
     for (const f of ['package.json', 'tsconfig.json', 'lib', 'scripts']) cpSync(join(root, f), join(work, f), { recursive: true });
-    mkdirSync(join(work, 'build', 'Release'), { recursive: true });
-    cpSync(join(root, 'build', 'Release', 'sockit.node'), join(work, 'build', 'Release', 'sockit.node'));
+    // The addon the suite runs on: the prebuild (npm test loads from prebuilds/ only).
+    cpSync(join(root, 'prebuilds'), join(work, 'prebuilds'), { recursive: true });
     symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'));
     out = join(work, 'out');
     const r = spawnSync('npm', ['run', 'demo', '--', '--out', out], { cwd: work, encoding: 'utf8', timeout: 120_000 });

@@ -12,7 +12,8 @@ export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const dist = join(root, 'dist', 'index.js');
 
 export const prelude = `
-const sockit = require(${JSON.stringify(dist)});
+// The package, plus its internal raw binding as sockit.native (not exported publicly).
+const sockit = Object.assign(Object.create(require(${JSON.stringify(dist)})), { native: require(${JSON.stringify(join(root, 'dist', 'binding', 'index.js'))}).native });
 const fs = require('fs');
 const fdCount = () => fs.readdirSync('/proc/self/fd').length;
 const fdTargets = () => fs.readdirSync('/proc/self/fd').map((f) => { try { return f + ' ' + fs.readlinkSync('/proc/self/fd/' + f); } catch { return f + ' ?'; } });
