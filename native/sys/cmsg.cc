@@ -1,5 +1,7 @@
 #include "sys/cmsg.h"
 
+// struct timespec first: <linux/errqueue.h> uses it, and musl's headers do not pull it in.
+#include <time.h>
 #include <linux/errqueue.h>
 #include <linux/if_packet.h>
 #include <netinet/in.h>
