@@ -12,8 +12,9 @@
  *   pending `receive()` — and, for kinds that need it, once the socket is
  *   ready (UDP: bound or connected). A socket with no consumer does not poll
  *   and does not keep the event loop alive for receiving.
- * - **Iterators** each see every message (like listeners). Each buffers at
- *   most `highWaterMark` messages (default 4096). A full iterator pauses
+ * - **Iterators** each see every message (like listeners). Each buffers up
+ *   to `highWaterMark` messages (default 4096; plus the rest of the batch
+ *   being delivered when it fills). A full iterator pauses
  *   receiving while no listener is attached (the kernel queue absorbs the
  *   rest, then drops: `stats().kernelDropped`); with a listener attached,
  *   receiving goes on and the full iterator drops what it cannot hold
@@ -171,16 +172,10 @@ class IterQueue<T> {
   get full(): boolean {
     return this.items.length - this.head >= this.hwm;
   }
-  /** False when full (the item was not taken). */
-  push(item: T): boolean {
+  push(item: T): void {
     const w = this.waiters.shift();
-    if (w) {
-      w.resolve({ value: item, done: false });
-      return true;
-    }
-    if (this.items.length - this.head >= this.hwm) return false;
-    this.items.push(item);
-    return true;
+    if (w) w.resolve({ value: item, done: false });
+    else this.items.push(item);
   }
   shift(): T | undefined {
     if (this.head === this.items.length) return undefined;
@@ -278,12 +273,19 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     this.#coalesce = config.coalesce === true ? 2 : config.coalesce === false ? 0 : 1;
     this.#hwm = config.highWaterMark;
     this.#ready = config.ready;
-    this.#handle = new native.IoHandle(fd, this, EngineSocket.prototype._onRecv, EngineSocket.prototype._onEvent, {
-      batchSize: config.batchSize,
-      messageSize: config.messageSize,
-      controlSize: 256,
-      ...(config.ring ? { ring: config.ring } : {}),
-    });
+    try {
+      this.#handle = new native.IoHandle(fd, this, EngineSocket.prototype._onRecv, EngineSocket.prototype._onEvent, {
+        batchSize: config.batchSize,
+        messageSize: config.messageSize,
+        controlSize: 256,
+        ...(config.ring ? { ring: config.ring } : {}),
+      });
+    } catch (e) {
+      // The engine owns the descriptor from here on, also when it cannot start.
+      config.ring?.unmap();
+      native.close(fd);
+      throw e;
+    }
     this.#meta = this.#handle.meta;
     this.on('newListener', (ev: string | symbol) => this.#countListener(ev, 1));
     this.on('removeListener', (ev: string | symbol) => this.#countListener(ev, -1));
@@ -398,8 +400,12 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     this.#receiving = want;
   }
 
+  /** Called at the start of every received batch. */
+  protected _beginBatch(): void {}
+
   /** @internal Engine callback: one call per received batch. */
   _onRecv(data: Buffer, count: number): void {
+    this._beginBatch();
     const meta = this.#meta;
     const errq = io.MSG_ERRQUEUE;
     const trunc = io.MSG_TRUNC;
@@ -459,8 +465,14 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     if (this.#iters.size > 0) {
       const item = this._item(payload, info);
       for (const q of this.#iters) {
-        if (!q.push(item)) this.#stats.iteratorDropped++;
-        else if (q.full && this.#listeners === 0 && !this.#paused) {
+        // With a listener receiving goes on, so a full iterator drops; without one it pauses
+        // receiving and still takes the rest of the batch already read (at most one batch over).
+        if (q.full && this.#listeners > 0) {
+          this.#stats.iteratorDropped++;
+          continue;
+        }
+        q.push(item);
+        if (q.full && this.#listeners === 0 && !this.#paused) {
           this.#paused = true;
           this.#updateReceiving();
         }
@@ -502,8 +514,9 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
 
   /**
    * Async iteration: `for await (const m of socket)`. Every iterator sees
-   * every message; each buffers at most `highWaterMark`. Ends when the socket
-   * closes; rejects (and ends) on a receive error.
+   * every message; each buffers up to `highWaterMark` (plus the rest of the
+   * batch being delivered). Ends when the socket closes; rejects (and ends)
+   * on a receive error.
    */
   [Symbol.asyncIterator](): EngineIterator<T> {
     const q = new IterQueue<T>(this.#hwm);
