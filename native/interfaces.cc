@@ -23,21 +23,47 @@
 
 namespace sockit {
 
-// if_nametoindex → index | -errno
+// A datagram socket for interface ioctls → fd | -errno. glibc's
+// if_nametoindex/if_indextoname hide socket()'s errno (EMFILE comes back as
+// ENOENT "no interface"), so the lookups below open their own.
+static int IoctlSocket() {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 && errno == EAFNOSUPPORT) fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  return fd < 0 ? -errno : fd;
+}
+
+// if_nametoindex (SIOCGIFINDEX) → index | -errno
 static Napi::Value IfNameToIndex(const Napi::CallbackInfo& info) {
   std::string name = ArgString(info, 0, "name", 64);
   if (name.empty() || name.size() >= IF_NAMESIZE) return Errno(info.Env(), ENODEV);
-  unsigned idx = if_nametoindex(name.c_str());
-  if (idx == 0) return Errno(info.Env(), errno ? errno : ENODEV);
-  return Napi::Number::New(info.Env(), idx);
+  int fd = IoctlSocket();
+  if (fd < 0) return Errno(info.Env(), -fd);
+  struct ifreq ifr;
+  std::memset(&ifr, 0, sizeof(ifr));
+  std::memcpy(ifr.ifr_name, name.data(), name.size());
+  int r = ::ioctl(fd, SIOCGIFINDEX, &ifr);
+  int err = errno;
+  ::close(fd);
+  if (r != 0) return Errno(info.Env(), err);
+  return Napi::Number::New(info.Env(), ifr.ifr_ifindex);
 }
 
-// if_indextoname → name | -errno
+// if_indextoname (SIOCGIFNAME) → name | -errno
 static Napi::Value IfIndexToName(const Napi::CallbackInfo& info) {
   uint32_t idx = ArgUint32(info, 0, "index");
-  char buf[IF_NAMESIZE];
-  if (if_indextoname(idx, buf) == nullptr) return Errno(info.Env(), errno ? errno : ENXIO);
-  return Napi::String::New(info.Env(), buf);
+  if (idx == 0 || idx > 0x7fffffffu) return Errno(info.Env(), ENXIO);
+  int fd = IoctlSocket();
+  if (fd < 0) return Errno(info.Env(), -fd);
+  struct ifreq ifr;
+  std::memset(&ifr, 0, sizeof(ifr));
+  ifr.ifr_ifindex = static_cast<int>(idx);
+  int r = ::ioctl(fd, SIOCGIFNAME, &ifr);
+  int err = errno;
+  ::close(fd);
+  // The kernel says ENODEV; keep if_indextoname's documented ENXIO.
+  if (r != 0) return Errno(info.Env(), err == ENODEV ? ENXIO : err);
+  ifr.ifr_name[IFNAMSIZ - 1] = '\0';
+  return Napi::String::New(info.Env(), ifr.ifr_name);
 }
 
 static socklen_t SockaddrLen(const sockaddr* sa) {
@@ -141,8 +167,8 @@ static Napi::Value IfMtu(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name = ArgString(info, 0, "name", 64);
   if (name.empty() || name.size() >= IFNAMSIZ) return Errno(env, ENODEV);
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Errno(env, errno);
+  int fd = IoctlSocket();
+  if (fd < 0) return Errno(env, -fd);
   struct ifreq ifr;
   std::memset(&ifr, 0, sizeof(ifr));
   std::memcpy(ifr.ifr_name, name.data(), name.size());
