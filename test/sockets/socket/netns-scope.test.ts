@@ -2,7 +2,7 @@
 // in another namespace is resolved inside that namespace, not the caller's
 // (where the name is absent, or names another device).
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Socket, interfaceIndex, parseEndpoint, parseIp, scopeResolver, withNetns } from '../../helpers/sockit';
+import { Socket, UdpSocket, interfaceIndex, parseEndpoint, parseIp, scopeResolver, withNetns } from '../../helpers/sockit';
 import { createTopology } from '../../helpers/testing';
 import type { Host, Topology } from '../../helpers/testing';
 import { describeWith } from '../../helpers/env';
@@ -45,6 +45,15 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'interface scopes reso
       expect(s.remoteAddress()).toMatchObject({ address: 'fe80::5f:1', scopeId: bVeth0 });
     } finally {
       s.close();
+    }
+  });
+
+  it(`UdpSocket.create({ netns, address: '${LINK_LOCAL}%veth0' }) binds there (the issue's case)`, async () => {
+    const u = await UdpSocket.create({ netns: b.netns, address: `${LINK_LOCAL}%veth0`, port: 0 });
+    try {
+      expect(u.address()).toMatchObject({ address: LINK_LOCAL, scopeId: bVeth0 });
+    } finally {
+      await u.close();
     }
   });
 
