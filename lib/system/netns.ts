@@ -25,7 +25,7 @@ import { constants as osConstants } from 'node:os';
 import { constants, native } from '../binding';
 import type { NetnsFailure } from '../binding/netns';
 import { ScopeResolver, interfaceIndex } from '../core/address';
-import { Capability, SocketError, invalidArgType, invalidArgValue, validateString } from '../core/errors';
+import { Capability, SocketError, errnoName, errorHint, invalidArgType, invalidArgValue, validateString } from '../core/errors';
 
 const E = osConstants.errno;
 
@@ -106,7 +106,7 @@ export function netnsFailure(r: NetnsFailure, path: string): SocketError {
     // Only a missing file is "no such namespace"; EMFILE and the rest keep their own hint.
     if (code === E.ENOENT || code === E.ENOTDIR) return new SocketError(code, 'open', { hint: missingHint(path) });
     if (code === E.EACCES) return new SocketError(code, 'open', { hint: `cannot open ${path}: ${capHintText(['CAP_SYS_ADMIN'])}` });
-    return new SocketError(code, 'open', { address: path });
+    return new SocketError(code, 'open', { hint: errorHint(errnoName(code), 'open') ?? `cannot open the namespace file ${path}` });
   }
   if (code === E.EINVAL) return new SocketError(code, 'setns', { hint: `${path} is not a network namespace file` });
   return new SocketError(code, r.syscall, {
