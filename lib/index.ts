@@ -10,7 +10,7 @@ export type { NativeAddress } from './binding';
 /** Numeric constants of this system by their C names (AF_INET, SO_REUSEPORT, ETH_P_ALL, ...). */
 export const constants: Readonly<Constants> = constantsByName as unknown as Constants;
 // The errors users catch; the validation helpers in core/errors stay internal.
-export { errnoName, capabilityHint, SocketError, SockitTypeError, SockitRangeError, SockitStateError } from './core/errors';
+export { errnoName, capabilityHint, errorHint, SocketError, SockitTypeError, SockitRangeError, SockitStateError } from './core/errors';
 export type { Capability, SocketErrorContext } from './core/errors';
 export * from './core/address';
 export * from './sockets/socket';
