@@ -67,7 +67,8 @@ const work = mkdtempSync(join(tmpdir(), 'sockit-test-'));
 const skipLog = join(work, 'skipped.log');
 const results = join(work, 'results.json');
 const r = run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...args], {
-  env: { ...process.env, SOCKIT_SKIP_LOG: skipLog, PREBUILDS_ONLY: '1' },
+  // SOCKIT_NATIVE_PATH (test:asan) names another build; otherwise only prebuilds/ load.
+  env: { ...process.env, SOCKIT_SKIP_LOG: skipLog, ...(process.env.SOCKIT_NATIVE_PATH ? {} : { PREBUILDS_ONLY: '1' }) },
 });
 let passed = 0, failed = 0, skipped = 0;
 try {
