@@ -85,6 +85,9 @@ export function describeLoadFailure(root: string, file: string | undefined, caus
   } else {
     lines.push(`${name}: no native addon was found for this system (${target}).`);
     lines.push(`  looked in: ${path.join(root, 'build', 'Release')} (a source build), ${path.join(root, 'prebuilds', tuple)} (prebuilt binaries)`);
+    if (!fs.existsSync(path.join(root, 'build'))) {
+      lines.push(`  nothing was built here (no ${path.join(root, 'build')}): the install script did not run, or did not finish.`);
+    }
     const fits = have.some((h) => h.startsWith(`${tuple} (`) && (h.endsWith('any libc)') || h.endsWith(`${lc})`)));
     lines.push(
       have.length === 0

@@ -80,6 +80,7 @@ describe('load errors', () => {
     expect(e.name).toBe('NativeLoadError');
     expect(e.message).toMatch(what);
     expect(e.message).toContain(`no native addon was found`);
+    expect(e.message).toContain('the install script did not run, or did not finish');
     expect(e.message).toContain('--ignore-scripts');
     expect(e.message).toContain(`"pnpm": { "onlyBuiltDependencies"`);
     expect(e.message).toContain('"trustedDependencies" (bun)');
