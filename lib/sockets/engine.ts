@@ -51,8 +51,11 @@ import { EventEmitter } from 'node:events';
 import { constants as osConstants } from 'node:os';
 import { native } from '../binding';
 import type { IoHandle, IoRing } from '../binding/io';
-import { SocketError, SockitStateError, check, invalidArgType, socketClosed, validateInteger } from './errors';
-import { rejectUnknownKeys } from './validate';
+import { SocketError, SockitStateError, check, invalidArgType, socketClosed, validateInteger } from '../core/errors';
+import { rejectUnknownKeys } from '../core/validate';
+import { getOption, setOption } from '../options';
+import type { OptionGetValue, OptionSetValue, ReadableOptionName, WritableOptionName } from '../options';
+import { withNetns } from '../system/netns';
 
 const io = native.ioConstants;
 const { EAGAIN, ENOBUFS, ETIMEDOUT } = osConstants.errno;
@@ -100,6 +103,8 @@ export interface EngineConfig {
   highWaterMark: number;
   /** Whether the socket may receive now (UDP: only once bound or connected). */
   ready: boolean;
+  /** The network namespace the socket lives in (names resolve there). */
+  netns?: string;
 }
 
 /** @internal Validate the engine options shared by every kind; `prefix` names them in errors. */
@@ -263,6 +268,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   #batch: RecordBatch<I> | undefined;
   #qBytes = 0;
   #self = new WeakRef<EngineSocket<I, T>>(this);
+  #netns: string | undefined;
 
   /** @internal */
   constructor(fd: number, config: EngineConfig) {
@@ -274,6 +280,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     this.#coalesce = config.coalesce === true ? 2 : config.coalesce === false ? 0 : 1;
     this.#hwm = config.highWaterMark;
     this.#ready = config.ready;
+    this.#netns = config.netns;
     try {
       this.#handle = new native.IoHandle(fd, this, EngineSocket.prototype._onRecv, EngineSocket.prototype._onEvent, {
         batchSize: config.batchSize,
@@ -345,6 +352,27 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   /** @internal The native handle (tests, 'batch' helpers). */
   get _handle(): IoHandle {
     return this.#handle;
+  }
+
+  /** @internal Run `fn` inside the socket's network namespace (interface names resolve there). */
+  _ns<R>(fn: () => R): R {
+    return this.#netns === undefined ? fn() : withNetns(this.#netns, fn);
+  }
+
+  /**
+   * Set any option of the option table by its C name (`setOption('SO_PRIORITY', 6)`,
+   * typed by the table): one setsockopt(2) through the option engine.
+   */
+  setOption<N extends WritableOptionName>(name: N, value: OptionSetValue<N>): this {
+    const fd = this.fd;
+    this._ns(() => setOption(fd, name, value));
+    return this;
+  }
+
+  /** Read any option of the option table by its C name (typed by the table). */
+  getOption<N extends ReadableOptionName>(name: N): OptionGetValue<N> {
+    const fd = this.fd;
+    return this._ns(() => getOption(fd, name));
   }
 
   /** @internal Throw ERR_SOCKET_CLOSED once closed. */
@@ -841,19 +869,23 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
       for (let i = 0; i < r; i++) (dones[i] as Done)(null, sizes[i] as number);
     }
     if (this.#qHead === this.#qData.length && !this.#closed) {
-      this.#qData = [];
-      this.#qLen = [];
-      this.#qAddr = [];
-      this.#qCtl = [];
-      this.#qDone = [];
-      this.#qCtx = [];
-      this.#qHead = 0;
-      this.#qBytes = 0;
+      this.#resetQueue();
       const waited = this.#writable || this.#wantDrain;
       this.#setWritable(false);
       this.#wantDrain = false;
       if (waited) this.emit('drain');
     }
+  }
+
+  #resetQueue(): void {
+    this.#qData = [];
+    this.#qLen = [];
+    this.#qAddr = [];
+    this.#qCtl = [];
+    this.#qDone = [];
+    this.#qCtx = [];
+    this.#qHead = 0;
+    this.#qBytes = 0;
   }
 
   #release(n: number): void {
@@ -906,14 +938,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   #finishClose(): void {
     const err = socketClosed(this.#name);
     const pending = this.#qDone.slice(this.#qHead);
-    this.#qData = [];
-    this.#qLen = [];
-    this.#qAddr = [];
-    this.#qCtl = [];
-    this.#qDone = [];
-    this.#qCtx = [];
-    this.#qHead = 0;
-    this.#qBytes = 0;
+    this.#resetQueue();
     for (const d of pending) d(err, 0);
     this.#onClosed?.();
     this.emit('close');
