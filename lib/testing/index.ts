@@ -234,9 +234,9 @@ export interface Topology {
   /** The first link between two nodes (either order); throws when there is none. */
   link(a: string, b: string): Link;
   /**
-   * Check connectivity: from `from` to every address of `to` (both
-   * directions: a UDP echo), or between every pair of hosts and routers when
-   * both are omitted. Rejects with a {@link TopologyError}
+   * Check connectivity: from `from` to `to` (one address per family, or
+   * every address with `{ all: true }`; a UDP echo, so both directions), or
+   * between every pair of hosts and routers when both are omitted. Rejects with a {@link TopologyError}
    * (`ERR_TOPOLOGY_UNREACHABLE`) that lists what is unreachable and why,
    * followed by {@link Topology.describe}.
    */

@@ -16,6 +16,12 @@ export interface PingOptions {
   timeout?: number;
   /** Only this family (default: both, each where the host has addresses). */
   family?: 'ipv4' | 'ipv6';
+  /**
+   * Probe every address of the destination (`true`), or one per family
+   * (default): its address on a segment the source shares with it, else its
+   * first interface's.
+   */
+  all?: boolean;
 }
 
 /** One reached address. */
@@ -37,6 +43,19 @@ export interface PingResult {
 type Family = 'ipv4' | 'ipv6';
 const QUERY = 0x534b5051; // 'SKPQ'
 const REPLY = 0x534b5052; // 'SKPR'
+
+/** The destination addresses to probe for one pair. */
+function targets(a: Host, b: Host, families: Family[], all: boolean): Host['addresses'] {
+  const mine = b.addresses.filter((x) => families.includes(x.family));
+  if (all) return mine;
+  const shared = new Set(a.interfaces.map((i) => i.subnet).filter(Boolean));
+  const onShared = new Set(b.interfaces.filter((i) => shared.has(i.subnet)).map((i) => i.name));
+  return families.flatMap((f) => {
+    const of = mine.filter((x) => x.family === f);
+    const pick = of.find((x) => onShared.has(x.interface)) ?? of[0];
+    return pick ? [pick] : [];
+  });
+}
 
 /** @internal Probe every address of every `to` from its `from`, in parallel. */
 export async function pingNodes(pairs: Array<[Host, Host]>, options: PingOptions, describe: () => string): Promise<PingResult[]> {
@@ -72,8 +91,7 @@ export async function pingNodes(pairs: Array<[Host, Host]>, options: PingOptions
     const results: PingResult[] = [];
     await Promise.all(
       pairs.flatMap(([a, b]) =>
-        b.addresses
-          .filter((addr) => families.includes(addr.family))
+        targets(a, b, families, options.all === true)
           .map(async (addr) => {
             const what = `${a.name} -> ${b.name} ${addr.address} (${b.name}:${addr.interface})`;
             const from = sockets.get(key(a, addr.family));
