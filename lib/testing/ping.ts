@@ -89,6 +89,9 @@ export async function pingNodes(pairs: Array<[Host, Host]>, options: PingOptions
     );
     const failures: string[] = [];
     const results: PingResult[] = [];
+    for (const [a, b] of pairs) {
+      if (targets(a, b, families, options.all === true).length === 0) failures.push(`${a.name} -> ${b.name}: ${b.name} has no ${families.join(' or ')} address to probe`);
+    }
     await Promise.all(
       pairs.flatMap(([a, b]) =>
         targets(a, b, families, options.all === true)

@@ -117,6 +117,7 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_NET_RAW', 'tool:dn
 
   it('gives each of five clients its own lease', async () => {
     expect(topo.host('c1').addresses).toEqual([]);
+    await expect(topo.ping('srv', 'c1', { timeout: 100 })).rejects.toThrow('srv -> c1: c1 has no ipv4 or ipv6 address to probe');
     const got = await Promise.all(CLIENTS.map((c, i) => lease(topo.host(c), 0x5f000000 + i)));
     expect(new Set(got).size).toBe(5);
     for (const a of got) expect(a).toMatch(/^198\.18\.0\.(1[0-9][0-9])$/);
