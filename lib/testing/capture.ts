@@ -58,7 +58,9 @@ export async function startCapture(netns: string, node: string, iface: string, f
     await sock.close();
     throw e;
   }
+  let lastFrame = performance.now();
   sock.on('frame', (frame: Buffer, info: { timestamp: bigint; length: number }) => {
+    lastFrame = performance.now();
     writer.write(frame, { ...(info.timestamp > 0n ? { timestamp: info.timestamp } : {}), originalLength: info.length });
   });
   sock.on('error', () => {
@@ -74,6 +76,11 @@ export async function startCapture(netns: string, node: string, iface: string, f
     },
     stop(): Promise<CaptureSummary> {
       stopping ??= (async () => {
+        // Frames the kernel already queued are read before closing: let the
+        // poll phase run, until 20 ms pass without a frame (at most 500 ms).
+        const start = performance.now();
+        do await new Promise((r) => setTimeout(r, 10));
+        while (performance.now() - lastFrame < 20 && performance.now() - start < 500);
         let dropped = 0;
         try {
           dropped = sock.stats().dropped;

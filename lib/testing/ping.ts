@@ -12,7 +12,7 @@ import type { Host } from './index';
 
 /** Options of {@link Topology.ping}. */
 export interface PingOptions {
-  /** How long to wait for each address to answer, in ms (default 1000). Probes repeat every 100 ms. */
+  /** How long to wait for each address to answer, in ms (default 2000: generous for loaded CI machines). Probes repeat every 100 ms. */
   timeout?: number;
   /** Only this family (default: both, each where the host has addresses). */
   family?: 'ipv4' | 'ipv6';
@@ -59,7 +59,7 @@ function targets(a: Host, b: Host, families: Family[], all: boolean): Host['addr
 
 /** @internal Probe every address of every `to` from its `from`, in parallel. */
 export async function pingNodes(pairs: Array<[Host, Host]>, options: PingOptions, describe: () => string): Promise<PingResult[]> {
-  const timeout = options.timeout === undefined ? 1000 : validateInteger(options.timeout, 'options.timeout', 1, 600_000);
+  const timeout = options.timeout === undefined ? 2000 : validateInteger(options.timeout, 'options.timeout', 1, 600_000);
   const families: Family[] = options.family === undefined ? ['ipv4', 'ipv6'] : [options.family];
   const sockets = new Map<string, UdpSocket>();
   const pending = new Map<number, (rtt: number) => void>();
