@@ -17,30 +17,22 @@
  * Needs CAP_NET_RAW (in the socket's network namespace).
  * @module
  */
-import { EventEmitter } from 'node:events';
 import { constants as osConstants } from 'node:os';
 import { constants, native } from '../binding';
-import type { IoHandle, IoRing } from '../binding/io';
+import type { IoRing } from '../binding/io';
 import { ControlLayout } from '../binding/io';
 import type { NativePacketInterface } from '../binding/packet';
-import { formatMac, parseMac, InterfaceRef } from '../core/address';
-import {
-  SocketError,
-  capabilityHint,
-  check,
-  invalidArgType,
-  invalidArgValue,
-  outOfRange,
-  socketClosed,
-  validateBoolean,
-  validateBytes,
-  validateInteger,
-  validateString,
-} from '../core/errors';
+import { parseMac, InterfaceRef } from '../core/address';
+import { SocketError, capabilityHint, check, invalidArgType, invalidArgValue, outOfRange, validateBoolean, validateBytes, validateInteger, validateString } from '../core/errors';
+import { EngineSocket, EngineStats, SendContext, validateEngineOptions } from '../core/engine';
+import { SockaddrReader } from '../core/sockaddr';
 import { Socket } from './socket';
-import { getOption, setOption } from '../options';
-import type { OptionGetValue, OptionSetValue, ReadableOptionName, WritableOptionName } from '../options';
-import { BpfProgram, encodeBpf, insn, BPF, parseTcpdumpDd, validateBpf } from '../formats/bpf/program';
+import { encodeOptionValue, getOption, setOption } from '../options';
+import type { Fanout, OptionGetValue, OptionSetValue, ReadableOptionName, WritableOptionName } from '../options';
+import { getInterface } from '../system/interfaces';
+import type { NetworkInterface } from '../system/interfaces';
+import { withNetns } from '../system/netns';
+import { BpfProgram, insn, BPF, parseTcpdumpDd, validateBpf } from '../formats/bpf/program';
 import { compile, FilterExpression } from '../formats/bpf/builder';
 import { ETHERNET_MIN_FRAME, VlanTag, insertVlanTag } from '../formats/frames/ethernet';
 
@@ -49,21 +41,6 @@ export type PacketMode = 'raw' | 'cooked';
 
 /** How the kernel classified a received frame (sll_pkttype). */
 export type PacketType = 'host' | 'broadcast' | 'multicast' | 'otherhost' | 'outgoing' | 'loopback' | 'user' | 'kernel' | 'fastroute' | 'unknown';
-
-/** PACKET_FANOUT modes. */
-export type PacketFanoutMode = 'hash' | 'lb' | 'cpu' | 'rollover' | 'random' | 'qm';
-
-/** A fanout group: frames are spread over every socket of the group (same group id, same mode). */
-export interface FanoutOptions {
-  /** Group id, 0-65535; sockets of one process (and namespace) with the same id share the load. */
-  group: number;
-  /** 'hash' (flow hash, the default), 'lb' (round robin), 'cpu', 'rollover', 'random', 'qm' (rx queue). */
-  mode?: PacketFanoutMode;
-  /** Reassemble IP fragments before hashing (PACKET_FANOUT_FLAG_DEFRAG). */
-  defrag?: boolean;
-  /** Move to the next socket when one is full (PACKET_FANOUT_FLAG_ROLLOVER). */
-  rollover?: boolean;
-}
 
 /**
  * Geometry of a TPACKET_V3 receive ring ({@link PacketSocketOptions.ring}).
@@ -114,8 +91,8 @@ export interface PacketSocketOptions {
    * frame is ever queued (the socket is created with protocol 0).
    */
   filter?: PacketFilter;
-  /** Join a fanout group after binding. */
-  fanout?: FanoutOptions;
+  /** Join a fanout group after binding (PACKET_FANOUT, the option table's {@link Fanout}: `{ id, mode, flags? }`). */
+  fanout?: Fanout;
   /**
    * Do not receive frames this host transmits (PACKET_IGNORE_OUTGOING, Linux 4.20+). Only sockets with
    * protocol 'all' see outgoing frames (packetType 'outgoing') at all, and never the socket that sent them.
@@ -153,8 +130,10 @@ export interface PacketSocketOptions {
    * the socket is bound, so a `filter` still sees every frame first.
    */
   ring?: boolean | PacketRingOptions;
-  /** Frames buffered for async iteration before the socket stops reading (default 4096); the kernel queue absorbs the rest. */
+  /** Frames each async iterator buffers before it holds receiving back (default 4096; the engine's rules are in docs/engine.md). */
   highWaterMark?: number;
+  /** Most frames waiting in the send queue (default 65536), for every send method; a send offered beyond it rejects with ENOBUFS. */
+  sendQueueLimit?: number;
   /**
    * How `send()` hands frames to the kernel (default `'auto'`):
    * - `'auto'`: the first `send()` of a tick of JavaScript goes out at once
@@ -193,6 +172,14 @@ export interface FrameInfo {
   length: number;
   /** True when the frame was longer than `maxFrameSize` and was cut. */
   truncated: boolean;
+  /**
+   * The kernel's checksum state for this frame (PACKET_AUXDATA tp_status):
+   * 'valid' (TP_STATUS_CSUM_VALID: verified by the device), 'partial'
+   * (TP_STATUS_CSUMNOTREADY: a locally sent frame whose transport checksum
+   * is left to offload, so the bytes do not hold it yet — not an error), or
+   * 'unknown'.
+   */
+  checksum: 'valid' | 'partial' | 'unknown';
 }
 
 /** A received frame and its info (what async iteration yields). */
@@ -225,47 +212,34 @@ export interface PacketBatchEntry extends PacketSendOptions {
   frame: Uint8Array;
 }
 
-/** Kernel counters, accumulated over reads (the kernel resets them on every read). */
-export interface PacketStats {
-  /** Frames queued to this socket (kernel tp_packets minus tp_drops). */
-  received: number;
-  /** Frames the kernel dropped because the receive buffer was full (tp_drops). */
+/**
+ * Counters of a {@link PacketSocket}: the engine's, plus the kernel's
+ * PACKET_STATISTICS accumulated since open (the kernel resets them on every
+ * read; `stats()` reads them now).
+ */
+export interface PacketStats extends EngineStats {
+  /** Frames the kernel queued to this socket (tp_packets minus tp_drops), since open. */
+  kernelReceived: number;
+  /** Same as `kernelDropped` (tp_drops): frames dropped because the socket buffer or ring was full. */
   dropped: number;
   /** Times the receive ring filled up and the kernel froze it until a block was returned (tpacket_stats_v3 tp_freeze_q_cnt; `ring` sockets only, 0 otherwise). */
   freezeQueueCount: number;
 }
 
 const PACKET_TYPES: PacketType[] = ['host', 'broadcast', 'multicast', 'otherhost', 'outgoing', 'loopback', 'user', 'kernel', 'fastroute'];
-const FANOUT_MODES: Record<PacketFanoutMode, string> = {
-  hash: 'PACKET_FANOUT_HASH',
-  lb: 'PACKET_FANOUT_LB',
-  cpu: 'PACKET_FANOUT_CPU',
-  rollover: 'PACKET_FANOUT_ROLLOVER',
-  random: 'PACKET_FANOUT_RND',
-  qm: 'PACKET_FANOUT_QM',
-};
-const { EAGAIN, EMSGSIZE, ETIMEDOUT } = osConstants.errno;
+const { EMSGSIZE } = osConstants.errno;
 const C = (name: string): number => {
   const v = constants[name];
   if (v === undefined) throw new Error(`sockit: constant ${name} missing from the native build`);
   return v;
 };
-
+const io = native.ioConstants;
 const ETH_HLEN = 14;
-/** One frame, or a batch, waiting for the socket to become writable. */
-interface PendingSend {
-  frames: Uint8Array[];
-  addresses: Uint8Array | (Uint8Array | null)[] | null;
-  next: number;
-  resolve: (sent: number) => void;
-  reject: (err: Error) => void;
-}
-
-function int32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32LE(n, 0);
-  return b;
-}
+const ETH_P_ALL = C('ETH_P_ALL');
+const VLAN_VALID = C('TP_STATUS_VLAN_VALID');
+const TPID_VALID = C('TP_STATUS_VLAN_TPID_VALID');
+const CSUM_NOTREADY = constants.TP_STATUS_CSUMNOTREADY ?? 0;
+const CSUM_VALID = constants.TP_STATUS_CSUM_VALID ?? 0;
 
 /** Turn a user filter into a validated program. */
 export function toBpfProgram(filter: PacketFilter, name = 'filter'): BpfProgram {
@@ -276,69 +250,69 @@ export function toBpfProgram(filter: PacketFilter, name = 'filter'): BpfProgram 
 }
 
 const DROP_ALL: BpfProgram = [insn(BPF.RET | BPF.K, 0)];
-/** Returned by send() when the kernel took the frame synchronously (no allocation per frame). */
-const RESOLVED: Promise<void> = Promise.resolve();
+
+/** What errors about one send name. */
+interface FrameContext {
+  length: number;
+}
 
 /**
  * A packet socket: send and receive raw Ethernet frames on one interface (or
  * receive on all). Create with {@link PacketSocket.open}.
  *
- * Events: `'frame' (frame: Buffer, info: FrameInfo)`, `'error' (err)`,
- * `'close'`. Receiving runs while there is a `'frame'` listener or an async
- * iterator; otherwise frames wait in the kernel queue (and are counted as
- * dropped in {@link stats} when it overflows).
+ * Events: `'frame' (frame: Buffer, info: FrameInfo)`, `'batch'`,
+ * `'error' (err)`, `'drain'`, `'close'`. Receiving runs while there is a
+ * consumer (a `'frame'` or `'batch'` listener, an async iterator, a pending
+ * `receive()`); otherwise frames wait in the kernel queue (and are counted as
+ * dropped in {@link PacketSocket.stats} when it overflows). The rules every
+ * engine socket shares are in lib/core/engine.ts and docs/engine.md.
  */
-export class PacketSocket extends EventEmitter {
+export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
   /** 'raw' or 'cooked'. */
   readonly mode: PacketMode;
   /** Bound EtherType (host order); ETH_P_ALL (3) for 'all'. */
   readonly protocol: number;
-  #fd: number;
-  #io: IoHandle | undefined;
   #iface: NativePacketInterface | undefined;
+  #netns: string | undefined;
   #pad: boolean;
   #reinsert: boolean;
   #promisc = false;
   #allmulti = false;
-  #closing: Promise<void> | undefined;
-  #closed = false;
-  #sendQueue: PendingSend[] = [];
-  /** Polling for POLLOUT (the kernel refused a send; the queue waits for room). */
-  #writable = false;
-  /** 0: one syscall per send(); 1: 'auto'; 2: always gathered at the end of the tick. */
-  #coalesce: 0 | 1 | 2;
-  /** 'auto': a send() already went out at once during this tick. */
-  #burst = false;
-  #tickScheduled = false;
-  #stats: PacketStats = { received: 0, dropped: 0, freezeQueueCount: 0 };
-  #names = new Map<number, string>();
-  #iterators = new Set<FrameQueue>();
-  #hwm: number;
   #ring: Required<PacketRingOptions> | undefined;
-  #receiving = false;
   #timestamps = false;
+  #kstats = { kernelReceived: 0, kernelDropped: 0, freezeQueueCount: 0 };
   #addressCache = new Map<string, Buffer>();
-  #lastMacKey = -1;
-  #lastMac = '';
+  /** ifindex → name, valid for one batch (an index reused by a new interface gets its new name). */
+  #names = new Map<number, string>();
+  #namesBatch = -1;
+  #batchNo = 0;
+  #addrs: SockaddrReader;
+  #ctl: DataView;
+  #meta: Uint32Array;
 
-  private constructor(fd: number, mode: PacketMode, protocol: number, iface: NativePacketInterface | undefined, o: PacketSocketOptions) {
-    super();
-    this.#fd = fd;
+  private constructor(fd: number, mode: PacketMode, protocol: number, iface: NativePacketInterface | undefined, o: PacketSocketOptions, ring: Required<PacketRingOptions> | undefined, mapped: IoRing | undefined) {
+    super(fd, {
+      name: 'PacketSocket',
+      messageEvent: 'frame',
+      batchSize: o.batchSize ?? (ring ? 256 : 64),
+      messageSize: o.maxFrameSize ?? (iface ? Math.max(2048, iface.mtu + 64) : 65536),
+      ...(mapped ? { ring: mapped } : {}),
+      sendQueueLimit: o.sendQueueLimit ?? 65536,
+      coalesce: o.coalesce ?? 'auto',
+      highWaterMark: o.highWaterMark ?? 4096,
+      ready: true,
+    });
     this.mode = mode;
     this.protocol = protocol;
     this.#iface = iface;
+    this.#netns = o.netns;
     this.#pad = o.pad ?? true;
     this.#reinsert = o.reinsertVlan ?? true;
-    this.#hwm = o.highWaterMark ?? 4096;
-    this.#ring = ringGeometry(o.ring);
-    this.#coalesce = o.coalesce === true ? 2 : o.coalesce === false ? 0 : 1;
-    if (iface) this.#names.set(iface.index, iface.name);
-    this.on('newListener', (ev) => {
-      if (ev === 'frame') queueMicrotask(() => this.#updateReceiving());
-    });
-    this.on('removeListener', (ev) => {
-      if (ev === 'frame') this.#updateReceiving();
-    });
+    this.#ring = ring;
+    const h = this._handle;
+    this.#addrs = new SockaddrReader(h.addresses);
+    this.#ctl = new DataView(h.control.buffer, h.control.byteOffset, h.control.byteLength);
+    this.#meta = h.meta;
   }
 
   /**
@@ -352,25 +326,26 @@ export class PacketSocket extends EventEmitter {
     return PacketSocket.openSync(options);
   }
 
-  /** Synchronous {@link open}. */
+  /** Synchronous {@link PacketSocket.open}. */
   static openSync(options: PacketSocketOptions = {}): PacketSocket {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
     const o = options;
     const mode = o.mode ?? 'raw';
     if (mode !== 'raw' && mode !== 'cooked') throw invalidArgValue('options.mode', mode, "must be 'raw' or 'cooked'");
-    const protocol = o.protocol === undefined || o.protocol === 'all' ? C('ETH_P_ALL') : validateInteger(o.protocol, 'options.protocol', 1, 0xffff);
+    const protocol = o.protocol === undefined || o.protocol === 'all' ? ETH_P_ALL : validateInteger(o.protocol, 'options.protocol', 1, 0xffff);
     if (o.interface !== undefined && typeof o.interface !== 'string' && typeof o.interface !== 'number') throw invalidArgType('options.interface', 'an interface name or index', o.interface);
     for (const k of ['promiscuous', 'allMulticast', 'ignoreOutgoing', 'pad', 'reinsertVlan'] as const) if (o[k] !== undefined) validateBoolean(o[k], `options.${k}`);
     if ((o.promiscuous || o.allMulticast) && o.interface === undefined) throw invalidArgValue('options.promiscuous', true, 'needs an interface');
     const program = o.filter === undefined ? undefined : toBpfProgram(o.filter, 'options.filter');
     if (o.receiveBufferSize !== undefined) validateInteger(o.receiveBufferSize, 'options.receiveBufferSize', 1, 0x7fffffff);
     if (o.sendBufferSize !== undefined) validateInteger(o.sendBufferSize, 'options.sendBufferSize', 1, 0x7fffffff);
-    if (o.batchSize !== undefined) validateInteger(o.batchSize, 'options.batchSize', 1, 1024);
     if (o.maxFrameSize !== undefined) validateInteger(o.maxFrameSize, 'options.maxFrameSize', 64, 1 << 20);
-    if (o.highWaterMark !== undefined) validateInteger(o.highWaterMark, 'options.highWaterMark', 1, 1 << 24);
     if (o.netns !== undefined) validateString(o.netns, 'options.netns');
-    if (o.coalesce !== undefined && o.coalesce !== 'auto') validateBoolean(o.coalesce, 'options.coalesce');
-    if (o.fanout !== undefined) fanoutValue(o.fanout);
+    validateEngineOptions(o);
+    if (o.fanout !== undefined) {
+      if (o.fanout === null || typeof o.fanout !== 'object') throw invalidArgType('options.fanout', 'an object { id, mode, flags? }', o.fanout);
+      encodeOptionValue('PACKET_FANOUT', o.fanout); // validated before any system call
+    }
     const ring = ringGeometry(o.ring);
 
     // Protocol 0: nothing is queued until bind() names the protocol, after the filter is in place.
@@ -380,55 +355,53 @@ export class PacketSocket extends EventEmitter {
     } catch (e) {
       throw withRawHint(e);
     }
-    let sock: PacketSocket | undefined;
     let mapped: IoRing | undefined;
+    let handed = false;
     try {
       const iface = o.interface === undefined ? undefined : lookupInterface(fd, o.interface);
-      const setInt = (level: string, opt: string, v: number): void => {
-        check(native.setsockoptRaw(fd, C(level), C(opt), int32(v)), 'setsockopt', { option: opt });
-      };
-      setInt('SOL_PACKET', 'PACKET_AUXDATA', 1);
-      // SO_TIMESTAMPNS is turned on when receiving starts (#updateReceiving), not here.
+      setOption(fd, 'PACKET_AUXDATA', true);
+      // SO_TIMESTAMPNS is turned on when receiving starts (_onReceiveStart), not here.
       if (o.receiveBufferSize !== undefined) setBuffer(fd, 'SO_RCVBUF', o.receiveBufferSize);
       if (o.sendBufferSize !== undefined) setBuffer(fd, 'SO_SNDBUF', o.sendBufferSize);
-      if (o.ignoreOutgoing) setInt('SOL_PACKET', 'PACKET_IGNORE_OUTGOING', 1);
-      if (program) check(native.packetAttachFilter(fd, encodeBpf(program)), 'setsockopt', { option: 'SO_ATTACH_FILTER' });
+      if (o.ignoreOutgoing) setOption(fd, 'PACKET_IGNORE_OUTGOING', true);
+      if (program) setOption(fd, 'SO_ATTACH_FILTER', program);
       // The ring exists before bind() names the protocol: no frame is queued anywhere else first.
       if (ring) mapped = check(native.ioRingSetup(fd, ring.blockSize, ring.blockCount, ring.frameSize, ring.blockTimeoutMs), 'setsockopt', { option: 'PACKET_RX_RING' });
       check(native.bind(fd, { family: C('AF_PACKET'), ifindex: iface?.index ?? 0, protocol }), 'bind', iface ? { interface: iface.name } : {});
-      sock = new PacketSocket(fd, mode, protocol, iface, o);
-      if (o.promiscuous) sock.setPromiscuous(true);
-      if (o.allMulticast) sock.setAllMulticast(true);
-      if (o.fanout) sock.setFanout(o.fanout);
-      const maxFrame = o.maxFrameSize ?? (iface ? Math.max(2048, iface.mtu + 64) : 65536);
-      sock.#io = new native.IoHandle(fd, sock, onRecvBatch, onIoEvent, { batchSize: o.batchSize ?? (ring ? 256 : 64), messageSize: maxFrame, controlSize: 256, ring: mapped });
+      if (o.fanout) setOption(fd, 'PACKET_FANOUT', o.fanout);
+      // The engine handle is created last: until then the descriptor (and ring) is ours alone.
+      handed = true;
+      const sock = new PacketSocket(fd, mode, protocol, iface, o, ring, mapped);
+      try {
+        if (o.promiscuous) sock.setPromiscuous(true);
+        if (o.allMulticast) sock.setAllMulticast(true);
+      } catch (e) {
+        void sock.close();
+        throw e;
+      }
       return sock;
     } catch (e) {
-      // The engine handle is created last: when anything failed, the descriptor (and ring) is still ours alone.
-      mapped?.unmap();
-      native.close(fd);
+      if (!handed) {
+        mapped?.unmap();
+        native.close(fd);
+      }
       throw e;
     }
   }
 
-  /** The descriptor (for setsockopt escapes); throws once closed. */
-  get fd(): number {
-    if (this.#closed || this.#closing) throw socketClosed('PacketSocket');
-    return this.#fd;
-  }
-
-  /** The bound interface (name, index, MTU), if any. */
-  get interface():
-    | {
-        /** Interface name. */
-        name: string;
-        /** Interface index. */
-        index: number;
-        /** Interface MTU in bytes. */
-        mtu: number;
-      }
-    | undefined {
-    return this.#iface ? { name: this.#iface.name, index: this.#iface.index, mtu: this.#iface.mtu } : undefined;
+  /**
+   * The bound interface, read now in the socket's namespace: name, index,
+   * MTU, MAC, flags and addresses (undefined for a socket opened on every
+   * interface).
+   */
+  get interface(): NetworkInterface | undefined {
+    if (!this.#iface) return undefined;
+    const index = this.#iface.index;
+    try {
+      return getInterface(index, this.#netns === undefined ? {} : { netns: this.#netns });
+    } catch {
+      return undefined;
+    }
   }
 
   /** The receive ring's geometry when opened with `ring` (defaults filled in), else undefined. */
@@ -436,123 +409,82 @@ export class PacketSocket extends EventEmitter {
     return this.#ring ? { ...this.#ring } : undefined;
   }
 
-  /** True once close() was called. */
-  get closed(): boolean {
-    return this.#closed || this.#closing !== undefined;
+  // ---- the record decoder -------------------------------------------------------
+
+  /** @internal Kernel receive timestamps only once this socket receives (a send-only socket should not make the kernel stamp every packet). */
+  protected override _onReceiveStart(): void {
+    if (this.#timestamps) return;
+    this.#timestamps = true;
+    setOption(this.fd, 'SO_TIMESTAMPNS', true);
   }
 
-  // ---- receiving ------------------------------------------------------------
-
-  #updateReceiving(): void {
-    if (!this.#io || this.closed) return;
-    const paused = [...this.#iterators].some((q) => q.full);
-    const want = (this.listenerCount('frame') > 0 || this.#iterators.size > 0) && !paused;
-    if (want && !this.#timestamps) {
-      // Kernel receive timestamps only once this socket receives: any socket
-      // with SO_TIMESTAMPNS makes the kernel timestamp every incoming packet
-      // system-wide (a clock read per packet; ~4% of the CPU time of a
-      // sendBatch over veth in perf), which a send-only socket should not
-      // cost. Frames queued before this are stamped when read.
-      this.#timestamps = true;
-      native.setsockoptRaw(this.#fd, C('SOL_SOCKET'), C('SO_TIMESTAMPNS'), int32(1));
-    }
-    if (want !== this.#receiving) {
-      this.#receiving = want;
-      this.#io.setReceiving(want);
-    }
+  /** @internal */
+  protected _item(frame: Buffer, info: FrameInfo): ReceivedFrame {
+    return { frame, info };
   }
 
-  /** @internal called by the engine once per batch. */
-  _onBatch(data: Buffer, count: number): void {
-    const io = this.#io as IoHandle;
-    const meta = io.meta;
-    const addrs = io.addresses;
-    const ctl = io.control;
-    const ctlView = new DataView(ctl.buffer, ctl.byteOffset, ctl.byteLength);
-    const addrView = new DataView(addrs.buffer, addrs.byteOffset, addrs.byteLength);
-    const ioc = native.ioConstants;
-    const stride = ioc.CONTROL_STRIDE;
-    const vlanValid = C('TP_STATUS_VLAN_VALID');
-    const tpidValid = C('TP_STATUS_VLAN_TPID_VALID');
-    const hasIter = this.#iterators.size > 0;
-    const errq = ioc.MSG_ERRQUEUE;
-    for (let i = 0; i < count; i++) {
-      const off = meta[i * 4] as number;
-      const len = meta[i * 4 + 1] as number;
-      const real = meta[i * 4 + 2] as number;
-      if (((meta[i * 4 + 3] as number) & errq) !== 0) continue;
-      const a = i * ioc.ADDRESS_STRIDE;
-      const ifindex = addrView.getInt32(a + 4, true);
-      const proto = addrView.getUint16(a + 2, false);
-      const pkttype = addrs[a + 10] as number;
-      const halen = Math.min(addrs[a + 11] as number, 8);
-      const c = i * stride;
-      const present = ctlView.getUint32(c + ControlLayout.present, true);
-      let frame = data.subarray(off, off + len);
-      let length = real;
-      let vlan: VlanTag | undefined;
-      if (present & ioc.HAS_AUXDATA) {
-        const status = ctlView.getUint32(c + ControlLayout.tpStatus, true);
-        if (status & vlanValid) {
-          const tci = ctlView.getUint16(c + ControlLayout.tpVlanTci, true);
-          const tpid = status & tpidValid ? ctlView.getUint16(c + ControlLayout.tpVlanTpid, true) : 0x8100;
-          vlan = { id: tci & 0x0fff, priority: tci >>> 13, dropEligible: (tci & 0x1000) !== 0, tpid };
-          if (this.#reinsert && this.mode === 'raw' && frame.length >= 12) {
-            frame = insertVlanTag(frame, vlan);
-            length += 4;
-          }
-        }
+  /** @internal Deliver frame i (VLAN tag re-inserted when the kernel stripped it). */
+  protected _decodeRecord(i: number, data: Buffer, off: number, len: number): void {
+    const info = this._decodeInfo(i);
+    let frame = data.subarray(off, off + len);
+    if (info.vlan && this.#reinsert && this.mode === 'raw' && frame.length >= 12) frame = insertVlanTag(frame, info.vlan);
+    this._deliver(frame, info, info.truncated);
+  }
+
+  /** @internal Metadata of frame i of the current batch. */
+  protected _decodeInfo(i: number): FrameInfo {
+    const meta = this.#meta;
+    const len = meta[i * 4 + 1] as number;
+    const real = meta[i * 4 + 2] as number;
+    const a = i * io.ADDRESS_STRIDE;
+    const addrs = this.#addrs;
+    const c = i * io.CONTROL_STRIDE;
+    const cv = this.#ctl;
+    const present = cv.getUint32(c + ControlLayout.present, true);
+    let length = real;
+    let vlan: VlanTag | undefined;
+    let checksum: FrameInfo['checksum'] = 'unknown';
+    if (present & io.HAS_AUXDATA) {
+      const status = cv.getUint32(c + ControlLayout.tpStatus, true);
+      if (status & VLAN_VALID) {
+        const tci = cv.getUint16(c + ControlLayout.tpVlanTci, true);
+        const tpid = status & TPID_VALID ? cv.getUint16(c + ControlLayout.tpVlanTpid, true) : 0x8100;
+        vlan = { id: tci & 0x0fff, priority: tci >>> 13, dropEligible: (tci & 0x1000) !== 0, tpid };
+        if (this.#reinsert && this.mode === 'raw' && len >= 12) length += 4;
       }
-      const info: FrameInfo = {
-        interfaceIndex: ifindex,
-        interfaceName: this.#nameOf(ifindex),
-        protocol: proto,
-        packetType: PACKET_TYPES[pkttype] ?? 'unknown',
-        source: halen === 6 ? this.#mac(addrView, a + 12) : halen ? formatMac(addrs.subarray(a + 12, a + 12 + halen)) : '',
-        timestamp: present & ioc.HAS_TIMESTAMP ? ctlView.getBigInt64(c + ControlLayout.timestampNs, true) : 0n,
-        length,
-        truncated: real > len,
-      };
-      if (vlan) info.vlan = vlan;
-      this.emit('frame', frame, info);
-      if (hasIter) for (const q of this.#iterators) q.push({ frame, info });
+      if (status & CSUM_NOTREADY) checksum = 'partial';
+      else if (status & CSUM_VALID) checksum = 'valid';
     }
-    if (hasIter) this.#updateReceiving();
+    const ifindex = addrs.llIfindex(a);
+    const info: FrameInfo = {
+      interfaceIndex: ifindex,
+      interfaceName: this.#nameOf(ifindex),
+      protocol: addrs.llProtocol(a),
+      packetType: PACKET_TYPES[addrs.llPkttype(a)] ?? 'unknown',
+      source: addrs.llAddress(a),
+      timestamp: present & io.HAS_TIMESTAMP ? cv.getBigInt64(c + ControlLayout.timestampNs, true) : 0n,
+      length,
+      truncated: real > len,
+      checksum,
+    };
+    if (vlan) info.vlan = vlan;
+    return info;
   }
 
-  /** @internal engine events. */
-  _onEvent(type: number, errno: number, syscall: number): void {
-    const ioc = native.ioConstants;
-    if (type === ioc.EV_WRITABLE) this.#flush();
-    else if (type === ioc.EV_ERROR) {
-      // SO_ERROR: an asynchronous socket error, e.g. ENETDOWN when the interface goes down.
-      const name = syscall === ioc.SYS_SO_ERROR ? 'SO_ERROR' : syscall === ioc.SYS_POLL ? 'poll' : 'recvmmsg';
-      this.#fail(new SocketError(-errno, name, this.#ctx()));
-    }
-    else if (type === ioc.EV_CLOSE) this.#onClosed();
-  }
-
-  #fail(err: Error): void {
-    for (const q of this.#iterators) q.fail(err);
-    if (this.listenerCount('error') > 0 || this.#iterators.size === 0) this.emit('error', err);
-  }
-
-  /** The source MAC as text, cached for runs of frames from the same sender. */
-  #mac(view: DataView, off: number): string {
-    const key = view.getUint16(off, false) * 0x100000000 + view.getUint32(off + 2, false);
-    if (key !== this.#lastMacKey) {
-      this.#lastMacKey = key;
-      this.#lastMac = formatMac(new Uint8Array(view.buffer, view.byteOffset + off, 6));
-    }
-    return this.#lastMac;
+  /** @internal A new batch: interface names are looked up afresh (indexes can be reused). */
+  protected override _beginBatch(): void {
+    this.#batchNo++;
   }
 
   #nameOf(index: number): string {
+    if (this.#namesBatch !== this.#batchNo) {
+      this.#namesBatch = this.#batchNo;
+      this.#names.clear();
+    }
     let n = this.#names.get(index);
     if (n === undefined) {
-      const r = index > 0 ? native.packetInterface(this.#fd, index) : -19;
+      const r = index > 0 && !this.closed ? native.packetInterface(this.fd, index) : -19;
       n = typeof r === 'number' ? '' : r.name;
-      if (this.#names.size > 4096) this.#names.clear();
       this.#names.set(index, n);
     }
     return n;
@@ -562,46 +494,32 @@ export class PacketSocket extends EventEmitter {
     return this.#iface ? { interface: this.#iface.name } : {};
   }
 
-  /**
-   * Iterate over received frames: `for await (const { frame, info } of sock)`.
-   * Ends when the socket closes; breaking out of the loop stops this iterator.
-   */
-  [Symbol.asyncIterator](): AsyncIterableIterator<ReceivedFrame> {
-    const q = new FrameQueue(this.#hwm, () => this.#updateReceiving(), (self) => {
-      this.#iterators.delete(self);
-      this.#updateReceiving();
-    });
-    if (this.closed) q.end();
-    else {
-      this.#iterators.add(q);
-      this.#updateReceiving();
-    }
-    return q;
+  /** @internal */
+  protected _receiveError(errno: number, syscall: string): Error {
+    return new SocketError(errno, syscall, this.#ctx());
   }
 
-  /** Wait for one frame (optionally with a timeout in ms; rejects with ETIMEDOUT). */
-  async receive(options: { timeout?: number } = {}): Promise<ReceivedFrame> {
-    const it = this[Symbol.asyncIterator]();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const next = it.next();
-      const r = options.timeout === undefined
-        ? await next
-        : await Promise.race([
-            next,
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new SocketError(ETIMEDOUT, 'recvmmsg', { hint: `no frame within ${options.timeout} ms` })), validateInteger(options.timeout, 'timeout', 0, 2 ** 31 - 1));
-            }),
-          ]);
-      if (r.done) throw socketClosed('PacketSocket');
-      return r.value;
-    } finally {
-      if (timer) clearTimeout(timer);
-      await it.return?.();
-    }
+  /** @internal The kernel's counters, accumulated (reading PACKET_STATISTICS resets them). */
+  #readKernelStats(): void {
+    const s = getOption(this.fd, 'PACKET_STATISTICS');
+    this.#kstats.kernelReceived += s.packets - s.drops;
+    this.#kstats.kernelDropped += s.drops;
+    this.#kstats.freezeQueueCount += s.freezeQueueCount ?? 0;
   }
 
-  // ---- sending --------------------------------------------------------------
+  /** @internal */
+  protected override _kernelDropped(): number {
+    this.#readKernelStats();
+    return this.#kstats.kernelDropped;
+  }
+
+  /** Counters: the engine's, and the kernel's PACKET_STATISTICS read now and accumulated since open. */
+  override stats(): PacketStats {
+    const base = super.stats();
+    return { ...base, kernelReceived: this.#kstats.kernelReceived, dropped: base.kernelDropped, freezeQueueCount: this.#kstats.freezeQueueCount };
+  }
+
+  // ---- the address codec ---------------------------------------------------------
 
   #address(opts: PacketSendOptions | undefined, name = 'options'): Uint8Array | null {
     const ifRef = opts?.interface;
@@ -614,14 +532,15 @@ export class PacketSocket extends EventEmitter {
     } else if (dest === undefined) {
       throw invalidArgValue(`${name}.destination`, undefined, 'is required in cooked mode (the destination MAC)');
     }
-    const protoIn = opts?.protocol ?? (this.protocol === C('ETH_P_ALL') ? undefined : this.protocol);
+    const protoIn = opts?.protocol ?? (this.protocol === ETH_P_ALL ? undefined : this.protocol);
     if (this.mode === 'cooked' && protoIn === undefined) throw invalidArgValue(`${name}.protocol`, undefined, "is required in cooked mode when the socket's protocol is 'all'");
     const proto = protoIn === undefined ? 0 : validateInteger(protoIn, `${name}.protocol`, 0, 0xffff);
-    const key = `${String(ifRef)}|${typeof dest === 'string' ? dest : dest ? formatMac(dest) : ''}|${proto}`;
+    const mac = dest === undefined ? undefined : parseMac(dest, `${name}.destination`);
+    const key = `${String(ifRef)}|${mac ? mac.toString('hex') : ''}|${proto}`;
     let enc = this.#addressCache.get(key);
     if (!enc) {
-      const ifindex = ifRef === undefined ? (this.#iface as NativePacketInterface).index : lookupInterface(this.#fd, ifRef).index;
-      enc = native.ioEncodeAddress({ family: C('AF_PACKET'), ifindex, protocol: proto, mac: dest === undefined ? undefined : parseMac(dest, `${name}.destination`) });
+      const ifindex = ifRef === undefined ? (this.#iface as NativePacketInterface).index : lookupInterface(this.fd, ifRef).index;
+      enc = native.ioEncodeAddress({ family: C('AF_PACKET'), ifindex, protocol: proto, mac });
       if (this.#addressCache.size > 256) this.#addressCache.clear();
       this.#addressCache.set(key, enc);
     }
@@ -642,73 +561,48 @@ export class PacketSocket extends EventEmitter {
     return f;
   }
 
-  #sendError(errno: number, length: number): SocketError {
-    if (errno === EMSGSIZE) {
-      const iface = this.#iface ? lookupInterface(this.#fd, this.#iface.index) : undefined;
+  /** @internal EMSGSIZE names the MTU; everything else the interface. */
+  protected _sendError(errno: number, syscall: string, ctx: SendContext): Error {
+    if (errno === EMSGSIZE && !this.closed) {
+      const length = (ctx as FrameContext | undefined)?.length ?? 0;
+      const iface = this.#iface ? lookupInterface(this.fd, this.#iface.index) : undefined;
       const mtu = iface ? `the MTU of ${iface.name} is ${iface.mtu} bytes` : 'it exceeds the MTU of the interface';
       const limit = iface ? ` (at most ${iface.mtu + (this.mode === 'raw' ? ETH_HLEN : 0)} bytes${this.mode === 'raw' ? ' with the 14-byte header, 4 more with a VLAN tag' : ''})` : '';
       return new SocketError(errno, 'sendmsg', { ...this.#ctx(), hint: `a ${length}-byte ${this.mode === 'raw' ? 'frame' : 'payload'} is too long: ${mtu}${limit}` });
     }
-    return new SocketError(errno, 'sendmsg', this.#ctx());
+    return new SocketError(errno, syscall, this.#ctx());
   }
 
+  // ---- sending -----------------------------------------------------------------
+
   /**
-   * Send one frame (raw mode: a whole Ethernet frame, padded to 60 bytes
-   * unless `pad` is off) or payload (cooked mode, with `destination` and
-   * `protocol`). Resolves once the kernel took it; queues on EAGAIN. With
-   * `coalesce` (default `'auto'`), sends after the first of a tick are
-   * gathered into one sendmmsg at the end of the tick.
+   * Send one frame (raw mode: a whole Ethernet frame; cooked: the payload,
+   * with `destination`). Resolves with the bytes sent once the kernel took
+   * it (see the coalescing and queueing rules of the engine). A failure
+   * rejects and, while an `'error'` listener exists, is emitted there too.
    */
-  send(frame: Uint8Array, options?: PacketSendOptions): Promise<void> {
+  send(frame: Uint8Array, options?: PacketSendOptions): Promise<number> {
     try {
       const pad = options?.pad === undefined ? this.#pad : validateBoolean(options.pad, 'options.pad');
       const f = this.#prepare(frame, -1, pad);
-      const addr = this.#address(options);
-      this.#open();
-      if (this.#sendQueue.length === 0 && this.#coalesce !== 2 && !this.#burst) {
-        const r = this.#sendOne(f, addr);
-        if (r >= 0) {
-          if (this.#coalesce === 1) {
-            // 'auto': the rest of this tick's sends are gathered into one sendmmsg.
-            this.#burst = true;
-            this.#scheduleTick();
-          }
-          return RESOLVED;
-        }
-        if (-r !== EAGAIN) return Promise.reject(this.#sendError(-r, f.length));
-        return new Promise<void>((resolve, reject) => this.#enqueue({ frames: [f], addresses: addr, next: 0, resolve: () => resolve(), reject }, false));
-      }
-      return new Promise<void>((resolve, reject) => this.#enqueue({ frames: [f], addresses: addr, next: 0, resolve: () => resolve(), reject }, this.#coalesce !== 0));
+      const addr = options === undefined && this.mode === 'raw' && this.#iface ? null : this.#address(options);
+      this._check();
+      return this._send(f, addr, null, { length: f.length });
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  /** Sends waiting in the queue: gathered during this tick ({@link PacketSocketOptions.coalesce}) or waiting for room in the socket buffer. */
-  get sendQueueLength(): number {
-    let n = 0;
-    for (const p of this.#sendQueue) n += p.frames.length - p.next;
-    return n;
-  }
-
   /**
-   * Send one frame now or not at all: true when the kernel took it, false on
-   * EAGAIN (socket buffer full, or earlier sends still queued), throws on
-   * other errors. Never queues.
+   * Send one frame only if the kernel takes it now: true when sent, false when
+   * the socket buffer is full (nothing queued; wait for `'drain'`). Throws on
+   * other errors.
    */
   trySend(frame: Uint8Array, options?: PacketSendOptions): boolean {
     const pad = options?.pad === undefined ? this.#pad : validateBoolean(options.pad, 'options.pad');
     const f = this.#prepare(frame, -1, pad);
     const addr = this.#address(options);
-    this.#open();
-    if (this.#sendQueue.length !== 0) {
-      if (!this.#writable) this.#flush(); // sends gathered this tick go first: keep the order
-      if (this.#sendQueue.length !== 0) return false;
-    }
-    const r = this.#sendOne(f, addr);
-    if (r >= 0) return true;
-    if (-r === EAGAIN) return false;
-    throw this.#sendError(-r, f.length);
+    return this._trySend(f, addr, null, { length: f.length });
   }
 
   /**
@@ -725,166 +619,48 @@ export class PacketSocket extends EventEmitter {
       const pad = options?.pad === undefined ? this.#pad : validateBoolean(options.pad, 'options.pad');
       const n = frames.length;
       const list: Uint8Array[] = new Array(n);
-      const isEntry = (e: unknown): e is PacketBatchEntry => e !== null && typeof e === 'object' && !(e instanceof Uint8Array) && 'frame' in e;
-      let anyEntry = false;
-      for (let i = 0; i < n; i++) if (isEntry(frames[i])) anyEntry = true;
       let common: Uint8Array | null | undefined; // the batch-wide address, computed once, only if some frame uses it
       const commonAddr = (): Uint8Array | null => (common === undefined ? (common = this.#address(options)) : common);
-      let addr: Uint8Array | null | (Uint8Array | null)[];
-      if (!anyEntry) {
-        for (let i = 0; i < n; i++) list[i] = this.#prepare(frames[i], i, pad);
-        addr = commonAddr();
-      } else {
-        const perFrame: (Uint8Array | null)[] = new Array(n);
-        for (let i = 0; i < n; i++) {
-          const e = frames[i];
-          if (!isEntry(e)) {
-            list[i] = this.#prepare(e, i, pad);
-            perFrame[i] = commonAddr();
-            continue;
-          }
-          const name = `frames[${i}]`;
-          list[i] = this.#prepare(e.frame, i, e.pad === undefined ? pad : validateBoolean(e.pad, `${name}.pad`));
-          const merged: PacketSendOptions = { ...options };
-          if (e.interface !== undefined) merged.interface = e.interface;
-          if (e.destination !== undefined) merged.destination = e.destination;
-          if (e.protocol !== undefined) merged.protocol = e.protocol;
-          perFrame[i] = this.#address(merged, name);
+      let perFrame: (Uint8Array | null)[] | undefined;
+      for (let i = 0; i < n; i++) {
+        const e = frames[i];
+        if (e instanceof Uint8Array || e === null || typeof e !== 'object' || !('frame' in e)) {
+          list[i] = this.#prepare(e, i, pad);
+          if (perFrame) perFrame[i] = commonAddr();
+          continue;
         }
-        addr = perFrame;
+        const name = `frames[${i}]`;
+        list[i] = this.#prepare(e.frame, i, e.pad === undefined ? pad : validateBoolean(e.pad, `${name}.pad`));
+        const merged: PacketSendOptions = { ...options };
+        if (e.interface !== undefined) merged.interface = e.interface;
+        if (e.destination !== undefined) merged.destination = e.destination;
+        if (e.protocol !== undefined) merged.protocol = e.protocol;
+        if (!perFrame) {
+          perFrame = new Array(n);
+          for (let k = 0; k < i; k++) perFrame[k] = commonAddr();
+        }
+        perFrame[i] = this.#address(merged, name);
       }
-      this.#open();
-      return new Promise<number>((resolve, reject) => {
-        const p: PendingSend = { frames: list, addresses: addr, next: 0, resolve, reject };
-        if (this.#sendQueue.length === 0 && this.#drive(p)) return;
-        this.#enqueue(p, this.#sendQueue.length !== 0);
-      });
+      const addr = perFrame ?? commonAddr();
+      this._check();
+      const ctxs: FrameContext[] = list.map((f) => ({ length: f.length }));
+      return this._sendBatch(list, addr, null, ctxs);
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  /** Push one pending send as far as the kernel takes it. True when finished (resolved or rejected). */
-  #drive(p: PendingSend): boolean {
-    const io = this.#io as IoHandle;
-    const max = native.ioConstants.MAX_BATCH;
-    while (p.next < p.frames.length) {
-      const n = Math.min(max, p.frames.length - p.next);
-      let r: number;
-      if (n === 1) {
-        const a = Array.isArray(p.addresses) ? (p.addresses[p.next] ?? null) : p.addresses;
-        r = this.#sendOne(p.frames[p.next] as Uint8Array, a);
-        if (r >= 0) r = 1;
-      } else {
-        r = io.sendBatch(p.frames, p.addresses, null, p.next, n);
-      }
-      if (r < 0) {
-        if (-r === EAGAIN) return false;
-        const err = this.#sendError(-r, (p.frames[p.next] as Uint8Array).length);
-        (err as SocketError & { sent?: number }).sent = p.next;
-        p.reject(err);
-        return true;
-      }
-      p.next += r;
-    }
-    p.resolve(p.next);
-    return true;
-  }
+  // ---- configuration -------------------------------------------------------------
 
-  /**
-   * Queue a send. `tick`: it waits for the end of this tick (coalescing) —
-   * unless the queue already waits for POLLOUT, or a full sendmmsg is ready;
-   * otherwise (the kernel said EAGAIN) poll for POLLOUT.
-   */
-  #enqueue(p: PendingSend, tick: boolean): void {
-    this.#sendQueue.push(p);
-    if (this.#writable) return;
-    if (!tick) this.#setWritable(true);
-    else if (this.#sendQueue.length >= native.ioConstants.MAX_BATCH) this.#flush();
-    else this.#scheduleTick();
-  }
-
-  #scheduleTick(): void {
-    if (this.#tickScheduled) return;
-    this.#tickScheduled = true;
-    queueMicrotask(this.#tick);
-  }
-
-  /** End of a tick: everything send() gathered goes out (one sendmmsg per 1024 frames). */
-  #tick = (): void => {
-    this.#tickScheduled = false;
-    this.#burst = false;
-    if (!this.#writable && this.#sendQueue.length > 0 && this.#io && !this.#closing) this.#flush();
-  };
-
-  #setWritable(on: boolean): void {
-    if (this.#writable === on || !this.#io || this.#closed) return;
-    this.#writable = on;
-    this.#io.setWritable(on);
-  }
-
-  #flush(): void {
-    const q = this.#sendQueue;
-    while (q.length > 0) {
-      const head = q[0] as PendingSend;
-      // Consecutive single-frame send()s (same destination) go out together in one sendmmsg.
-      let n = 0;
-      if (head.frames.length === 1 && head.next === 0 && !Array.isArray(head.addresses)) {
-        const max = Math.min(q.length, native.ioConstants.MAX_BATCH);
-        while (n < max) {
-          const p = q[n] as PendingSend;
-          if (p.frames.length !== 1 || p.next !== 0 || p.addresses !== head.addresses) break;
-          n++;
-        }
-      }
-      if (n > 1) {
-        const frames: Uint8Array[] = new Array(n);
-        for (let i = 0; i < n; i++) frames[i] = (q[i] as PendingSend).frames[0] as Uint8Array;
-        const r = (this.#io as IoHandle).sendBatch(frames, head.addresses as Uint8Array | null, null, 0, n);
-        if (r < 0) {
-          if (-r === EAGAIN) return this.#setWritable(true);
-          q.shift();
-          head.reject(this.#sendError(-r, (head.frames[0] as Uint8Array).length));
-          continue;
-        }
-        const done = q.splice(0, r);
-        for (const p of done) p.resolve(1);
-        continue;
-      }
-      if (!this.#drive(head)) return this.#setWritable(true);
-      q.shift();
-    }
-    this.#setWritable(false);
-  }
-
-  /**
-   * One frame, now: send(2) on the bound socket when there is no per-frame
-   * address (the common case: a socket opened with an interface, a raw frame,
-   * no options), the engine's sendmsg otherwise. The caller checked the
-   * socket is open. Returns bytes sent or -errno.
-   */
-  #sendOne(f: Uint8Array, addr: Uint8Array | null): number {
-    return native.sendmsgFd(this.#fd, f, addr, null);
-  }
-
-  #open(): IoHandle {
-    if (this.closed || !this.#io) throw socketClosed('PacketSocket');
-    return this.#io;
-  }
-
-  // ---- configuration --------------------------------------------------------
-
-  #membership(add: boolean, type: string, mac?: Buffer): void {
+  #membership(add: boolean, type: 'promisc' | 'allmulti' | 'multicast', mac?: string | Uint8Array): void {
     if (!this.#iface) throw invalidArgValue('interface', undefined, 'is required for memberships: open the socket with an interface');
-    const mreq = Buffer.alloc(16); // struct packet_mreq { int ifindex; u16 type; u16 alen; u8 address[8]; }
-    mreq.writeInt32LE(this.#iface.index, 0);
-    mreq.writeUInt16LE(C(type), 4);
-    if (mac) {
-      mreq.writeUInt16LE(mac.length, 6);
-      mac.copy(mreq, 8);
+    const value = { interface: this.#iface.index, type, ...(mac !== undefined ? { address: mac } : {}) };
+    try {
+      setOption(this.fd, add ? 'PACKET_ADD_MEMBERSHIP' : 'PACKET_DROP_MEMBERSHIP', value);
+    } catch (e) {
+      if (e instanceof SocketError && !e.interface) throw new SocketError(e.errno, e.syscall, { option: e.option, ...this.#ctx(), ...(e.hint ? { hint: e.hint } : {}) });
+      throw e;
     }
-    const opt = add ? 'PACKET_ADD_MEMBERSHIP' : 'PACKET_DROP_MEMBERSHIP';
-    check(native.setsockoptRaw(this.fd, C('SOL_PACKET'), C(opt), mreq), 'setsockopt', { option: `${opt} ${type}`, ...this.#ctx() });
   }
 
   /**
@@ -895,7 +671,7 @@ export class PacketSocket extends EventEmitter {
   setPromiscuous(on: boolean): this {
     validateBoolean(on, 'on');
     if (on !== this.#promisc) {
-      this.#membership(on, 'PACKET_MR_PROMISC');
+      this.#membership(on, 'promisc');
       this.#promisc = on;
     }
     return this;
@@ -905,7 +681,7 @@ export class PacketSocket extends EventEmitter {
   setAllMulticast(on: boolean): this {
     validateBoolean(on, 'on');
     if (on !== this.#allmulti) {
-      this.#membership(on, 'PACKET_MR_ALLMULTI');
+      this.#membership(on, 'allmulti');
       this.#allmulti = on;
     }
     return this;
@@ -913,13 +689,13 @@ export class PacketSocket extends EventEmitter {
 
   /** Accept frames sent to a multicast MAC on the bound interface (PACKET_MR_MULTICAST). */
   addMembership(mac: string | Uint8Array): this {
-    this.#membership(true, 'PACKET_MR_MULTICAST', parseMac(mac, 'mac'));
+    this.#membership(true, 'multicast', parseMac(mac, 'mac'));
     return this;
   }
 
-  /** Undo {@link addMembership}. */
+  /** Undo {@link PacketSocket.addMembership}. */
   dropMembership(mac: string | Uint8Array): this {
-    this.#membership(false, 'PACKET_MR_MULTICAST', parseMac(mac, 'mac'));
+    this.#membership(false, 'multicast', parseMac(mac, 'mac'));
     return this;
   }
 
@@ -934,33 +710,19 @@ export class PacketSocket extends EventEmitter {
   setFilter(filter: PacketFilter | null): this {
     const fd = this.fd;
     const program = filter === null ? null : toBpfProgram(filter);
-    check(native.packetAttachFilter(fd, encodeBpf(DROP_ALL)), 'setsockopt', { option: 'SO_ATTACH_FILTER' });
+    setOption(fd, 'SO_ATTACH_FILTER', DROP_ALL);
     check(native.packetDrain(fd, 1e7), 'recv');
     // A ring socket has no queue to drain: the frames already in its ring are skipped unread instead.
-    if (this.#io?.ring) check(this.#io.ringSkip(), 'setsockopt', { option: 'SO_ATTACH_FILTER' });
-    if (program) check(native.packetAttachFilter(fd, encodeBpf(program)), 'setsockopt', { option: 'SO_ATTACH_FILTER' });
-    else check(native.setsockoptRaw(fd, C('SOL_SOCKET'), C('SO_DETACH_FILTER'), int32(0)), 'setsockopt', { option: 'SO_DETACH_FILTER' });
+    if (this._handle.ring) check(this._handle.ringSkip(), 'setsockopt', { option: 'SO_ATTACH_FILTER' });
+    if (program) setOption(fd, 'SO_ATTACH_FILTER', program);
+    else setOption(fd, 'SO_DETACH_FILTER', true);
     return this;
   }
 
-  /** Join a fanout group (PACKET_FANOUT). A socket joins at most one group, once. */
-  setFanout(options: FanoutOptions): this {
-    check(native.setsockoptRaw(this.fd, C('SOL_PACKET'), C('PACKET_FANOUT'), int32(fanoutValue(options))), 'setsockopt', { option: 'PACKET_FANOUT' });
+  /** Join a fanout group (PACKET_FANOUT, `{ id, mode, flags? }`). A socket joins at most one group, once. */
+  setFanout(fanout: Fanout): this {
+    setOption(this.fd, 'PACKET_FANOUT', fanout);
     return this;
-  }
-
-  /**
-   * Kernel counters since open (PACKET_STATISTICS is reset by every read; this
-   * object accumulates them).
-   */
-  stats(): PacketStats {
-    const b = check(native.getsockoptRaw(this.fd, C('SOL_PACKET'), C('PACKET_STATISTICS'), 12), 'getsockopt', { option: 'PACKET_STATISTICS' });
-    const packets = b.length >= 4 ? b.readUInt32LE(0) : 0;
-    const drops = b.length >= 8 ? b.readUInt32LE(4) : 0;
-    this.#stats.received += packets - drops;
-    this.#stats.dropped += drops;
-    if (b.length >= 12) this.#stats.freezeQueueCount += b.readUInt32LE(8);
-    return { ...this.#stats };
   }
 
   /**
@@ -968,130 +730,29 @@ export class PacketSocket extends EventEmitter {
    * `setOption('PACKET_AUXDATA', true)`): one setsockopt(2) through the option engine.
    */
   setOption<N extends WritableOptionName>(name: N, value: OptionSetValue<N>): this {
-    setOption(this, name, value);
+    const fd = this.fd;
+    inNs(this.#netns, () => setOption(fd, name, value));
     return this;
   }
 
   /** Read any option of the option table by name (`getOption('SO_RCVBUF')`). */
   getOption<N extends ReadableOptionName>(name: N): OptionGetValue<N> {
-    return getOption(this, name);
+    const fd = this.fd;
+    return inNs(this.#netns, () => getOption(fd, name));
   }
 
-  /** Keep the event loop alive while receiving (default). */
-  ref(): this {
-    this.#io?.ref();
-    return this;
-  }
-  /** Let the process exit even while this socket is open. */
-  unref(): this {
-    this.#io?.unref();
-    return this;
-  }
-  /** Whether the socket keeps the event loop alive. */
-  hasRef(): boolean {
-    return this.#io?.hasRef() ?? false;
-  }
-
-  /**
-   * Close: promiscuous/all-multicast are turned off, pending sends are
-   * rejected, iterators end, then the descriptor is closed and 'close' is
-   * emitted. Idempotent; every call returns the same promise.
-   */
-  close(): Promise<void> {
-    if (this.#closing) return this.#closing;
-    this.#closing = new Promise<void>((resolve) => {
-      this.once('close', () => resolve());
-    });
-    try {
-      if (this.#promisc) this.#membership(false, 'PACKET_MR_PROMISC');
-      if (this.#allmulti) this.#membership(false, 'PACKET_MR_ALLMULTI');
-    } catch {
-      /* the interface may be gone; the kernel drops memberships on close anyway */
-    }
+  /** @internal Promiscuous / all-multicast are turned off before the descriptor goes. */
+  protected override _beforeClose(): void {
+    const promisc = this.#promisc;
+    const allmulti = this.#allmulti;
     this.#promisc = this.#allmulti = false;
-    // Sends gathered during this tick still go out (as far as the kernel takes them now).
-    if (this.#io && !this.#writable && this.#sendQueue.length > 0) this.#flush();
-    const err = socketClosed('PacketSocket');
-    for (const p of this.#sendQueue.splice(0)) p.reject(err);
-    for (const q of this.#iterators) q.end();
-    this.#iterators.clear();
-    if (this.#io) this.#io.close();
-    else queueMicrotask(() => this.#onClosed());
-    return this.#closing;
-  }
-
-  #onClosed(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.emit('close');
-  }
-
-  /** `await using sock = await PacketSocket.open(...)` */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
+    if (promisc) this.#membership(false, 'promisc');
+    if (allmulti) this.#membership(false, 'allmulti');
   }
 }
 
-function onRecvBatch(this: object, data: Buffer, count: number): void {
-  (this as PacketSocket)._onBatch(data, count);
-}
-function onIoEvent(this: object, type: number, errno: number, syscall: number): void {
-  (this as PacketSocket)._onEvent(type, errno, syscall);
-}
-
-/** Async iterator over frames with a bounded buffer. */
-class FrameQueue implements AsyncIterableIterator<ReceivedFrame> {
-  #items: ReceivedFrame[] = [];
-  #waiters: Array<{ resolve: (r: IteratorResult<ReceivedFrame>) => void; reject: (e: Error) => void }> = [];
-  #done = false;
-  #error: Error | undefined;
-  constructor(
-    private readonly hwm: number,
-    private readonly onDrain: () => void,
-    private readonly onFinish: (q: FrameQueue) => void,
-  ) {}
-  get full(): boolean {
-    return this.#items.length >= this.hwm;
-  }
-  push(item: ReceivedFrame): void {
-    if (this.#done) return;
-    const w = this.#waiters.shift();
-    if (w) w.resolve({ value: item, done: false });
-    else this.#items.push(item);
-  }
-  end(): void {
-    this.#done = true;
-    for (const w of this.#waiters.splice(0)) w.resolve({ value: undefined, done: true });
-  }
-  fail(err: Error): void {
-    this.#error = err;
-    for (const w of this.#waiters.splice(0)) w.reject(err);
-    this.#done = true;
-    this.onFinish(this);
-  }
-  next(): Promise<IteratorResult<ReceivedFrame>> {
-    const item = this.#items.shift();
-    if (item) {
-      if (this.#items.length === this.hwm - 1) this.onDrain();
-      return Promise.resolve({ value: item, done: false });
-    }
-    if (this.#error) {
-      const e = this.#error;
-      this.#error = undefined;
-      return Promise.reject(e);
-    }
-    if (this.#done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
-  }
-  return(): Promise<IteratorResult<ReceivedFrame>> {
-    this.#items = [];
-    this.end();
-    this.onFinish(this);
-    return Promise.resolve({ value: undefined, done: true });
-  }
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
+function inNs<T>(netns: string | undefined, fn: () => T): T {
+  return netns === undefined ? fn() : withNetns(netns, fn);
 }
 
 /** Validate `options.ring` and fill in the defaults; undefined when off. */
@@ -1099,8 +760,8 @@ function ringGeometry(r: boolean | PacketRingOptions | undefined): Required<Pack
   if (r === undefined || r === false) return undefined;
   if (r === true) return { ...RING_DEFAULTS };
   if (r === null || typeof r !== 'object') throw invalidArgType('options.ring', 'a boolean or an object { blockSize?, blockCount?, frameSize?, blockTimeoutMs? }', r);
-  const page = native.ioConstants.PAGE_SIZE;
-  const minFrame = native.ioConstants.RING_MIN_FRAME;
+  const page = io.PAGE_SIZE;
+  const minFrame = io.RING_MIN_FRAME;
   const g = {
     blockSize: r.blockSize === undefined ? RING_DEFAULTS.blockSize : validateInteger(r.blockSize, 'options.ring.blockSize', page, 2 ** 30),
     blockCount: r.blockCount === undefined ? RING_DEFAULTS.blockCount : validateInteger(r.blockCount, 'options.ring.blockCount', 1, 65536),
@@ -1112,17 +773,6 @@ function ringGeometry(r: boolean | PacketRingOptions | undefined): Required<Pack
   if (g.frameSize > g.blockSize) throw outOfRange('options.ring.frameSize', `<= blockSize (${g.blockSize})`, g.frameSize);
   if (g.blockSize * g.blockCount > 2 ** 30) throw outOfRange('options.ring.blockCount', `such that blockSize × blockCount <= 1 GiB (at most ${Math.floor(2 ** 30 / g.blockSize)} blocks of ${g.blockSize} bytes)`, g.blockCount);
   return g;
-}
-
-function fanoutValue(f: FanoutOptions): number {
-  if (f === null || typeof f !== 'object') throw invalidArgType('fanout', 'an object { group, mode? }', f);
-  const group = validateInteger(f.group, 'fanout.group', 0, 0xffff);
-  const mode = f.mode ?? 'hash';
-  if (!(mode in FANOUT_MODES)) throw invalidArgValue('fanout.mode', mode, `must be one of ${Object.keys(FANOUT_MODES).join(', ')}`);
-  let type = C(FANOUT_MODES[mode]);
-  if (f.defrag !== undefined && validateBoolean(f.defrag, 'fanout.defrag')) type |= C('PACKET_FANOUT_FLAG_DEFRAG');
-  if (f.rollover !== undefined && validateBoolean(f.rollover, 'fanout.rollover')) type |= C('PACKET_FANOUT_FLAG_ROLLOVER');
-  return group | (type << 16);
 }
 
 function lookupInterface(fd: number, ref: InterfaceRef): NativePacketInterface {
@@ -1137,8 +787,11 @@ function lookupInterface(fd: number, ref: InterfaceRef): NativePacketInterface {
 
 function setBuffer(fd: number, opt: 'SO_RCVBUF' | 'SO_SNDBUF', size: number): void {
   // FORCE bypasses net.core.[rw]mem_max with CAP_NET_ADMIN; otherwise fall back to the capped option.
-  if (native.setsockoptRaw(fd, C('SOL_SOCKET'), C(`${opt}FORCE`), int32(size)) === 0) return;
-  check(native.setsockoptRaw(fd, C('SOL_SOCKET'), C(opt), int32(size)), 'setsockopt', { option: opt });
+  try {
+    setOption(fd, opt === 'SO_RCVBUF' ? 'SO_RCVBUFFORCE' : 'SO_SNDBUFFORCE', size);
+  } catch {
+    setOption(fd, opt, size);
+  }
 }
 
 function withRawHint(e: unknown): unknown {
