@@ -21,6 +21,7 @@
 import { ChildProcess, execFileSync, spawn, SpawnOptions } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { invalidArgValue } from '../core/errors';
+import { interfaces } from '../system/interfaces';
 import { makePlan, qdiscCommands } from './plan';
 import type { NodeKind, Plan, PlanInterface, PlanNode, TopologyOptions } from './plan';
 import { TopologyError } from './error';
@@ -509,6 +510,30 @@ function build(plan: Plan, holders: ChildProcess[], pids: Map<string, number>): 
   }
   if (root.length) runRootBatch(root);
   for (const n of plan.nodes) configureNode(plan, n, pids.get(n.name) as number);
+  waitForCarrier(plan, pids);
+}
+
+/**
+ * Return only once every link end is running (carrier) and, with IPv6, has
+ * its link-local address: both arrive through the kernel's linkwatch a few
+ * milliseconds after `ip link set up`, and a test's first packet must not race them.
+ */
+function waitForCarrier(plan: Plan, pids: Map<string, number>): void {
+  const deadline = Date.now() + 5000;
+  let pending = plan.nodes.filter((n) => n.interfaces.length > 0);
+  for (;;) {
+    pending = pending.filter((n) => {
+      const seen = new Map(interfaces({ netns: `/proc/${pids.get(n.name)}/ns/net` }).map((i) => [i.name, i]));
+      return !n.interfaces.every((want) => {
+        const i = seen.get(want.name);
+        if (!i?.flags.running) return false;
+        return !plan.ipv6 || n.kind === 'switch' || i.addresses.some((a) => a.family === 'ipv6' && a.address.startsWith('fe80:'));
+      });
+    });
+    if (pending.length === 0) return;
+    if (Date.now() > deadline) throw new TopologyError('ERR_TOPOLOGY_SETUP', `createTopology: links of ${pending.map((n) => n.name).join(', ')} did not come up within 5 s`);
+    sleepMs(1);
+  }
 }
 
 function waitForNamespaces(plan: Plan, pids: Map<string, number>): void {
