@@ -52,6 +52,7 @@ import { constants as osConstants } from 'node:os';
 import { native } from '../binding';
 import type { IoHandle, IoRing } from '../binding/io';
 import { SocketError, SockitStateError, check, invalidArgType, socketClosed, validateInteger } from './errors';
+import { rejectUnknownKeys } from './validate';
 
 const io = native.ioConstants;
 const { EAGAIN, ENOBUFS, ETIMEDOUT } = osConstants.errno;
@@ -79,7 +80,7 @@ export interface EngineStats {
 /** How a tick's sends reach the kernel (see UdpSocketOptions.coalesce). */
 export type Coalesce = boolean | 'auto';
 
-/** Engine settings a socket kind passes to {@link EngineSocket}. */
+/** @internal Engine settings a socket kind passes to {@link EngineSocket}. */
 export interface EngineConfig {
   /** The class name used in errors ('UdpSocket'). */
   name: string;
@@ -101,7 +102,7 @@ export interface EngineConfig {
   ready: boolean;
 }
 
-/** Validate the engine options shared by every kind; `prefix` names them in errors. */
+/** @internal Validate the engine options shared by every kind; `prefix` names them in errors. */
 export function validateEngineOptions(o: { batchSize?: unknown; sendQueueLimit?: unknown; coalesce?: unknown; highWaterMark?: unknown }, prefix = 'options'): void {
   if (o.batchSize !== undefined) validateInteger(o.batchSize, `${prefix}.batchSize`, 1, MAX_BATCH);
   if (o.sendQueueLimit !== undefined) validateInteger(o.sendQueueLimit, `${prefix}.sendQueueLimit`, 1, 1 << 24);
@@ -112,7 +113,7 @@ export function validateEngineOptions(o: { batchSize?: unknown; sendQueueLimit?:
 
 type Done = (err: Error | null, n: number) => void;
 
-/** Error-message context of one send, opaque to the engine (the kind builds errors from it). */
+/** @internal Error-message context of one send, opaque to the engine (the kind builds errors from it). */
 export type SendContext = unknown;
 
 /**
@@ -564,7 +565,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
    * with ERR_SOCKET_CLOSED when the socket closes first.
    */
   async receive(options: { timeout?: number } = {}): Promise<T> {
-    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    rejectUnknownKeys(options, ['timeout'], 'options');
     const timeout = options.timeout === undefined ? undefined : validateInteger(options.timeout, 'options.timeout', 0, 2 ** 31 - 1);
     this._check();
     const it = this[Symbol.asyncIterator]();

@@ -26,6 +26,7 @@ import { parseMac, InterfaceRef } from '../core/address';
 import { SocketError, capabilityHint, check, invalidArgType, invalidArgValue, outOfRange, validateBoolean, validateBytes, validateInteger, validateString } from '../core/errors';
 import { EngineSocket, EngineStats, SendContext, validateEngineOptions } from '../core/engine';
 import { SockaddrReader } from '../core/sockaddr';
+import { rejectUnknownKeys } from '../core/validate';
 import { Socket } from './socket';
 import { encodeOptionValue, getOption, setOption } from '../options';
 import type { Fanout, OptionGetValue, OptionSetValue, ReadableOptionName, WritableOptionName } from '../options';
@@ -250,6 +251,9 @@ export function toBpfProgram(filter: PacketFilter, name = 'filter'): BpfProgram 
 }
 
 const DROP_ALL: BpfProgram = [insn(BPF.RET | BPF.K, 0)];
+const OPEN_KEYS = ['interface', 'protocol', 'mode', 'promiscuous', 'allMulticast', 'filter', 'fanout', 'ignoreOutgoing', 'receiveBufferSize', 'sendBufferSize', 'netns', 'pad', 'reinsertVlan', 'batchSize', 'maxFrameSize', 'ring', 'highWaterMark', 'sendQueueLimit', 'coalesce'] as const;
+const SEND_KEYS = ['interface', 'destination', 'protocol', 'pad'] as const;
+const ENTRY_KEYS = ['frame', ...SEND_KEYS] as const;
 
 /** What errors about one send name. */
 interface FrameContext {
@@ -328,7 +332,7 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
 
   /** Synchronous {@link PacketSocket.open}. */
   static openSync(options: PacketSocketOptions = {}): PacketSocket {
-    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    rejectUnknownKeys(options, OPEN_KEYS, 'options');
     const o = options;
     const mode = o.mode ?? 'raw';
     if (mode !== 'raw' && mode !== 'cooked') throw invalidArgValue('options.mode', mode, "must be 'raw' or 'cooked'");
@@ -522,6 +526,7 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
   // ---- the address codec ---------------------------------------------------------
 
   #address(opts: PacketSendOptions | undefined, name = 'options'): Uint8Array | null {
+    if (opts !== undefined) rejectUnknownKeys(opts, name.endsWith(']') ? ENTRY_KEYS : SEND_KEYS, name);
     const ifRef = opts?.interface;
     const dest = opts?.destination;
     if (this.mode === 'raw') {
@@ -760,6 +765,7 @@ function ringGeometry(r: boolean | PacketRingOptions | undefined): Required<Pack
   if (r === undefined || r === false) return undefined;
   if (r === true) return { ...RING_DEFAULTS };
   if (r === null || typeof r !== 'object') throw invalidArgType('options.ring', 'a boolean or an object { blockSize?, blockCount?, frameSize?, blockTimeoutMs? }', r);
+  rejectUnknownKeys(r, ['blockSize', 'blockCount', 'frameSize', 'blockTimeoutMs'], 'options.ring');
   const page = io.PAGE_SIZE;
   const minFrame = io.RING_MIN_FRAME;
   const g = {

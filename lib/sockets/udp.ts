@@ -41,7 +41,9 @@ import { Socket } from './socket';
 import * as mc from './multicast';
 import { getOption, setOption } from '../options';
 import type { OptionGetValue, OptionSetValue, ReadableOptionName, WritableOptionName } from '../options';
-import { withNetns } from '../system/netns';
+import { scopeResolver, withNetns } from '../system/netns';
+import type { ScopeResolver } from '../core/address';
+import { rejectUnknownKeys } from '../core/validate';
 import { resolveTarget } from '../core/target';
 
 const io = native.ioConstants;
@@ -293,12 +295,6 @@ function familyArg(f: UdpFamily | undefined, name: string): 'ipv4' | 'ipv6' | un
   throw invalidArgValue(name, f, "must be 'ipv4', 'ipv6', 'udp4' or 'udp6'");
 }
 
-/** The literal without its `%scope` (the scope is resolved later, inside the socket's namespace). */
-function withoutScope(a: string): string {
-  const pct = a.indexOf('%');
-  return pct < 0 ? a : a.slice(0, pct);
-}
-
 function toUdpAddress(a: SocketAddress): UdpAddress {
   const out: UdpAddress = { address: a.address, port: a.port, family: a.family === 'ipv6' ? 'IPv6' : 'IPv4' };
   if (a.scopeId) out.scopeId = a.scopeId;
@@ -306,6 +302,11 @@ function toUdpAddress(a: SocketAddress): UdpAddress {
 }
 
 const kCreate = Symbol('sockit.udp.create');
+const RECEIVE_KEYS = ['packetInfo', 'ttl', 'tos', 'timestamp', 'dropCount', 'gro'] as const;
+const ADOPT_KEYS = ['maxMessageSize', 'batchSize', 'sendQueueLimit', 'highWaterMark', 'coalesce', 'netns', 'receive'] as const;
+const CREATE_KEYS = [...ADOPT_KEYS, 'family', 'type', 'address', 'port', 'reuseAddress', 'reusePort', 'ipv6Only', 'interface', 'options', 'gso', 'signal'] as const;
+const SEND_KEYS = ['address', 'port', 'sourceAddress', 'interface', 'ttl', 'tos', 'segmentSize'] as const;
+const BATCH_ENTRY_KEYS = ['data', ...SEND_KEYS] as const;
 
 /** An encoded destination: sockaddr and control bytes, plus what errors name. */
 interface Target {
@@ -356,6 +357,8 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
   #meta: Uint32Array;
   #dropCountOn: boolean;
   #netns: string | undefined;
+  /** Resolves `%scope` names inside the socket's namespace. */
+  #scope: ScopeResolver;
 
   /** @internal Use {@link UdpSocket.create} or {@link UdpSocket.adopt}. */
   constructor(token: typeof kCreate, sock: Socket, family: 'ipv4' | 'ipv6', options: UdpSocketOptions, bound: boolean) {
@@ -376,6 +379,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     this.#bound = bound;
     this.#dropCountOn = options.receive?.dropCount === true;
     this.#netns = options.netns;
+    this.#scope = scopeResolver(options.netns);
     this.#gso = options.gso ?? 0;
     this.#sock = Socket.adopt(fd, { owned: false });
     const h = this._handle;
@@ -394,7 +398,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
    * `'listening'` once the caller had a chance to attach listeners.
    */
   static async create(options: UdpSocketOptions = {}): Promise<UdpSocket> {
-    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    rejectUnknownKeys(options, CREATE_KEYS, 'options');
     const signal = options.signal;
     if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean'))
       throw invalidArgType('options.signal', 'an AbortSignal', signal);
@@ -402,8 +406,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     let family = familyArg(options.family, 'options.family') ?? familyArg(options.type, 'options.type');
     if (options.address !== undefined) {
       if (typeof options.address !== 'string') throw invalidArgType('options.address', 'of type string', options.address);
-      // Family only: a %scope is resolved inside the socket's namespace, at bind.
-      const ip = parseIp(withoutScope(options.address), 'options.address');
+      const ip = parseIp(options.address, 'options.address', scopeResolver(options.netns));
       if (family === undefined) family = ip.family;
     }
     family ??= 'ipv4';
@@ -413,7 +416,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     for (const k of ['reuseAddress', 'reusePort', 'ipv6Only'] as const)
       if (options[k] !== undefined) validateBoolean(options[k], `options.${k}`);
     const recv = options.receive ?? {};
-    if (recv === null || typeof recv !== 'object') throw invalidArgType('options.receive', 'of type object', recv);
+    rejectUnknownKeys(recv, RECEIVE_KEYS, 'options.receive');
     if (options.gso !== undefined) validateInteger(options.gso, 'options.gso', 1, MAX_UDP_PAYLOAD);
     for (const k of ['packetInfo', 'ttl', 'tos', 'timestamp', 'dropCount', 'gro'] as const)
       if (recv[k] !== undefined) validateBoolean(recv[k], `options.receive.${k}`);
@@ -447,7 +450,8 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
    * not an AF_INET/AF_INET6 SOCK_DGRAM socket.
    */
   static adopt(target: number | Socket | dgram.Socket, options: UdpAdoptOptions = {}): UdpSocket {
-    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    rejectUnknownKeys(options, ADOPT_KEYS, 'options');
+    if (options.receive !== undefined) rejectUnknownKeys(options.receive, RECEIVE_KEYS, 'options.receive');
     if (options.maxMessageSize !== undefined) validateInteger(options.maxMessageSize, 'options.maxMessageSize', 1, io.MAX_MESSAGE_SIZE);
     validateEngineOptions(options);
     let fd: number;
@@ -682,7 +686,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     const key = scopeId ? `${address}%${scopeId}|${port}` : `${address}|${port}`;
     let enc = this.#addrCache.get(key);
     if (enc) return enc;
-    const ep = this._ns(() => parseEndpoint({ address, port, ...(scopeId ? { scopeId } : {}) }, 'address'));
+    const ep = parseEndpoint({ address, port, ...(scopeId ? { scopeId } : {}) }, 'address', this.#scope);
     let a = ep.address;
     let fam = ep.family === 'ipv4' ? AF_INET : AF_INET6;
     if (fam !== this.#af) {
@@ -705,7 +709,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     if (enc) return enc;
     const c: NativeSendControl = {};
     if (o.sourceAddress !== undefined) {
-      const ip = this._ns(() => parseIp(o.sourceAddress as string, 'sourceAddress'));
+      const ip = parseIp(o.sourceAddress as string, 'sourceAddress', this.#scope);
       if (ip.family !== this.family) throw invalidArgValue('sourceAddress', o.sourceAddress, `is not an ${this.family} address`);
       c.source = ip.address;
       if (ip.scopeId) c.ifindex = ip.scopeId;
@@ -737,12 +741,13 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
       let a = address;
       const pct = a.indexOf('%');
       if (pct >= 0) {
-        scope = this._ns(() => parseIp(address as string, 'address').scopeId);
+        scope = parseIp(address as string, 'address', this.#scope).scopeId;
         a = a.slice(0, pct);
       }
       return { addr: this.#encodeAddress(a, portOrOptions, scope), ctl: null, address: a, port: portOrOptions };
     }
     if (portOrOptions === null || typeof portOrOptions !== 'object') throw invalidArgType('port', 'a number or a send options object', portOrOptions);
+    rejectUnknownKeys(portOrOptions, SEND_KEYS, 'options');
     return this.#targetOf(portOrOptions, undefined, 'send()');
   }
 
@@ -755,7 +760,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
       if (o.port === undefined) throw invalidArgValue('options.port', o.port, 'is required with an address');
       validateUdpPort(o.port, 'options.port');
       const a = o.address ?? (this.family === 'ipv4' ? '127.0.0.1' : '::1');
-      const ip = this._ns(() => parseIp(a, 'options.address'));
+      const ip = parseIp(a, 'options.address', this.#scope);
       addr = this.#encodeAddress(ip.address, o.port, ip.scopeId || undefined);
       address = ip.address;
       port = o.port;
@@ -784,7 +789,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     try {
       this._check();
       const buf = data instanceof Uint8Array ? data : typeof data === 'string' ? Buffer.from(data) : validateBytes(data, 'data');
-      if (buf.buffer.byteLength === 0 && buf.byteOffset === 0 && isDetached(buf)) throw invalidArgValue('data', '[detached buffer]', 'is detached');
+      if (buf.byteLength === 0 && isDetached(buf)) throw invalidArgType('data', 'a Buffer, TypedArray or DataView that is not detached', buf);
       let t: Target;
       if (port === this.#lastPort && address === this.#lastAddress && typeof port === 'number') {
         t = this.#lastTarget as Target; // same destination as last time: no parsing, no lookup
@@ -873,10 +878,13 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
       let common: Target | undefined;
       if (destination !== undefined) {
         if (typeof destination === 'string') {
-          const ep = this._ns(() => parseEndpoint(destination, 'destination'));
+          const ep = parseEndpoint(destination, 'destination', this.#scope);
           common = { addr: this.#encodeAddress(ep.address, ep.port, ep.scopeId || undefined), ctl: null, address: ep.address, port: ep.port };
         } else if (destination === null || typeof destination !== 'object') throw invalidArgType('destination', 'an endpoint string or a send options object', destination);
-        else common = this.#targetOf(destination as SendOptions, undefined, 'sendBatch()');
+        else {
+          rejectUnknownKeys(destination, SEND_KEYS, 'destination');
+          common = this.#targetOf(destination as SendOptions, undefined, 'sendBatch()');
+        }
       } else if (this.#connected) common = CONNECTED;
       const n = messages.length;
       const datas: Uint8Array[] = new Array(n);
@@ -890,6 +898,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
         if (m instanceof Uint8Array) datas[i] = m;
         else if (typeof m === 'string') datas[i] = Buffer.from(m);
         else if (m !== null && typeof m === 'object' && 'data' in m) {
+          rejectUnknownKeys(m, BATCH_ENTRY_KEYS, `messages[${i}]`);
           datas[i] = typeof m.data === 'string' ? Buffer.from(m.data) : validateBytes(m.data, `messages[${i}].data`);
           if (m.address !== undefined || m.port !== undefined || m.sourceAddress !== undefined || m.interface !== undefined || m.ttl !== undefined || m.tos !== undefined || m.segmentSize !== undefined)
             t = this.#targetOf(m, common, `messages[${i}]`);
@@ -1057,10 +1066,14 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
   }
 }
 
-/** True when `b`'s ArrayBuffer was detached (transferred). */
+/** True when `b`'s ArrayBuffer was detached (transferred); only called for empty views. */
 function isDetached(b: Uint8Array): boolean {
-  const ab = b.buffer as ArrayBuffer & { detached?: boolean };
-  return ab.detached === true;
+  try {
+    new Uint8Array(b.buffer); // throws on a detached ArrayBuffer (Node 20 has no ArrayBuffer#detached)
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function inNs<T>(netns: string | undefined, fn: () => T): T {

@@ -50,7 +50,7 @@ describe('packet natives and PacketSocket validation under hostile input', () =>
       [{ filter: 'not tcpdump output' }, 'ERR_INVALID_ARG_VALUE'],
       [{ filter: 42 }, 'ERR_INVALID_ARG_TYPE'],
       [{ fanout: { id: -1, mode: 'hash' } }, 'ERR_OUT_OF_RANGE'],
-      [{ fanout: { group: 1, mode: 'lb' } }, 'ERR_INVALID_ARG_TYPE'],
+      [{ fanout: { group: 1, mode: 'lb' } }, 'ERR_INVALID_ARG_VALUE'],
       [{ fanout: { id: 1, mode: 'spray' } }, 'ERR_INVALID_ARG_VALUE'],
       [{ batchSize: 0 }, 'ERR_OUT_OF_RANGE'],
       [{ receiveBufferSize: -5 }, 'ERR_OUT_OF_RANGE'],
