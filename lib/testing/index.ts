@@ -509,7 +509,7 @@ function build(plan: Plan, holders: ChildProcess[], pids: Map<string, number>): 
     );
   }
   if (root.length) runRootBatch(root);
-  for (const n of plan.nodes) configureNode(plan, n, pids.get(n.name) as number);
+  configureAll(plan, pids);
   waitForCarrier(plan, pids);
 }
 
@@ -556,7 +556,15 @@ function waitForNamespaces(plan: Plan, pids: Map<string, number>): void {
   }
 }
 
-function configureNode(plan: Plan, n: PlanNode, pid: number): void {
+interface NodeScript {
+  script: string;
+  ip: string[];
+  tc: string[];
+  tcLinks: number[];
+}
+
+/** The shell script that configures one namespace: sysctls, then `ip -batch`, then `tc -batch`. */
+function nodeScript(plan: Plan, n: PlanNode): NodeScript {
   const ip: string[] = ['link set lo up'];
   const tc: string[] = [];
   const tcLinks: number[] = [];
@@ -588,34 +596,58 @@ function configureNode(plan: Plan, n: PlanNode, pid: number): void {
   for (const r of n.routes) ip.push(`route add ${r.destination} via ${r.via} dev ${r.interface}`);
   lines.push(`ip -batch - <<'SOCKIT_EOF' || exit 12\n${ip.join('\n')}\nSOCKIT_EOF`);
   if (tc.length) lines.push(`tc -batch - <<'SOCKIT_EOF' || exit 13\n${tc.join('\n')}\nSOCKIT_EOF`);
+  return { script: lines.join('\n'), ip, tc, tcLinks };
+}
+
+/**
+ * Configure every namespace from one shell (a fork of a small shell is far
+ * cheaper than one of this process): one `nsenter sh` per namespace, in
+ * order; the first failure stops it with a marker naming the node and step.
+ */
+function configureAll(plan: Plan, pids: Map<string, number>): void {
+  const scripts = plan.nodes.map((n) => nodeScript(plan, n));
+  const outer = plan.nodes.map((n, k) => {
+    const tag = `SOCKIT_NODE_${k}`;
+    return `nsenter --net=/proc/${pids.get(n.name)}/ns/net -- sh -s <<'${tag}' || { echo "SOCKIT_FAILED ${k} $?" >&2; exit 1; }\n${(scripts[k] as NodeScript).script}\n${tag}`;
+  });
   try {
-    execFileSync('nsenter', nsenterArgs(pid, 'sh', ['-s']), { input: `${lines.join('\n')}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
+    execFileSync('sh', ['-s'], { input: `${outer.join('\n')}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
   } catch (e) {
-    const err = e as { stderr?: Buffer | string; status?: number | null; code?: string };
-    if (err.code === 'ENOENT') throw new TopologyError('ERR_TOPOLOGY_SETUP', 'createTopology: nsenter is not installed (apt-get install util-linux)');
-    const stderr = String(err.stderr ?? '').trim();
-    if (err.status === 13) {
-      const line = failedLine(stderr, tc);
-      if (line?.includes(' netem') && /unknown/i.test(stderr)) {
-        const link = plan.links[tcLinks[tc.indexOf(line)] as number];
-        const which = link ? `link ${link.ends[0].node}-${link.ends[1].node}` : 'a link';
-        throw new TopologyError(
-          'ERR_TOPOLOGY_QDISC_UNAVAILABLE',
-          `createTopology: ${which} asks for delay/jitter/loss, which need the netem qdisc (sch_netem), and this kernel has none ` +
-            `(tc: "${firstError(stderr)}"). Load it with \`modprobe sch_netem\` (Debian/Ubuntu ship it in linux-modules-extra-$(uname -r) on some cloud kernels) ` +
-            'or run on a kernel built with CONFIG_NET_SCH_NETEM; `rate` (tbf) and `mtu` work without it.',
-          stderr,
-          'netem',
-        );
-      }
-      throw setupError(line ? `\`tc ${line}\`` : '`tc -batch`', n.name, stderr);
-    }
-    if (err.status === 12) {
-      const line = failedLine(stderr, ip);
-      throw setupError(line ? `\`ip ${line}\`` : '`ip -batch`', n.name, stderr);
-    }
-    throw setupError(err.status === 11 ? 'setting sysctls' : 'the setup script', n.name, stderr);
+    const err = e as { stderr?: Buffer | string; code?: string };
+    if (err.code === 'ENOENT') throw new TopologyError('ERR_TOPOLOGY_SETUP', 'createTopology: sh is not installed');
+    const all = String(err.stderr ?? '').trim();
+    const m = /SOCKIT_FAILED (\d+) (\d+)/.exec(all);
+    const n = m ? plan.nodes[Number(m[1])] : undefined;
+    const stderr = all.replace(/^SOCKIT_FAILED .*$/m, '').trim();
+    if (!m || !n) throw setupError('the setup script', undefined, stderr);
+    if (/nsenter: (command )?not found|nsenter: No such file/.test(stderr)) throw new TopologyError('ERR_TOPOLOGY_SETUP', 'createTopology: nsenter is not installed (apt-get install util-linux)');
+    throw nodeError(plan, n, scripts[Number(m[1])] as NodeScript, Number(m[2]), stderr);
   }
+}
+
+/** Turn one namespace's failed step into an error naming the command (or the missing qdisc). */
+function nodeError(plan: Plan, n: PlanNode, ns: NodeScript, status: number, stderr: string): TopologyError {
+  if (status === 13) {
+    const line = failedLine(stderr, ns.tc);
+    if (line?.includes(' netem') && /unknown/i.test(stderr)) {
+      const link = plan.links[ns.tcLinks[ns.tc.indexOf(line)] as number];
+      const which = link ? `link ${link.ends[0].node}-${link.ends[1].node}` : 'a link';
+      return new TopologyError(
+        'ERR_TOPOLOGY_QDISC_UNAVAILABLE',
+        `createTopology: ${which} asks for delay/jitter/loss, which need the netem qdisc (sch_netem), and this kernel has none ` +
+          `(tc: "${firstError(stderr)}"). Load it with \`modprobe sch_netem\` (Debian/Ubuntu ship it in linux-modules-extra-$(uname -r) on some cloud kernels) ` +
+          'or run on a kernel built with CONFIG_NET_SCH_NETEM; `rate` (tbf) and `mtu` work without it.',
+        stderr,
+        'netem',
+      );
+    }
+    return setupError(line ? `\`tc ${line}\`` : '`tc -batch`', n.name, stderr);
+  }
+  if (status === 12) {
+    const line = failedLine(stderr, ns.ip);
+    return setupError(line ? `\`ip ${line}\`` : '`ip -batch`', n.name, stderr);
+  }
+  return setupError(status === 11 ? 'setting sysctls' : 'the setup script', n.name, stderr);
 }
 
 function failedLine(stderr: string, batch: string[]): string | undefined {

@@ -211,6 +211,10 @@ describeWith([...NEEDS], 'createTopology: ip netns names', () => {
       expect(execFileSync('ip', ['netns', 'exec', `${prefix}-a`, 'ip', '-o', 'addr', 'show', 'veth0'], { encoding: 'utf8' })).toContain('198.18.0.1/24');
       // sockit's own netns option takes the name too.
       expect(interfaces({ netns: `${prefix}-r` }).some((i) => i.addresses.some((x) => x.address === '198.18.0.2'))).toBe(true);
+      // A second topology with the same prefix fails, saying why, and leaves the first alone.
+      expect(() => createTopology({ hosts: ['a'], netnsNames: prefix })).toThrow(/ip netns attach .*-a \d+` failed: .*File exists \(that `ip netns` name is taken/);
+      expect(existsSync(`/run/netns/${prefix}-a`)).toBe(true);
+      expect(topo.host('a').exec('ip', ['-o', 'addr', 'show', 'veth0'])).toContain('198.18.0.1/24');
     } finally {
       await topo.destroy();
     }
