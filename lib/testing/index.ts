@@ -19,7 +19,7 @@
  * @module
  */
 import { ChildProcess, execFileSync, spawn, SpawnOptions } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { readlinkSync, statSync } from 'node:fs';
 import { invalidArgValue } from '../core/errors';
 import { interfaces } from '../system/interfaces';
 import { makePlan, qdiscCommands } from './plan';
@@ -276,6 +276,16 @@ function nsenterArgs(pid: number, cmd: string, args: string[]): string[] {
   return [`--net=/proc/${pid}/ns/net`, '--', cmd, ...args];
 }
 
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.ino === y.ino && x.dev === y.dev;
+  } catch {
+    return false;
+  }
+}
+
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 function sleepMs(ms: number): void {
   Atomics.wait(sleepCell, 0, 0, ms);
@@ -283,7 +293,8 @@ function sleepMs(ms: number): void {
 
 // The holder: ignores terminal signals (its life is the pipe), waits for EOF,
 // then drops its `ip netns` name, if any, so nothing outlives this process.
-const HOLDER = 'trap "" INT HUP TERM QUIT; read _; [ -z "$1" ] || ip netns delete "$1" 2>/dev/null; exit 0';
+// The name is removed only if it is this namespace's (never another's that took it first).
+const HOLDER = 'trap "" INT HUP TERM QUIT; read _; [ -n "$1" ] && [ "/run/netns/$1" -ef /proc/self/ns/net ] && ip netns delete "$1" 2>/dev/null; exit 0';
 
 /**
  * Build the topology: one namespace per host, router and switch, veth links,
@@ -299,7 +310,6 @@ export function createTopology(options: TopologyOptions): Topology {
   const hosts: Record<string, Host> = {};
   const switches: Record<string, Switch> = {};
   const pids = new Map<string, number>();
-  let names: string[] = [];
   let destroyed = false;
 
   const node = (name: string): Host | Switch => {
@@ -376,9 +386,12 @@ export function createTopology(options: TopologyOptions): Topology {
             /* already gone */
           }
         }
-        if (names.length) {
+        // Only names that are this topology's namespaces: a build that failed
+        // half way may have attached some, and a taken name is someone else's.
+        const ours = plan.nodes.filter((n) => n.netnsName && pids.has(n.name) && sameFile(`/run/netns/${n.netnsName}`, `/proc/${pids.get(n.name)}/ns/net`));
+        if (ours.length) {
           try {
-            execFileSync('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns delete ${n}\n`).join(''), stdio: ['pipe', 'ignore', 'ignore'] });
+            execFileSync('ip', ['-force', '-batch', '-'], { input: ours.map((n) => `netns delete ${n.netnsName}\n`).join(''), stdio: ['pipe', 'ignore', 'ignore'] });
           } catch {
             /* the holders remove their names when they see EOF */
           }
@@ -404,7 +417,6 @@ export function createTopology(options: TopologyOptions): Topology {
   }
   try {
     build(plan, holders, pids);
-    names = plan.nodes.flatMap((n) => (n.netnsName ? [n.netnsName] : []));
     for (const pn of plan.nodes) {
       const pid = pids.get(pn.name) as number;
       const base = {
