@@ -3,8 +3,9 @@
 // topologies, against issue 14's targets, side by side with the usual shell
 // way of doing the same (`ip netns add`, then one `ip -n NS ...` per step),
 // measured in the same run inside a private network namespace.
-//   - two hosts on a veth pair: ready (createTopology returned), and ready
-//     for traffic (plus one IPv4 ping round trip); target < 150 ms
+//   - two hosts on a veth pair: ready (createTopology returned: every link
+//     end has carrier and its IPv6 link-local address; the shell way does
+//     not wait for that), and ready plus one IPv4 ping round trip; target < 150 ms
 //   - ten hosts on a switch; target < 1 s
 //   - destroy()
 // Each number is the median of REPS rounds (default 7), rounds interleaved.
