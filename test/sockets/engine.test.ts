@@ -7,7 +7,7 @@ import { createTopology } from '../helpers/testing';
 import type { Host, Topology } from '../helpers/testing';
 import { describeWith } from '../helpers/env';
 import { runChild, expectClean } from '../hardening/child';
-import { ETHERTYPE, seqFrame } from '../sockets/packet/helpers';
+import { ETHERTYPE, seqFrame } from './packet/helpers';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
