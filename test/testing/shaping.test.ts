@@ -1,4 +1,4 @@
-// Link parameters: a tbf rate caps a flooding sender; netem (delay, loss)
+// Link parameters: a tbf rate caps a flooding sender (measured with kernel receive timestamps); netem (delay, loss)
 // either works or fails with an error naming sch_netem, whichever this
 // kernel allows (probed independently with tc).
 import { spawnSync } from 'node:child_process';
@@ -16,13 +16,14 @@ const NEEDS = ['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'] as const;
 async function floodRate(from: Host, to: Host, fromAddress: string, toAddress: string, ms: number): Promise<number> {
   const size = 1000;
   const wire = size + 8 + 20 + 14;
-  const rx = await UdpSocket.create({ netns: to.netns, address: toAddress, port: 8000 });
+  // Kernel receive timestamps: the rate the link delivered, whatever this process's scheduling.
+  const rx = await UdpSocket.create({ netns: to.netns, address: toAddress, port: 8000, receive: { timestamp: true }, options: { SO_RCVBUF: 4 << 20 } });
   const tx = await UdpSocket.create({ netns: from.netns, address: fromAddress, port: 0 });
-  let first = 0;
-  let last = 0;
+  let first = 0n;
+  let last = 0n;
   let count = 0;
-  rx.on('message', (_d: Buffer, _i: MessageInfo) => {
-    const now = performance.now();
+  rx.on('message', (_d: Buffer, info: MessageInfo) => {
+    const now = info.timestamp ?? 0n;
     if (count++ === 0) first = now;
     last = now;
   });
@@ -32,7 +33,7 @@ async function floodRate(from: Host, to: Host, fromAddress: string, toAddress: s
   while (performance.now() < end) await tx.sendBatch(batch, { port: 8000, address: toAddress });
   await new Promise((r) => setTimeout(r, 150)); // the shaped queue drains
   await Promise.all([rx.close(), tx.close()]);
-  return count > 1 ? ((count - 1) * wire * 8) / ((last - first) / 1000) : 0;
+  return count > 1 ? ((count - 1) * wire * 8) / (Number(last - first) / 1e9) : 0;
 }
 
 describeWith([...NEEDS], 'createTopology: rate (tbf)', () => {
@@ -49,8 +50,8 @@ describeWith([...NEEDS], 'createTopology: rate (tbf)', () => {
     expect(topo.host('b').exec('tc', ['qdisc', 'show', 'dev', 'veth0'])).toMatch(/tbf .*rate 20Mbit/); // both directions
     const shaped = await floodRate(a, topo.host('b'), a.interfaces[0]!.address, a.interfaces[0]!.peerAddress, 800);
     const open = await floodRate(a, topo.host('c'), a.interfaces[1]!.address, a.interfaces[1]!.peerAddress, 300);
-    expect(shaped / 20e6, `shaped ${Math.round(shaped / 1e6)} Mbit/s`).toBeGreaterThan(0.8);
-    expect(shaped / 20e6, `shaped ${Math.round(shaped / 1e6)} Mbit/s`).toBeLessThan(1.1);
+    expect(shaped / 20e6, `shaped ${Math.round(shaped / 1e6)} Mbit/s`).toBeGreaterThan(0.9);
+    expect(shaped / 20e6, `shaped ${Math.round(shaped / 1e6)} Mbit/s`).toBeLessThan(1.05);
     expect(open, `unshaped ${Math.round(open / 1e6)} Mbit/s vs shaped ${Math.round(shaped / 1e6)}`).toBeGreaterThan(2.5 * shaped);
   });
 });
