@@ -169,11 +169,6 @@ class Handle {
     return -1;
   }
 
-  /** -EINVAL when `ip` is not of this socket's family (libuv parses it for that family only). */
-  #checkFamily(ip: string): number {
-    const f = isIP(ip.includes('%') ? ip.slice(0, ip.indexOf('%')) : ip);
-    return f === (this.family === 'ipv4' ? 4 : 6) ? 0 : -EINVAL;
-  }
 
   /** Create the descriptor when there is none (socket(2) only). */
   #ensureSocket(): RawSocket {
@@ -184,8 +179,7 @@ class Handle {
   /** libuv's uv_udp_bind: flags, then bind(2). → 0 | -errno */
   bind(ip: string, port: number, reuseAddr: boolean, ipv6Only: boolean): number {
     if (this.udp) return -EINVAL;
-    const bad = this.#checkFamily(ip);
-    if (bad) return bad;
+    if (!sameFamily(this, ip)) return -EINVAL;
     if (ipv6Only && this.family !== 'ipv6') return -EINVAL;
     try {
       const created = this.sock === null;
@@ -923,8 +917,56 @@ function flushPending(socket: Socket): void {
   const list = state.pending;
   state.pending = [];
   const handle = state.handle;
-  if (!handle) return;
-  for (const [data, port, ip, address, cb] of list) doSend(socket, handle, data, port, ip, address, cb);
+  if (!handle?.udp) return;
+  // Runs of datagrams to one destination go to the engine as one sendBatch (one sendmmsg).
+  for (let i = 0; i < list.length; ) {
+    const [, port, ip] = list[i] as PendingSend;
+    let j = i + 1;
+    while (j < list.length && (list[j] as PendingSend)[1] === port && (list[j] as PendingSend)[2] === ip) j++;
+    if (j - i === 1) {
+      const [data, , , address, cb] = list[i] as PendingSend;
+      doSend(socket, handle, data, port, ip, address, cb);
+    } else sendRun(socket, handle, list.slice(i, j));
+    i = j;
+  }
+}
+
+/** Datagrams to one destination in one sendBatch; each callback gets its own result, as separate sends would. */
+function sendRun(socket: Socket, handle: Handle, run: PendingSend[]): void {
+  const udp = handle.udp as UdpSocket;
+  const [, port, ip, address] = run[0] as PendingSend;
+  if (!sameFamily(handle, ip)) {
+    for (const [, , , addr, cb] of run) if (cb) process.nextTick(cb, exceptionWithHostPort(EINVAL, 'send', addr, port));
+    return;
+  }
+  const datas = run.map((e) => e[0]);
+  udp.sendBatch(datas, { address: ip, port }).then(
+    () => {
+      for (const [data, , , , cb] of run) if (cb) callSafely(cb, null, data.byteLength);
+    },
+    (err: unknown) => {
+      // The batch stopped at the failing datagram: report it, send the rest one by one.
+      const sent = (err as { sent?: unknown } | null)?.sent;
+      const k = typeof sent === 'number' ? sent : 0;
+      for (let i = 0; i < k; i++) {
+        const [data, , , , cb] = run[i] as PendingSend;
+        if (cb) callSafely(cb, null, data.byteLength);
+      }
+      const failed = run[k];
+      if (failed?.[4]) callSafely(failed[4], exceptionWithHostPort(errnoOf(err), 'send', address, port));
+      if (handle.udp !== udp) return;
+      for (let i = k + 1; i < run.length; i++) {
+        const [data, , , addr, cb] = run[i] as PendingSend;
+        doSend(socket, handle, data, port, ip, addr, cb);
+      }
+    },
+  );
+}
+
+/** libuv parses a destination for the socket's own family only. */
+function sameFamily(handle: Handle, ip: string): boolean {
+  const pct = ip.indexOf('%');
+  return isIP(pct < 0 ? ip : ip.slice(0, pct)) === (handle.family === 'ipv4' ? 4 : 6);
 }
 
 const noop = (): void => {};
@@ -935,9 +977,7 @@ function doSend(socket: Socket, handle: Handle, data: Uint8Array, port: number, 
   if (!udp) return;
   let p: Promise<number>;
   if (port) {
-    // libuv parses the address for the socket's family only.
-    const f = isIP(ip.includes('%') ? ip.slice(0, ip.indexOf('%')) : ip);
-    if (f !== (handle.family === 'ipv4' ? 4 : 6)) {
+    if (!sameFamily(handle, ip)) {
       if (cb) process.nextTick(cb, exceptionWithHostPort(EINVAL, 'send', address, port));
       return;
     }
@@ -984,8 +1024,7 @@ function doConnectLookup(socket: Socket, port: number, address: string, callback
       return;
     }
     const udp = handle.udp as UdpSocket;
-    const f = isIP(ip.includes('%') ? ip.slice(0, ip.indexOf('%')) : ip);
-    if (f !== (handle.family === 'ipv4' ? 4 : 6)) {
+    if (!sameFamily(handle, ip)) {
       fail(exceptionWithHostPort(EINVAL, 'connect', address, port));
       return;
     }
