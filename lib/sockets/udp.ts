@@ -11,29 +11,32 @@
  * ```
  * @module
  */
-import { EventEmitter, once } from 'node:events';
+import { once } from 'node:events';
 import * as dgram from 'node:dgram';
+import { constants as osConstants } from 'node:os';
 import { constants, native } from '../binding';
-import type { IoHandle, NativeSendControl } from '../binding/io';
+import type { NativeSendControl } from '../binding/io';
 import { ControlLayout } from '../binding/io';
 
 /** Byte layout of the engine's decoded control records (see lib/binding/io.ts). */
 export { ControlLayout };
-import { EndpointInput, InterfaceRef, SocketAddress, formatIPv4, formatIPv6, interfaceName, parseEndpoint, parseIp } from '../core/address';
+import { EndpointInput, InterfaceRef, SocketAddress, interfaceName, parseEndpoint, parseIp } from '../core/address';
+import { formatIPv4, formatIPv6 } from '../core/iptext';
 import { resolveInterfaceIndex } from '../system/interfaces';
 import {
   SocketError,
+  SockitRangeError,
   SockitStateError,
   check,
   invalidArgType,
   invalidArgValue,
   outOfRange,
-  socketClosed,
   validateBoolean,
   validateBytes,
   validateInteger,
-  validatePort,
 } from '../core/errors';
+import { EngineSocket, EngineStats, RecordBatch, SendContext, validateEngineOptions } from '../core/engine';
+import { SockaddrReader } from '../core/sockaddr';
 import { Socket } from './socket';
 import * as mc from './multicast';
 import { getOption, setOption } from '../options';
@@ -47,8 +50,7 @@ const CONTROL_STRIDE = io.CONTROL_STRIDE;
 const MSG_TRUNC = io.MSG_TRUNC;
 const AF_INET = constants.AF_INET as number;
 const AF_INET6 = constants.AF_INET6 as number;
-const EAGAIN = 11;
-const ENOBUFS = 105;
+const { EINVAL, EIO, EMSGSIZE } = osConstants.errno;
 
 /** 'ipv4' | 'ipv6' (also accepts dgram's 'udp4' | 'udp6'). */
 export type UdpFamily = 'ipv4' | 'ipv6' | 'udp4' | 'udp6';
@@ -107,8 +109,10 @@ export interface UdpSocketOptions {
   gso?: number;
   /** Datagrams per recvmmsg (default 64, at most 1024). */
   batchSize?: number;
-  /** Most datagrams waiting in the send queue (default 65536); beyond it send() rejects with ENOBUFS. */
+  /** Most datagrams waiting in the send queue (default 65536), for every send method; a send offered beyond it rejects with ENOBUFS. */
   sendQueueLimit?: number;
+  /** Datagrams each async iterator buffers before it holds receiving back (default 4096; see the engine's rules in docs/engine.md). */
+  highWaterMark?: number;
   /** Create the socket inside this network namespace (path or `ip netns` name). */
   netns?: string;
   /**
@@ -130,7 +134,7 @@ export interface UdpSocketOptions {
 }
 
 /** Options for {@link UdpSocket.adopt}: the engine settings of {@link UdpSocketOptions} (the descriptor is already configured). */
-export type UdpAdoptOptions = Pick<UdpSocketOptions, 'maxMessageSize' | 'batchSize' | 'sendQueueLimit' | 'coalesce' | 'netns'> & {
+export type UdpAdoptOptions = Pick<UdpSocketOptions, 'maxMessageSize' | 'batchSize' | 'sendQueueLimit' | 'highWaterMark' | 'coalesce' | 'netns'> & {
   /** Ancillary data to receive with each datagram (turned on now). */
   receive?: ReceiveOptions;
 };
@@ -205,57 +209,34 @@ export type BatchMessage =
       data: Uint8Array | string;
     } & SendOptions);
 
-/** Counters kept by a {@link UdpSocket}. */
-export interface UdpStats {
-  /** Datagrams handed to JS. */
-  received: number;
-  /** Datagrams handed to the kernel. */
-  sent: number;
-  /** Received datagrams that were truncated. */
-  truncated: number;
-  /** Datagrams the kernel dropped on this socket's receive queue (needs receive.dropCount; last value seen). */
-  kernelDropped: number;
-  /** Datagrams waiting in the send queue now. */
-  sendQueue: number;
+/** Counters kept by a {@link UdpSocket} (the engine's, plus UDP's own). */
+export interface UdpStats extends EngineStats {
+  /** True once a GSO send failed (EIO/EINVAL: no checksum offload on the path) and GSO was turned off for this socket; segmented sends then go out as separate datagrams. */
+  gsoDisabled: boolean;
+}
+
+/** A UDP socket's bound or peer address, as dgram reports it. */
+export interface UdpAddress {
+  /** IP address, text form. */
+  address: string;
+  /** Port. */
+  port: number;
+  /** 'IPv4' | 'IPv6', as in dgram and every other family field of UdpSocket. */
+  family: 'IPv4' | 'IPv6';
+  /** IPv6 scope id, when not 0. */
+  scopeId?: number;
 }
 
 /**
  * A received batch, for the `'batch'` event: zero per-datagram allocation
  * unless you ask. Valid only during the event handler (metadata is reused).
  */
-export class MessageBatch {
-  /** @internal */ _data: Buffer = Buffer.alloc(0);
-  /** @internal */ _meta!: Uint32Array;
-  /** @internal */ _owner!: UdpSocket;
-  /** Number of datagrams. */
-  count = 0;
-  /**
-   * The receive pool holding this batch's payloads back to back (possibly
-   * after earlier batches): read datagram i at `offset(i)` for `length(i)` bytes.
-   */
-  get buffer(): Buffer {
-    return this._data;
-  }
-  /** Offset of datagram i in `buffer`. */
-  offset(i: number): number {
-    return this._meta[i * 4] as number;
-  }
-  /** Received length of datagram i. */
-  length(i: number): number {
-    return this._meta[i * 4 + 1] as number;
-  }
-  /** Size on the wire of datagram i. */
-  size(i: number): number {
-    return this._meta[i * 4 + 2] as number;
-  }
-  /** Payload of datagram i (a view into `buffer`). */
-  data(i: number): Buffer {
-    const o = this._meta[i * 4] as number;
-    return this._data.subarray(o, o + (this._meta[i * 4 + 1] as number));
-  }
-  /** Metadata of datagram i. */
-  info(i: number): MessageInfo {
-    return this._owner._info(i);
+export class MessageBatch extends RecordBatch<MessageInfo> {
+  /** @internal */ _ctl32: Uint32Array;
+  /** @internal */
+  constructor(meta: Uint32Array, decode: (i: number) => MessageInfo, ctl32: Uint32Array) {
+    super(meta, decode);
+    this._ctl32 = ctl32;
   }
   /**
    * receive.gro: the segment size when datagram i is a coalesced GRO buffer
@@ -263,7 +244,7 @@ export class MessageBatch {
    * The batch shows buffers as received; 'message', iteration and stats() split them.
    */
   segmentSize(i: number): number {
-    return groSegment(this._owner._ctl32, i, this.length(i));
+    return groSegment(this._ctl32, i, this.length(i));
   }
 }
 
@@ -273,6 +254,7 @@ const MAX_UDP_PAYLOAD = 65507;
 const MAX_GSO_SEGMENTS = 64;
 const CTL_WORDS = CONTROL_STRIDE >> 2;
 const GRO_WORD = ControlLayout.groSize >> 2;
+const SK_MEMINFO_DROPS = 8;
 
 /** GRO segment size of message i when it is a coalesced buffer longer than one segment, else 0. */
 function groSegment(ctl32: Uint32Array, i: number, length: number): number {
@@ -291,14 +273,18 @@ function checkSegments(length: number, seg: number, name: string): void {
 
 /** Hint for EINVAL/EMSGSIZE/EIO from a GSO send. */
 function gsoHint(errno: number): string | undefined {
-  if (errno === 22 || errno === 90) // EINVAL; EMSGSIZE on newer kernels when a segment exceeds the MTU
+  if (errno === EINVAL || errno === EMSGSIZE)
     return `UDP GSO: each segment plus IP/UDP headers must fit the path MTU, at most ${MAX_GSO_SEGMENTS} segments, not with UDP_NO_CHECK6_TX`;
-  if (errno === 5) return 'UDP GSO needs checksum offload on the output path (not available through IPsec or on this device)';
+  if (errno === EIO) return 'UDP GSO needs checksum offload on the output path (not available through IPsec or on this device)';
   return undefined;
 }
 
-// ---- address helpers ------------------------------------------------------
-
+/** dgram's port check: ERR_SOCKET_BAD_PORT (a RangeError) with dgram's message. */
+function validateUdpPort(value: unknown, name = 'Port'): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 65535) return value;
+  if (typeof value !== 'number') throw invalidArgType(name === 'Port' ? 'port' : name, 'of type number', value);
+  throw new SockitRangeError('ERR_SOCKET_BAD_PORT', `${name} should be >= 0 and < 65536. Received type number (${String(value)}).`);
+}
 
 function familyArg(f: UdpFamily | undefined, name: string): 'ipv4' | 'ipv6' | undefined {
   if (f === undefined) return undefined;
@@ -307,124 +293,105 @@ function familyArg(f: UdpFamily | undefined, name: string): 'ipv4' | 'ipv6' | un
   throw invalidArgValue(name, f, "must be 'ipv4', 'ipv6', 'udp4' or 'udp6'");
 }
 
+/** The literal without its `%scope` (the scope is resolved later, inside the socket's namespace). */
+function withoutScope(a: string): string {
+  const pct = a.indexOf('%');
+  return pct < 0 ? a : a.slice(0, pct);
+}
+
+function toUdpAddress(a: SocketAddress): UdpAddress {
+  const out: UdpAddress = { address: a.address, port: a.port, family: a.family === 'ipv6' ? 'IPv6' : 'IPv4' };
+  if (a.scopeId) out.scopeId = a.scopeId;
+  return out;
+}
+
 const kCreate = Symbol('sockit.udp.create');
 
-/** An encoded destination: sockaddr and control bytes, plus the GSO segment size when set. */
+/** An encoded destination: sockaddr and control bytes, plus what errors name. */
 interface Target {
   addr: Buffer | null;
   ctl: Buffer | null;
   address?: string;
   port?: number;
   seg?: number;
+  /** The same destination without the GSO control message (for the fallback). */
+  plain?: Buffer | null;
 }
 
-type Done = (err: Error | null, n: number) => void;
+const CONNECTED: Target = { addr: null, ctl: null };
 
 /**
- * A UDP socket on the sockit engine. Create with {@link UdpSocket.create}.
+ * A UDP socket on the sockit engine. Create with {@link UdpSocket.create}
+ * (or take one over with {@link UdpSocket.adopt}).
  *
  * Events: `'message' (data, info)` (dgram-compatible), `'batch' (MessageBatch)`,
- * `'error' (err)` — receive errors, including ECONNREFUSED reported by ICMP on
- * a connected socket (syscall 'recvmsg') —, `'drain'` (the send queue emptied
- * or a refused trySend may be retried), `'close'`.
+ * `'listening'` (bound), `'connect'`, `'error' (err)` — receive errors,
+ * including ECONNREFUSED reported by ICMP on a connected socket, and failed
+ * sends while an `'error'` listener exists —, `'drain'` (the send queue
+ * emptied or a refused trySend may be retried), `'close'`.
  *
- * A socket keeps the event loop alive until closed (like a bound dgram
- * socket); `unref()` lets the process exit anyway.
+ * The socket receives — and keeps the event loop alive for receiving — while
+ * it is bound (or connected) and somebody consumes: a `'message'` or
+ * `'batch'` listener, an async iterator or a pending `receive()`. The rules
+ * every engine socket shares are in lib/core/engine.ts and docs/engine.md.
  */
-export class UdpSocket extends EventEmitter {
+export class UdpSocket extends EngineSocket<MessageInfo, Message> {
   /** IP family of the socket, fixed at creation. */
   readonly family: 'ipv4' | 'ipv6';
-  #handle: IoHandle;
   #sock: Socket;
   #af: number;
-  #closed = false;
-  #closing: Promise<void> | undefined;
-  #stats = { received: 0, sent: 0, truncated: 0, kernelDropped: 0 };
-  // send queue (parallel arrays, consumed from #qHead)
-  #qData: Uint8Array[] = [];
-  #qAddr: (Uint8Array | null)[] = [];
-  #qCtl: (Uint8Array | null)[] = [];
-  #qDone: Done[] = [];
-  #qHead = 0;
-  #queueLimit: number;
-  #wantDrain = false;
-  #flushBatch = 64;
-  /** 0: one sendmsg per send(); 1: 'auto' (first of a tick at once, the rest gathered); 2: always gathered. */
-  #coalesce: 0 | 1 | 2;
-  /** 'auto': a send() already went out at once during this tick. */
-  #burst = false;
-  #fd: number;
+  #bound: boolean;
+  #gso = 0;
+  #gsoBroken = false;
   #lastPort = -1;
   #lastAddress: string | undefined;
   #lastTarget: Target | undefined;
-  #gso = 0;
-  #writable = false;
-  // encodings
   #addrCache = new Map<string, Buffer>();
   #ctlCache = new Map<string, Buffer>();
   #connected: SocketAddress | undefined;
-  // receive decoding
-  #addrView: DataView;
-  #addr16: Uint16Array;
-  #addr32: Uint32Array;
-  #ctl32: Uint32Array;
-  /** @internal The control records as u32 words (for MessageBatch). */
-  get _ctl32(): Uint32Array {
-    return this.#ctl32;
-  }
-  #ctlView: DataView;
-  #addrs: Uint8Array;
+  #addrs: SockaddrReader;
   #ctlBytes: Uint8Array;
+  #ctl32: Uint32Array;
+  #ctlView: DataView;
   #meta: Uint32Array;
-  #data: Buffer = Buffer.alloc(0);
-  #last4 = -1;
-  #last4s = '';
-  #batch = new MessageBatch();
-  // async iteration
-  #buffered: Message[] = [];
-  #waiters: Array<(r: IteratorResult<Message>) => void> = [];
-  #iterating = 0;
-  #paused = false;
-  #highWater = 8192;
   #dropCountOn: boolean;
   #netns: string | undefined;
 
-  /** @internal Use {@link UdpSocket.create}. */
-  constructor(token: typeof kCreate, sock: Socket, family: 'ipv4' | 'ipv6', options: UdpSocketOptions) {
-    super();
+  /** @internal Use {@link UdpSocket.create} or {@link UdpSocket.adopt}. */
+  constructor(token: typeof kCreate, sock: Socket, family: 'ipv4' | 'ipv6', options: UdpSocketOptions, bound: boolean) {
     if (token !== kCreate) throw new TypeError('use UdpSocket.create()');
-    this.family = family;
-    this.#af = family === 'ipv4' ? constants.AF_INET : constants.AF_INET6;
-    this.#queueLimit = options.sendQueueLimit ?? 65536;
-    this.#dropCountOn = options.receive?.dropCount === true;
-    this.#netns = options.netns;
-    this.#coalesce = options.coalesce === true ? 2 : options.coalesce === false ? 0 : 1;
-    this.#gso = options.gso ?? 0;
     const fd = sock.release();
-    this.#fd = fd;
-    this.#handle = new native.IoHandle(fd, this, UdpSocket.prototype._onRecv, UdpSocket.prototype._onEvent, {
+    super(fd, {
+      name: 'UdpSocket',
+      messageEvent: 'message',
       batchSize: options.batchSize ?? 64,
       messageSize: options.receive?.gro ? Math.max(options.maxMessageSize ?? 0, 65535) : (options.maxMessageSize ?? 65535),
-      controlSize: 256,
+      sendQueueLimit: options.sendQueueLimit ?? 65536,
+      coalesce: options.coalesce ?? 'auto',
+      highWaterMark: options.highWaterMark ?? 4096,
+      ready: bound,
     });
+    this.family = family;
+    this.#af = family === 'ipv4' ? AF_INET : AF_INET6;
+    this.#bound = bound;
+    this.#dropCountOn = options.receive?.dropCount === true;
+    this.#netns = options.netns;
+    this.#gso = options.gso ?? 0;
     this.#sock = Socket.adopt(fd, { owned: false });
-    this.#addrs = this.#handle.addresses;
-    this.#ctlBytes = this.#handle.control;
-    this.#meta = this.#handle.meta;
-    this.#addrView = new DataView(this.#addrs.buffer, this.#addrs.byteOffset, this.#addrs.byteLength);
-    this.#addr16 = new Uint16Array(this.#addrs.buffer, this.#addrs.byteOffset, this.#addrs.byteLength >> 1);
-    this.#addr32 = new Uint32Array(this.#addrs.buffer, this.#addrs.byteOffset, this.#addrs.byteLength >> 2);
+    const h = this._handle;
+    this.#addrs = new SockaddrReader(h.addresses);
+    this.#ctlBytes = h.control;
+    this.#meta = h.meta;
     this.#ctl32 = new Uint32Array(this.#ctlBytes.buffer, this.#ctlBytes.byteOffset, this.#ctlBytes.byteLength >> 2);
     this.#ctlView = new DataView(this.#ctlBytes.buffer, this.#ctlBytes.byteOffset, this.#ctlBytes.byteLength);
-    this.#batch._meta = this.#meta;
-    this.#batch._owner = this;
-    check(this.#handle.setReceiving(true), 'poll');
+    this.#batchObj = new MessageBatch(this.#meta, (i) => this._decodeInfo(i), this.#ctl32);
   }
 
   /**
    * Create (and, when `address` or `port` is given, bind) a UDP socket.
    * Options are applied in this order: SO_REUSEADDR/SO_REUSEPORT, IPV6_V6ONLY,
-   * SO_BINDTODEVICE, `options`, `receive`, then bind.
+   * SO_BINDTODEVICE, `options`, `receive`, then bind. A bound socket emits
+   * `'listening'` once the caller had a chance to attach listeners.
    */
   static async create(options: UdpSocketOptions = {}): Promise<UdpSocket> {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
@@ -434,17 +401,17 @@ export class UdpSocket extends EventEmitter {
     if (signal?.aborted) throw Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
     let family = familyArg(options.family, 'options.family') ?? familyArg(options.type, 'options.type');
     if (options.address !== undefined) {
-      const ip = parseIp(options.address, 'options.address');
+      if (typeof options.address !== 'string') throw invalidArgType('options.address', 'of type string', options.address);
+      // Family only: a %scope is resolved inside the socket's namespace, at bind.
+      const ip = parseIp(withoutScope(options.address), 'options.address');
       if (family === undefined) family = ip.family;
     }
     family ??= 'ipv4';
-    if (options.port !== undefined) validatePort(options.port, 'options.port');
+    if (options.port !== undefined) validateUdpPort(options.port);
     if (options.maxMessageSize !== undefined) validateInteger(options.maxMessageSize, 'options.maxMessageSize', 1, io.MAX_MESSAGE_SIZE);
-    if (options.batchSize !== undefined) validateInteger(options.batchSize, 'options.batchSize', 1, io.MAX_BATCH);
-    if (options.sendQueueLimit !== undefined) validateInteger(options.sendQueueLimit, 'options.sendQueueLimit', 1, 1 << 24);
+    validateEngineOptions(options);
     for (const k of ['reuseAddress', 'reusePort', 'ipv6Only'] as const)
       if (options[k] !== undefined) validateBoolean(options[k], `options.${k}`);
-    if (options.coalesce !== undefined && options.coalesce !== 'auto') validateBoolean(options.coalesce, 'options.coalesce');
     const recv = options.receive ?? {};
     if (recv === null || typeof recv !== 'object') throw invalidArgType('options.receive', 'of type object', recv);
     if (options.gso !== undefined) validateInteger(options.gso, 'options.gso', 1, MAX_UDP_PAYLOAD);
@@ -454,18 +421,20 @@ export class UdpSocket extends EventEmitter {
       throw invalidArgType('options.options', 'of type object', options.options);
 
     const sock = new Socket(family, 'dgram', 0, options.netns !== undefined ? { netns: options.netns } : {});
+    const bind = options.address !== undefined || options.port !== undefined;
     try {
       inNs(options.netns, () => configure(sock, family as 'ipv4' | 'ipv6', options, recv));
     } catch (e) {
       sock.close();
       throw e;
     }
-    const s = new UdpSocket(kCreate, sock, family, options);
+    const s = new UdpSocket(kCreate, sock, family, options, bind);
     if (signal) {
       const onAbort = (): void => void s.close();
       signal.addEventListener('abort', onAbort, { once: true });
       s.once('close', () => signal.removeEventListener('abort', onAbort));
     }
+    if (bind) setImmediate(() => s.closed || s.emit('listening'));
     return s;
   }
 
@@ -479,13 +448,13 @@ export class UdpSocket extends EventEmitter {
    */
   static adopt(target: number | Socket | dgram.Socket, options: UdpAdoptOptions = {}): UdpSocket {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    if (options.maxMessageSize !== undefined) validateInteger(options.maxMessageSize, 'options.maxMessageSize', 1, io.MAX_MESSAGE_SIZE);
+    validateEngineOptions(options);
     let fd: number;
     if (typeof target === 'number') fd = validateInteger(target, 'target', 0, 0x7fffffff);
     else if (target instanceof Socket) fd = target.fd;
-    else if (target instanceof dgram.Socket) {
-      const src = resolveTarget(target, 'target').fd;
-      fd = check(native.dup(src), 'dup');
-    } else throw invalidArgType('target', 'a descriptor number, a sockit Socket or a dgram.Socket', target);
+    else if (target instanceof dgram.Socket) fd = check(native.dup(resolveTarget(target, 'target').fd), 'dup');
+    else throw invalidArgType('target', 'a descriptor number, a sockit Socket or a dgram.Socket', target);
     let sock: Socket;
     try {
       sock = Socket.adopt(fd, { owned: true });
@@ -493,7 +462,7 @@ export class UdpSocket extends EventEmitter {
       if (target instanceof dgram.Socket) native.close(fd);
       throw e;
     }
-    const family = sock.family === constants.AF_INET ? 'ipv4' : sock.family === constants.AF_INET6 ? 'ipv6' : undefined;
+    const family = sock.family === AF_INET ? 'ipv4' : sock.family === AF_INET6 ? 'ipv6' : undefined;
     if (family === undefined || sock.type !== constants.SOCK_DGRAM || (sock.protocol !== 0 && sock.protocol !== constants.IPPROTO_UDP)) {
       const what = `family ${sock.family}, type ${sock.type}, protocol ${sock.protocol}`;
       if (target instanceof dgram.Socket) native.close(fd);
@@ -504,12 +473,15 @@ export class UdpSocket extends EventEmitter {
     if (options.receive !== undefined) inNs(options.netns, () => applyReceive(fd, family, options.receive as ReceiveOptions));
     if (target instanceof Socket) target.release();
     if (target instanceof dgram.Socket) target.close();
-    const s = new UdpSocket(kCreate, sock, family, options);
+    let connected: SocketAddress | undefined;
     try {
-      s.#connected = sock.remoteAddress();
+      connected = sock.remoteAddress();
     } catch {
       /* not connected */
     }
+    const bound = connected !== undefined || sock.localAddress().port !== 0;
+    const s = new UdpSocket(kCreate, sock, family, options, bound);
+    s.#connected = connected;
     return s;
   }
 
@@ -523,86 +495,86 @@ export class UdpSocket extends EventEmitter {
     return this._ns(() => resolveInterfaceIndex(ref, name));
   }
 
-  // ---- state -------------------------------------------------------------
-
-  /** The descriptor (for setsockopt from elsewhere). Throws once closed. */
-  get fd(): number {
-    this.#check();
-    return this.#handle.fd;
-  }
-  /** True once close() was called. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-  #check(): void {
-    if (this.#closed) throw socketClosed('UdpSocket');
+  #markBound(): void {
+    if (this.#bound) return;
+    this.#bound = true;
+    this._setReady(true);
   }
 
-  /** bind(2) after create: `bind(port)`, `bind(port, address)`, `bind('addr:port')`, `bind({address, port})`. */
-  async bind(port: number | EndpointInput = 0, address?: string): Promise<SocketAddress> {
-    this.#check();
+  /** bind(2) after create: `bind(port)`, `bind(port, address)`, `bind('addr:port')`, `bind({address, port})`. Emits `'listening'`. */
+  async bind(port: number | EndpointInput = 0, address?: string): Promise<UdpAddress> {
+    this._check();
     const any = this.family === 'ipv4' ? '0.0.0.0' : '::';
     this._ns(() => {
-      if (typeof port === 'number') this.#sock.bind({ address: address ?? any, port: validatePort(port) });
+      if (typeof port === 'number') this.#sock.bind({ address: address ?? any, port: validateUdpPort(port) });
       else this.#sock.bind(port);
     });
-    return this.address();
+    this.#markBound();
+    const a = this.address();
+    this.emit('listening');
+    return a;
   }
 
-  /** Local address (getsockname). */
-  address(): SocketAddress {
-    this.#check();
-    return this.#sock.localAddress();
+  /** Local address (getsockname), family 'IPv4' | 'IPv6' as in dgram. */
+  address(): UdpAddress {
+    this._check();
+    return toUdpAddress(this.#sock.localAddress());
   }
 
   /** Peer address of a connected socket (getpeername); throws ENOTCONN otherwise. */
-  remoteAddress(): SocketAddress {
-    this.#check();
-    return this.#sock.remoteAddress();
+  remoteAddress(): UdpAddress {
+    this._check();
+    return toUdpAddress(this.#sock.remoteAddress());
   }
 
   /**
    * connect(2): fix the peer. `send(data)` then needs no address, only the
    * peer's datagrams are received, and an ICMP port-unreachable comes back as
    * an `'error'` event with code ECONNREFUSED (or as the rejection of the
-   * next send, whichever happens first).
+   * next send, whichever happens first). Emits `'connect'`.
    */
   async connect(port: number | EndpointInput, address?: string): Promise<void> {
-    this.#check();
-    const ep = typeof port === 'number' ? { address: address ?? (this.family === 'ipv4' ? '127.0.0.1' : '::1'), port: validatePort(port) } : port;
+    this._check();
+    const ep = typeof port === 'number' ? { address: address ?? (this.family === 'ipv4' ? '127.0.0.1' : '::1'), port: validateUdpPort(port) } : port;
     this._ns(() => this.#sock.connect(ep));
     this.#connected = this.#sock.remoteAddress();
+    this.#lastPort = -1;
+    this.#markBound();
+    this.emit('connect');
   }
 
   /** Dissolve the association made by connect(). */
   disconnect(): void {
-    this.#check();
+    this._check();
     this.#sock.disconnect();
     this.#connected = undefined;
   }
 
-  /** Counters. */
-  stats(): UdpStats {
-    return { ...this.#stats, sendQueue: this.#qData.length - this.#qHead };
+  /** Counters; `kernelDropped` is read from the kernel now (SO_MEMINFO). */
+  override stats(): UdpStats {
+    return { ...super.stats(), gsoDisabled: this.#gsoBroken };
   }
 
-  /** Datagrams waiting in the send queue. */
-  get sendQueueLength(): number {
-    return this.#qData.length - this.#qHead;
+  /** Bytes waiting in the send queue (dgram's getSendQueueSize). */
+  getSendQueueSize(): number {
+    return this._sendQueueBytes();
+  }
+
+  /** Datagrams waiting in the send queue (dgram's getSendQueueCount). */
+  getSendQueueCount(): number {
+    return this.sendQueueLength;
   }
 
   // ---- options -------------------------------------------------------------
 
   /** Set any option of the option table by its C name: `setOption('SO_PRIORITY', 6)` (typed by the table). */
   setOption<N extends WritableOptionName>(name: N, value: OptionSetValue<N>): void {
-    this.#check();
-    const fd = this.#handle.fd;
+    const fd = this.fd;
     this._ns(() => setOption(fd, name, value));
   }
   /** Read any option of the option table by its C name (typed by the table). */
   getOption<N extends ReadableOptionName>(name: N): OptionGetValue<N> {
-    this.#check();
-    const fd = this.#handle.fd;
+    const fd = this.fd;
     return this._ns(() => getOption(fd, name));
   }
   /** SO_BROADCAST: allow sending to broadcast addresses. */
@@ -651,42 +623,42 @@ export class UdpSocket extends EventEmitter {
     this.#gso = segmentSize;
   }
 
-  // ---- multicast (see lib/sockets/multicast.ts for the one-liners) ------------------
+  // ---- multicast (see lib/sockets/multicast.ts for the one-liners) ------------
 
   /** Join `group` on `iface` (name, index or IPv4 address; default: routing decides). Uses MCAST_JOIN_GROUP (group_req). */
   addMembership(group: string, iface?: InterfaceRef): void {
-    this.#check();
-    this._ns(() => mc.membership(this.#handle.fd, this.family, 'join', group, iface));
+    const fd = this.fd;
+    this._ns(() => mc.membership(fd, this.family, 'join', group, iface));
   }
   /** Leave `group` on `iface`. */
   dropMembership(group: string, iface?: InterfaceRef): void {
-    this.#check();
-    this._ns(() => mc.membership(this.#handle.fd, this.family, 'leave', group, iface));
+    const fd = this.fd;
+    this._ns(() => mc.membership(fd, this.family, 'leave', group, iface));
   }
   /** Source-specific join (SSM): only `source` → `group` passes. */
   addSourceSpecificMembership(source: string, group: string, iface?: InterfaceRef): void {
-    this.#check();
-    this._ns(() => mc.sourceMembership(this.#handle.fd, this.family, 'join', source, group, iface));
+    const fd = this.fd;
+    this._ns(() => mc.sourceMembership(fd, this.family, 'join', source, group, iface));
   }
   /** Leave a source-specific membership joined with {@link UdpSocket.addSourceSpecificMembership}. */
   dropSourceSpecificMembership(source: string, group: string, iface?: InterfaceRef): void {
-    this.#check();
-    this._ns(() => mc.sourceMembership(this.#handle.fd, this.family, 'leave', source, group, iface));
+    const fd = this.fd;
+    this._ns(() => mc.sourceMembership(fd, this.family, 'leave', source, group, iface));
   }
   /** Block one source of an any-source group joined earlier. */
   blockSource(source: string, group: string, iface?: InterfaceRef): void {
-    this.#check();
-    this._ns(() => mc.sourceMembership(this.#handle.fd, this.family, 'block', source, group, iface));
+    const fd = this.fd;
+    this._ns(() => mc.sourceMembership(fd, this.family, 'block', source, group, iface));
   }
   /** Undo {@link UdpSocket.blockSource}: let `source` reach `group` again. */
   unblockSource(source: string, group: string, iface?: InterfaceRef): void {
-    this.#check();
-    this._ns(() => mc.sourceMembership(this.#handle.fd, this.family, 'unblock', source, group, iface));
+    const fd = this.fd;
+    this._ns(() => mc.sourceMembership(fd, this.family, 'unblock', source, group, iface));
   }
   /** Outgoing multicast interface (name, index or IPv4 address). */
   setMulticastInterface(iface: InterfaceRef): void {
-    this.#check();
-    this._ns(() => mc.setInterface(this.#handle.fd, this.family, iface));
+    const fd = this.fd;
+    this._ns(() => mc.setInterface(fd, this.family, iface));
   }
   /** Multicast TTL (IPv6: hop limit). */
   setMulticastTTL(ttl: number): void {
@@ -704,7 +676,7 @@ export class UdpSocket extends EventEmitter {
     this.setOption(this.family === 'ipv4' ? 'IP_MULTICAST_ALL' : 'IPV6_MULTICAST_ALL', on);
   }
 
-  // ---- sending -------------------------------------------------------------
+  // ---- the address codec -----------------------------------------------------
 
   #encodeAddress(address: string, port: number, scopeId?: number): Buffer {
     const key = scopeId ? `${address}%${scopeId}|${port}` : `${address}|${port}`;
@@ -712,12 +684,12 @@ export class UdpSocket extends EventEmitter {
     if (enc) return enc;
     const ep = this._ns(() => parseEndpoint({ address, port, ...(scopeId ? { scopeId } : {}) }, 'address'));
     let a = ep.address;
-    let fam = ep.family === 'ipv4' ? constants.AF_INET : constants.AF_INET6;
+    let fam = ep.family === 'ipv4' ? AF_INET : AF_INET6;
     if (fam !== this.#af) {
-      if (fam === constants.AF_INET && this.#af === constants.AF_INET6) {
+      if (fam === AF_INET && this.#af === AF_INET6) {
         a = `::ffff:${a}`;
         fam = this.#af;
-      } else throw invalidArgValue('address', address, `is an IPv6 address but the socket is IPv4`);
+      } else throw invalidArgValue('address', address, 'is an IPv6 address but the socket is IPv4');
     }
     enc = native.ioEncodeAddress({ family: fam, address: a, port: ep.port, scopeId: ep.scopeId });
     if (this.#addrCache.size >= 1024) this.#addrCache.clear();
@@ -725,9 +697,10 @@ export class UdpSocket extends EventEmitter {
     return enc;
   }
 
-  #encodeControl(o: SendOptions): Buffer | null {
-    if (o.sourceAddress === undefined && o.interface === undefined && o.ttl === undefined && o.tos === undefined && o.segmentSize === undefined) return null;
-    const key = `${o.sourceAddress}|${o.interface}|${o.ttl}|${o.tos}|${o.segmentSize}`;
+  #encodeControl(o: SendOptions, withSegment = true): Buffer | null {
+    const seg = withSegment ? o.segmentSize : undefined;
+    if (o.sourceAddress === undefined && o.interface === undefined && o.ttl === undefined && o.tos === undefined && seg === undefined) return null;
+    const key = `${o.sourceAddress}|${o.interface}|${o.ttl}|${o.tos}|${seg}`;
     let enc = this.#ctlCache.get(key);
     if (enc) return enc;
     const c: NativeSendControl = {};
@@ -740,59 +713,81 @@ export class UdpSocket extends EventEmitter {
     if (o.interface !== undefined) c.ifindex = this._ifindex(o.interface);
     if (o.ttl !== undefined) c.ttl = validateInteger(o.ttl, 'ttl', 0, 255);
     if (o.tos !== undefined) c.tos = validateInteger(o.tos, 'tos', 0, 255);
-    if (o.segmentSize !== undefined) c.segmentSize = validateInteger(o.segmentSize, 'segmentSize', 1, MAX_UDP_PAYLOAD);
+    if (seg !== undefined) c.segmentSize = validateInteger(seg, 'segmentSize', 1, MAX_UDP_PAYLOAD);
     enc = check(native.ioEncodeControl(this.#af, c), 'sendmsg');
     if (this.#ctlCache.size >= 256) this.#ctlCache.clear();
     this.#ctlCache.set(key, enc);
     return enc;
   }
 
+  #notConnected(what: string): SockitStateError {
+    return new SockitStateError('ERR_SOCKET_DGRAM_NOT_CONNECTED', `${what} has no address and the socket is not connected`);
+  }
+
   #target(portOrOptions: number | SendOptions | undefined, address: string | undefined): Target {
     if (portOrOptions === undefined) {
-      if (!this.#connected) throw new SockitStateError('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'send() without an address needs a connected socket');
-      return { addr: null, ctl: null };
+      if (!this.#connected) throw this.#notConnected('send()');
+      return CONNECTED;
     }
     if (typeof portOrOptions === 'number') {
-      validatePort(portOrOptions);
+      validateUdpPort(portOrOptions);
       if (address === undefined) address = this.family === 'ipv4' ? '127.0.0.1' : '::1';
       else if (typeof address !== 'string') throw invalidArgType('address', 'of type string', address);
       let scope: number | undefined;
       let a = address;
       const pct = a.indexOf('%');
       if (pct >= 0) {
-        scope = this._ns(() => parseIp(a, 'address').scopeId);
+        scope = this._ns(() => parseIp(address as string, 'address').scopeId);
         a = a.slice(0, pct);
       }
       return { addr: this.#encodeAddress(a, portOrOptions, scope), ctl: null, address: a, port: portOrOptions };
     }
     if (portOrOptions === null || typeof portOrOptions !== 'object') throw invalidArgType('port', 'a number or a send options object', portOrOptions);
-    const o = portOrOptions;
-    let addr: Buffer | null = null;
+    return this.#targetOf(portOrOptions, undefined, 'send()');
+  }
+
+  /** The target of a send options object; `inherit` supplies what it leaves out (sendBatch's destination). */
+  #targetOf(o: SendOptions, inherit: Target | undefined, what: string): Target {
+    let addr: Buffer | null = inherit?.addr ?? null;
+    let address = inherit?.address;
+    let port = inherit?.port;
     if (o.address !== undefined || o.port !== undefined) {
       if (o.port === undefined) throw invalidArgValue('options.port', o.port, 'is required with an address');
-      validatePort(o.port, 'options.port');
+      validateUdpPort(o.port, 'options.port');
       const a = o.address ?? (this.family === 'ipv4' ? '127.0.0.1' : '::1');
       const ip = this._ns(() => parseIp(a, 'options.address'));
       addr = this.#encodeAddress(ip.address, o.port, ip.scopeId || undefined);
-    } else if (!this.#connected) throw new SockitStateError('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'send() without an address needs a connected socket');
-    const t: Target = { addr, ctl: this.#encodeControl(o), address: o.address, port: o.port };
-    if (o.segmentSize !== undefined) t.seg = o.segmentSize;
+      address = ip.address;
+      port = o.port;
+    } else if (!inherit && !this.#connected) throw this.#notConnected(what);
+    const own = this.#encodeControl(o);
+    const t: Target = { addr, ctl: own ?? inherit?.ctl ?? null, address, port };
+    const seg = o.segmentSize ?? inherit?.seg;
+    if (seg !== undefined) {
+      t.seg = seg;
+      t.plain = own ? this.#encodeControl(o, false) : (inherit?.plain ?? null);
+    }
     return t;
   }
+
+  // ---- sending ---------------------------------------------------------------
 
   /**
    * Send one datagram: `send(data, port, address)`, `send(data, { address, port, sourceAddress?, interface?, ttl?, tos? })`
    * or, connected, `send(data)`. Tries sendmsg at once; when the socket
    * buffer is full the datagram waits in the send queue (bounded by
-   * `sendQueueLimit`). Resolves with the bytes sent once the kernel has it.
+   * `sendQueueLimit`). Resolves with the bytes sent once the kernel has it;
+   * a failure rejects and, while an `'error'` listener exists, is emitted
+   * there too (so an unawaited send cannot crash the process).
    */
   send(data: Uint8Array | string, port?: number | SendOptions, address?: string): Promise<number> {
     try {
-      this.#check();
+      this._check();
       const buf = data instanceof Uint8Array ? data : typeof data === 'string' ? Buffer.from(data) : validateBytes(data, 'data');
+      if (buf.buffer.byteLength === 0 && buf.byteOffset === 0 && isDetached(buf)) throw invalidArgValue('data', '[detached buffer]', 'is detached');
       let t: Target;
       if (port === this.#lastPort && address === this.#lastAddress && typeof port === 'number') {
-        t = this.#lastTarget as typeof t; // same destination as last time: no parsing, no lookup
+        t = this.#lastTarget as Target; // same destination as last time: no parsing, no lookup
       } else {
         t = this.#target(port, address);
         if (typeof port === 'number' && typeof address === 'string') {
@@ -801,34 +796,51 @@ export class UdpSocket extends EventEmitter {
           this.#lastTarget = t;
         }
       }
-      if (t.seg !== undefined) checkSegments(buf.byteLength, t.seg, 'data');
-      if (this.#coalesce === 2 || this.#burst) {
-        return new Promise<number>((resolve, reject) => {
-          this.#enqueue(buf, t.addr, t.ctl, (err, n) => (err ? reject(this.#withTarget(err, t)) : resolve(n)), false, true);
-        });
-      }
-      if (this.#qHead === this.#qData.length) {
-        const r = native.sendmsgFd(this.#fd, buf, t.addr, t.ctl);
-        if (r >= 0) {
-          this.#stats.sent++;
-          if (this.#coalesce === 1) {
-            // 'auto': the rest of this tick's sends are gathered into one sendmmsg.
-            this.#burst = true;
-            if (!this.#tickScheduled) {
-              this.#tickScheduled = true;
-              queueMicrotask(this.#tick);
-            }
-          }
-          return Promise.resolve(r);
-        }
-        if (r !== -EAGAIN && r !== -ENOBUFS) return Promise.reject(this.#sendError(-r, t));
-      }
-      return new Promise<number>((resolve, reject) => {
-        this.#enqueue(buf, t.addr, t.ctl, (err, n) => (err ? reject(this.#withTarget(err, t)) : resolve(n)));
-      });
+      if (!this.#bound) this.#markBound(); // the kernel binds an unbound socket on its first send
+      const seg = t.seg ?? (this.#gso !== 0 ? this.#gso : undefined);
+      if (seg !== undefined) return this.#sendSegmented(buf, t, seg);
+      return this._send(buf, t.addr, t.ctl, t);
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** A GSO send, or its fallback: separate datagrams once the path refused GSO. */
+  #sendSegmented(buf: Uint8Array, t: Target, seg: number): Promise<number> {
+    checkSegments(buf.byteLength, seg, 'data');
+    if (this.#gsoBroken) return this.#sendSplit(buf, t, seg);
+    return this._send(buf, t.addr, t.ctl, t).catch((e: unknown) => {
+      if (!this.#gsoFallback(e)) throw e;
+      return this.#sendSplit(buf, t, seg);
+    });
+  }
+
+  #sendSplit(buf: Uint8Array, t: Target, seg: number): Promise<number> {
+    const parts: Uint8Array[] = [];
+    for (let o = 0; o < buf.byteLength; o += seg) parts.push(buf.subarray(o, Math.min(o + seg, buf.byteLength)));
+    if (parts.length === 0) parts.push(buf);
+    return this._sendBatch(parts, t.addr, t.seg !== undefined ? (t.plain ?? null) : t.ctl, t).then(() => buf.byteLength);
+  }
+
+  /** EIO/EINVAL from a segmented send: turn GSO off for this socket (once) and say so in stats(). */
+  #gsoFallback(e: unknown): boolean {
+    if (!(e instanceof SocketError) || (e.errno !== -EIO && e.errno !== -EINVAL) || this.closed) return false;
+    if (!this.#gsoBroken) {
+      this.#gsoBroken = true;
+      if (this.#gso !== 0) {
+        try {
+          this.setOption('UDP_SEGMENT', 0);
+        } catch {
+          /* sends split in JS either way */
+        }
+      }
+    }
+    return true;
+  }
+
+  /** @internal A GSO send that may fall back is not routed to 'error' before the fallback ran. */
+  protected override _mayRoute(ctx: SendContext): boolean {
+    return (ctx as Target | undefined)?.seg === undefined && this.#gso === 0;
   }
 
   /**
@@ -837,483 +849,195 @@ export class UdpSocket extends EventEmitter {
    * Throws on other errors.
    */
   trySend(data: Uint8Array | string, port?: number | SendOptions, address?: string): boolean {
-    this.#check();
+    this._check();
     const buf = typeof data === 'string' ? Buffer.from(data) : validateBytes(data, 'data');
     const t = this.#target(port, address);
     if (t.seg !== undefined) checkSegments(buf.byteLength, t.seg, 'data');
-    if (this.#qHead !== this.#qData.length && this.#coalesce && !this.#writable) this.#flush(); // keep order
-    if (this.#qHead !== this.#qData.length) return false;
-    const r = native.sendmsgFd(this.#fd, buf, t.addr, t.ctl);
-    if (r >= 0) {
-      this.#stats.sent++;
-      return true;
-    }
-    if (r === -EAGAIN || r === -ENOBUFS) {
-      this.#wantDrain = true;
-      this.#setWritable(true);
-      return false;
-    }
-    throw this.#sendError(-r, t);
-  }
-
-  /** A queued send() failed: name its destination (and the GSO hint) as the immediate path does. */
-  #withTarget(err: Error, t: Target): Error {
-    if (!(err instanceof SocketError) || err.syscall !== 'sendmsg') return err;
-    return this.#sendError(Math.abs(err.errno), t);
-  }
-
-  /** A sendmsg failure, with a GSO hint when segmentation was asked for. */
-  #sendError(errno: number, t: Target): SocketError {
-    const hint = t.seg !== undefined || this.#gso !== 0 ? gsoHint(errno) : undefined;
-    return new SocketError(errno, 'sendmsg', { address: t.address, port: t.port, ...(hint ? { hint } : {}) });
+    if (!this.#bound) this.#markBound();
+    return this._trySend(buf, t.addr, t.ctl, t);
   }
 
   /**
    * Send many datagrams with sendmmsg (up to 1024 per system call). Entries
    * are payloads (sent to `destination`, or to the connected peer) or
-   * `{ data, address, port, ... }` objects. Resolves with the number of
+   * `{ data, address?, port?, ... }` objects whose options override the
+   * batch's `destination` for that entry. Resolves with the number of
    * datagrams handed to the kernel (all of them; waits in the send queue if
    * needed). A failing datagram rejects the promise (`err.sent` says how
    * many went before it).
    */
   sendBatch(messages: readonly BatchMessage[], destination?: SendOptions | EndpointInput): Promise<number> {
     try {
-      this.#check();
+      this._check();
       if (!Array.isArray(messages)) throw invalidArgType('messages', 'an Array', messages);
-      let common: { addr: Buffer | null; ctl: Buffer | null; seg?: number } | undefined;
+      let common: Target | undefined;
       if (destination !== undefined) {
         if (typeof destination === 'string') {
           const ep = this._ns(() => parseEndpoint(destination, 'destination'));
-          common = { addr: this.#encodeAddress(ep.address, ep.port, ep.scopeId || undefined), ctl: null };
-        } else common = this.#target(destination as SendOptions, undefined);
-      }
+          common = { addr: this.#encodeAddress(ep.address, ep.port, ep.scopeId || undefined), ctl: null, address: ep.address, port: ep.port };
+        } else if (destination === null || typeof destination !== 'object') throw invalidArgType('destination', 'an endpoint string or a send options object', destination);
+        else common = this.#targetOf(destination as SendOptions, undefined, 'sendBatch()');
+      } else if (this.#connected) common = CONNECTED;
       const n = messages.length;
       const datas: Uint8Array[] = new Array(n);
-      let addrs: Buffer | null | (Buffer | null)[] = common ? common.addr : null;
-      let ctls: Buffer | null | (Buffer | null)[] = common ? common.ctl : null;
       let perAddr: (Buffer | null)[] | undefined;
       let perCtl: (Buffer | null)[] | undefined;
-      let anySeg = common?.seg !== undefined;
+      let perCtx: Target[] | undefined;
+      let anySeg = common?.seg !== undefined || this.#gso !== 0;
       for (let i = 0; i < n; i++) {
         const m = messages[i];
-        if (m instanceof Uint8Array) {
-          datas[i] = m;
-          if (!common && !this.#connected) throw new SockitStateError('ERR_SOCKET_DGRAM_NOT_CONNECTED', `messages[${i}] has no address and the socket is not connected`);
-        } else if (typeof m === 'string') {
-          datas[i] = Buffer.from(m);
-          if (!common && !this.#connected) throw new SockitStateError('ERR_SOCKET_DGRAM_NOT_CONNECTED', `messages[${i}] has no address and the socket is not connected`);
-        } else if (m !== null && typeof m === 'object' && 'data' in m) {
+        let t: Target | undefined;
+        if (m instanceof Uint8Array) datas[i] = m;
+        else if (typeof m === 'string') datas[i] = Buffer.from(m);
+        else if (m !== null && typeof m === 'object' && 'data' in m) {
           datas[i] = typeof m.data === 'string' ? Buffer.from(m.data) : validateBytes(m.data, `messages[${i}].data`);
-          const t = m.address !== undefined || m.port !== undefined || m.sourceAddress !== undefined || m.interface !== undefined || m.ttl !== undefined || m.tos !== undefined || m.segmentSize !== undefined ? this.#target(m, undefined) : undefined;
-          if (t?.seg !== undefined) {
-            anySeg = true;
-            checkSegments((datas[i] as Uint8Array).byteLength, t.seg, `messages[${i}].data`);
-          }
-          if (t) {
-            if (!perAddr) perAddr = new Array(n).fill(common ? common.addr : null);
-            if (!perCtl) perCtl = new Array(n).fill(common ? common.ctl : null);
-            perAddr[i] = t.addr ?? (common ? common.addr : null);
-            perCtl[i] = t.ctl ?? (common ? common.ctl : null);
-          } else if (!common && !this.#connected) throw new SockitStateError('ERR_SOCKET_DGRAM_NOT_CONNECTED', `messages[${i}] has no address and the socket is not connected`);
+          if (m.address !== undefined || m.port !== undefined || m.sourceAddress !== undefined || m.interface !== undefined || m.ttl !== undefined || m.tos !== undefined || m.segmentSize !== undefined)
+            t = this.#targetOf(m, common, `messages[${i}]`);
         } else throw invalidArgType(`messages[${i}]`, 'a Buffer, string or { data, address, port }', m);
-      }
-      if (perAddr) addrs = perAddr;
-      if (perCtl) ctls = perCtl;
-      const commonSeg = common?.seg;
-      if (commonSeg !== undefined) for (let i = 0; i < n; i++) if (!perCtl || perCtl[i] === common?.ctl) checkSegments((datas[i] as Uint8Array).byteLength, commonSeg, `messages[${i}].data`);
-      let sent = 0;
-      if (this.#qHead === this.#qData.length) {
-        while (sent < n) {
-          const r = this.#handle.sendBatch(datas, addrs, ctls, sent, Math.min(n - sent, io.MAX_BATCH));
-          if (r < 0) {
-            if (r === -EAGAIN || r === -ENOBUFS) break;
-            const hint = anySeg || this.#gso !== 0 ? gsoHint(-r) : undefined;
-            const err = new SocketError(-r, 'sendmmsg', hint ? { hint } : {});
-            (err as SocketError & { sent?: number }).sent = sent;
-            return Promise.reject(err);
-          }
-          sent += r;
-          this.#stats.sent += r;
+        if (!t && !common) throw this.#notConnected(`messages[${i}]`);
+        const tt = (t ?? common) as Target;
+        if (tt.seg !== undefined) {
+          anySeg = true;
+          checkSegments((datas[i] as Uint8Array).byteLength, tt.seg, `messages[${i}].data`);
         }
-        if (sent === n) return Promise.resolve(n);
-      }
-      return new Promise<number>((resolve, reject) => {
-        let remaining = n - sent;
-        let failed = false;
-        const done: Done = (err, _n) => {
-          if (failed) return;
-          if (err) {
-            failed = true;
-            (err as Error & { sent?: number }).sent = n - remaining;
-            reject(err);
-            return;
-          }
-          if (--remaining === 0) resolve(n);
-        };
-        for (let i = sent; i < n; i++) {
-          this.#enqueue(datas[i] as Uint8Array, Array.isArray(addrs) ? (addrs[i] ?? null) : addrs, Array.isArray(ctls) ? (ctls[i] ?? null) : ctls, done, true);
+        if (t) {
+          perAddr ??= new Array(n).fill(common?.addr ?? null);
+          perCtl ??= new Array(n).fill(common?.ctl ?? null);
+          perCtx ??= new Array(n).fill(common);
+          perAddr[i] = t.addr;
+          perCtl[i] = t.ctl;
+          perCtx[i] = t;
         }
-      });
+      }
+      if (!this.#bound) this.#markBound();
+      if (anySeg && this.#gsoBroken) return this.#sendBatchSplit(datas, perCtx ?? common);
+      return this._sendBatch(datas, perAddr ?? common?.addr ?? null, perCtl ?? common?.ctl ?? null, perCtx ?? common);
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  #enqueue(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, done: Done, force = false, tick = false): void {
-    if (!force && this.#qData.length - this.#qHead >= this.#queueLimit) {
-      done(new SocketError(ENOBUFS, 'send', { hint: `the send queue is full (sendQueueLimit ${this.#queueLimit}); await send() or wait for 'drain'` }), 0);
+  /** sendBatch after GSO was turned off: each segmented entry goes out as its datagrams. */
+  async #sendBatchSplit(datas: Uint8Array[], ctxs: Target | Target[] | undefined): Promise<number> {
+    for (let i = 0; i < datas.length; i++) {
+      const t = (Array.isArray(ctxs) ? ctxs[i] : ctxs) ?? CONNECTED;
+      const seg = t.seg ?? (this.#gso !== 0 ? this.#gso : undefined);
+      if (seg !== undefined) await this.#sendSplit(datas[i] as Uint8Array, t, seg);
+      else await this._send(datas[i] as Uint8Array, t.addr, t.ctl, t);
+    }
+    return datas.length;
+  }
+
+  /** @internal The error of a failed send: names the destination, adds the GSO hint. */
+  protected _sendError(errno: number, syscall: string, ctx: SendContext): Error {
+    const t = ctx as Target | undefined;
+    const hint = t?.seg !== undefined || this.#gso !== 0 ? gsoHint(errno) : undefined;
+    const peer = t?.address === undefined ? this.#connected : undefined;
+    return new SocketError(errno, syscall, {
+      address: t?.address ?? peer?.address,
+      port: t?.port ?? peer?.port,
+      ...(hint ? { hint } : {}),
+    });
+  }
+
+  /** @internal The error of a receive-side failure (names the peer of a connected socket). */
+  protected _receiveError(errno: number, syscall: string): Error {
+    const peer = this.#connected;
+    return new SocketError(errno, syscall === 'SO_ERROR' ? 'recvmsg' : syscall, peer ? { address: peer.address, port: peer.port } : {});
+  }
+
+  /** @internal Live kernel drop counter of this socket (SO_MEMINFO's SK_MEMINFO_DROPS). */
+  protected override _kernelDropped(): number {
+    const b = native.getsockoptRaw(this.fd, constants.SOL_SOCKET as number, constants.SO_MEMINFO as number, (SK_MEMINFO_DROPS + 1) * 4);
+    return typeof b === 'number' || b.length < (SK_MEMINFO_DROPS + 1) * 4 ? 0 : b.readUInt32LE(SK_MEMINFO_DROPS * 4);
+  }
+
+  // ---- the record decoder ------------------------------------------------------
+
+  #batchObj: MessageBatch;
+  /** @internal */
+  protected override _makeBatch(): RecordBatch<MessageInfo> {
+    return this.#batchObj;
+  }
+
+  /** @internal A GRO-coalesced buffer counts as the datagrams it holds. */
+  protected override _recordCount(i: number, length: number): number {
+    const seg = groSegment(this.#ctl32, i, length);
+    return seg === 0 ? 1 : Math.ceil(length / seg);
+  }
+
+  /** @internal */
+  protected _item(payload: Buffer, info: MessageInfo): Message {
+    return { data: payload, info };
+  }
+
+  /** @internal Deliver record i: one datagram, or a GRO buffer split into its datagrams (views, no copies). */
+  protected _decodeRecord(i: number, data: Buffer, off: number, len: number): void {
+    const info = this._decodeInfo(i);
+    const seg = groSegment(this.#ctl32, i, len);
+    if (seg === 0) {
+      this._deliver(data.subarray(off, off + len), info, info.truncated);
       return;
     }
-    this.#qData.push(data);
-    this.#qAddr.push(addr);
-    this.#qCtl.push(ctl);
-    this.#qDone.push(done);
-    if (tick) {
-      if (this.#writable) return; // waiting for POLLOUT anyway
-      if (this.#qData.length - this.#qHead >= io.MAX_BATCH) this.#flush(); // a full sendmmsg: go now
-      else if (!this.#tickScheduled) {
-        this.#tickScheduled = true;
-        queueMicrotask(this.#tick);
-      }
-    } else this.#setWritable(true);
-  }
-
-  #setWritable(on: boolean): void {
-    if (this.#writable === on || this.#closed) return;
-    this.#writable = on;
-    this.#handle.setWritable(on);
-  }
-
-  #flush(): void {
-    while (this.#qHead < this.#qData.length && !this.#closed) {
-      const head = this.#qHead;
-      // Adaptive batch: after EAGAIN only a few fit; do not pack 1024 entries to send 20.
-      const count = Math.min(this.#qData.length - head, this.#flushBatch);
-      const r = this.#handle.sendBatch(this.#qData, this.#qAddr, this.#qCtl, head, count);
-      if (r === -EAGAIN || r === -ENOBUFS) {
-        this.#flushBatch = 16;
-        this.#setWritable(true); // wait for POLLOUT (a coalesced flush may have been the first to see EAGAIN)
-        return;
-      }
-      if (r === count) this.#flushBatch = Math.min(this.#flushBatch * 2, io.MAX_BATCH);
-      else if (r > 0) this.#flushBatch = Math.max(16, r * 2);
-      if (r < 0) {
-        const done = this.#qDone[head] as Done;
-        this.#release(1);
-        done(new SocketError(-r, 'sendmsg'), 0);
-        continue;
-      }
-      const dones = this.#qDone.slice(head, head + r);
-      const sizes = this.#qData.slice(head, head + r).map((d) => d.byteLength);
-      this.#stats.sent += r;
-      this.#release(r);
-      for (let i = 0; i < r; i++) (dones[i] as Done)(null, sizes[i] as number);
-    }
-    if (this.#qHead === this.#qData.length && !this.#closed) {
-      this.#qData = [];
-      this.#qAddr = [];
-      this.#qCtl = [];
-      this.#qDone = [];
-      this.#qHead = 0;
-      const waited = this.#writable || this.#wantDrain;
-      this.#setWritable(false);
-      this.#wantDrain = false;
-      if (waited) this.emit('drain');
-    } else if (this.#qHead < this.#qData.length && !this.#closed) {
-      this.#setWritable(true); // EAGAIN: wait for POLLOUT
-    }
-  }
-
-  #tickScheduled = false;
-  /** Coalesced sends: one sendmmsg for everything send() queued during this tick. */
-  #tick = (): void => {
-    this.#tickScheduled = false;
-    this.#burst = false;
-    if (!this.#writable && this.#qHead < this.#qData.length) this.#flush();
-  };
-
-  #release(n: number): void {
-    const end = this.#qHead + n;
-    for (let i = this.#qHead; i < end; i++) {
-      // drop references so sent buffers can be collected
-      (this.#qData as unknown[])[i] = undefined;
-      (this.#qAddr as unknown[])[i] = undefined;
-      (this.#qCtl as unknown[])[i] = undefined;
-      (this.#qDone as unknown[])[i] = undefined;
-    }
-    this.#qHead = end;
-    if (this.#qHead > 65536 && this.#qHead * 2 > this.#qData.length) {
-      this.#qData = this.#qData.slice(this.#qHead);
-      this.#qAddr = this.#qAddr.slice(this.#qHead);
-      this.#qCtl = this.#qCtl.slice(this.#qHead);
-      this.#qDone = this.#qDone.slice(this.#qHead);
-      this.#qHead = 0;
-    }
-  }
-
-  // ---- receiving -----------------------------------------------------------
-
-  /** @internal Engine callback: one call per received batch (this = the socket). */
-  _onRecv(data: Buffer, count: number): void {
-    this.#data = data;
-    const meta = this.#meta;
-    const wantMsg = this.listenerCount('message') > 0 || this.#iterating > 0;
-    const ctl32 = this.#ctl32;
-    let errq = false;
-    let gro = false;
-    for (let i = 0; i < count; i++) {
-      const flags = meta[i * 4 + 3] as number;
-      if (flags & io.MSG_ERRQUEUE) {
-        errq = true;
-        continue;
-      }
-      // A GRO-coalesced buffer counts as the datagrams it holds.
-      const seg = ((ctl32[i * CTL_WORDS] as number) & io.HAS_GRO) !== 0 ? groSegment(ctl32, i, meta[i * 4 + 1] as number) : 0;
-      if (seg !== 0) {
-        gro = true;
-        this.#stats.received += Math.ceil((meta[i * 4 + 1] as number) / seg);
-      } else this.#stats.received++;
-      if ((flags & io.MSG_TRUNC) !== 0) this.#stats.truncated++;
-    }
-    if (this.listenerCount('batch') > 0) {
-      const b = this.#batch;
-      b._data = data;
-      b.count = count;
-      this.emit('batch', b);
-    }
-    if (!wantMsg && !errq) {
-      // still track drop counts
-      this.#trackDrops(count);
-      return;
-    }
-    for (let i = 0; i < count; i++) {
-      if (this.#closed) return;
-      const flags = meta[i * 4 + 3] as number;
-      if (flags & io.MSG_ERRQUEUE) {
-        this.#errqueue(i);
-        continue;
-      }
-      const off = meta[i * 4] as number;
-      const len = meta[i * 4 + 1] as number;
-      const info = this._info(i);
-      const seg = gro ? groSegment(ctl32, i, len) : 0;
-      if (seg !== 0) {
-        if (wantMsg) this.#deliverSegments(data, off, len, seg, info);
-        continue;
-      }
-      const msg = data.subarray(off, off + len);
-      if (wantMsg) {
-        if (this.listenerCount('message') > 0) this.emit('message', msg, info);
-        if (this.#iterating > 0) this.#push({ data: msg, info });
-      }
-    }
-  }
-
-  /** Split one GRO-coalesced buffer into its datagrams (views into `data`) and deliver each. */
-  #deliverSegments(data: Buffer, off: number, len: number, seg: number, info: MessageInfo): void {
     const n = Math.ceil(len / seg);
     const end = off + len;
-    const emitting = this.listenerCount('message') > 0;
     for (let k = 0, o = off; k < n; k++, o += seg) {
-      if (this.#closed) return;
+      if (this.closed) return;
       const stop = Math.min(o + seg, end);
       // A truncated coalesced buffer (only when the receive buffer is under 64 KiB) cuts its last piece.
       const part: MessageInfo = { ...info, size: stop - o, truncated: info.truncated && k === n - 1, segments: n };
-      const msg = data.subarray(o, stop);
-      if (emitting) this.emit('message', msg, part);
-      if (this.#iterating > 0) this.#push({ data: msg, info: part });
+      this._deliver(data.subarray(o, stop), part, part.truncated);
     }
   }
 
-  #trackDrops(count: number): void {
-    const v = this.#ctlView;
-    for (let i = 0; i < count; i++) {
-      const base = i * io.CONTROL_STRIDE;
-      if (v.getUint32(base, true) & io.HAS_DROP_COUNT) this.#stats.kernelDropped = v.getUint32(base + ControlLayout.dropCount, true);
-    }
-  }
-
-  /** @internal Decode metadata of datagram i of the current batch. */
-  _info(i: number): MessageInfo {
+  /** @internal Metadata of datagram i of the current batch. */
+  protected _decodeInfo(i: number): MessageInfo {
     const meta = this.#meta;
     const flags = meta[i * 4 + 3] as number;
     const size = meta[i * 4 + 2] as number;
-    const ab = this.#addrs;
     const base = i * ADDRESS_STRIDE;
-    const fam = this.#addr16[base >> 1] as number;
-    const port = ((ab[base + 2] as number) << 8) | (ab[base + 3] as number);
+    const a = this.#addrs;
+    const fam = a.family(base);
+    const truncated = (flags & MSG_TRUNC) !== 0;
     let info: MessageInfo;
-    if (fam === AF_INET) {
-      const key = this.#addr32[(base >> 2) + 1] as number;
-      if (key !== this.#last4) {
-        this.#last4 = key;
-        this.#last4s = formatIPv4(ab, base + 4);
-      }
-      info = { address: this.#last4s, port, family: 'IPv4', size, truncated: (flags & MSG_TRUNC) !== 0 };
-    } else if (fam === AF_INET6) {
-      const av = this.#addrView;
-      info = { address: formatIPv6(ab, base + 8), port, family: 'IPv6', size, truncated: (flags & MSG_TRUNC) !== 0 };
-      const scope = av.getUint32(base + 24, true);
+    if (fam === AF_INET) info = { address: a.ip(base), port: a.port(base), family: 'IPv4', size, truncated };
+    else if (fam === AF_INET6) {
+      info = { address: a.ip(base), port: a.port(base), family: 'IPv6', size, truncated };
+      const scope = a.scopeId(base);
       if (scope) info.scopeId = scope;
-    } else {
-      info = { address: '', port: 0, family: this.family === 'ipv4' ? 'IPv4' : 'IPv6', size, truncated: (flags & io.MSG_TRUNC) !== 0 };
-    }
+    } else info = { address: '', port: 0, family: this.family === 'ipv4' ? 'IPv4' : 'IPv6', size, truncated };
     const cb = i * CONTROL_STRIDE;
     const present = this.#ctl32[cb >> 2] as number;
     if (present !== 0) {
       const cv = this.#ctlView;
       if (present & io.HAS_PKTINFO) {
         info.interfaceIndex = cv.getUint32(cb + ControlLayout.ifindex, true);
-        info.destination = cv.getUint32(cb + ControlLayout.dstFamily, true) === constants.AF_INET
-          ? formatIPv4(this.#ctlBytes, cb + ControlLayout.dst)
-          : formatIPv6(this.#ctlBytes, cb + ControlLayout.dst);
+        info.destination =
+          cv.getUint32(cb + ControlLayout.dstFamily, true) === AF_INET
+            ? formatIPv4(this.#ctlBytes, cb + ControlLayout.dst)
+            : formatIPv6(this.#ctlBytes, cb + ControlLayout.dst);
       }
       if (present & io.HAS_TTL) info.ttl = cv.getInt32(cb + ControlLayout.ttl, true);
       if (present & io.HAS_TOS) info.tos = cv.getInt32(cb + ControlLayout.tos, true);
       if (present & io.HAS_TIMESTAMP) info.timestamp = cv.getBigInt64(cb + ControlLayout.timestampNs, true);
-      if (present & io.HAS_DROP_COUNT) this.#stats.kernelDropped = cv.getUint32(cb + ControlLayout.dropCount, true);
+      if (present & io.HAS_DROP_COUNT) this.#dropped = cv.getUint32(cb + ControlLayout.dropCount, true);
     }
     // SO_RXQ_OVFL comes only once the counter is non-zero.
-    if (this.#dropCountOn) info.dropped = this.#stats.kernelDropped;
+    if (this.#dropCountOn) info.dropped = this.#dropped;
     return info;
   }
+  #dropped = 0;
 
-  #errqueue(i: number): void {
+  /** @internal An error-queue record (IP_RECVERR): the ICMP or local error it carries. */
+  protected override _errorRecord(i: number): Error | undefined {
     const cv = this.#ctlView;
-    const cb = i * io.CONTROL_STRIDE;
-    const present = cv.getUint32(cb, true);
-    if (present & io.HAS_EXT_ERR) {
-      const errno = cv.getUint32(cb + ControlLayout.eeErrno, true);
-      if (errno) {
-        const info = this._info(i);
-        const err = new SocketError(errno, 'recvmsg', { address: info.address || undefined, port: info.port || undefined });
-        Object.assign(err, { icmpType: cv.getUint8(cb + ControlLayout.eeType), icmpCode: cv.getUint8(cb + ControlLayout.eeCode), origin: cv.getUint8(cb + ControlLayout.eeOrigin) });
-        this.emit('error', err);
-      }
-    }
-  }
-
-  #push(m: Message): void {
-    const w = this.#waiters.shift();
-    if (w) {
-      w({ value: m, done: false });
-      return;
-    }
-    this.#buffered.push(m);
-    if (this.#buffered.length >= this.#highWater && !this.#paused && this.listenerCount('message') === 0) {
-      this.#paused = true;
-      this.#handle.setReceiving(false);
-    }
-  }
-
-  /**
-   * Async iteration: `for await (const { data, info } of socket)`. Ends when
-   * the socket closes. While the consumer lags, up to 8192 datagrams are
-   * buffered, then receiving pauses (the kernel queue fills and drops, which
-   * `stats().kernelDropped` reports with receive.dropCount).
-   */
-  [Symbol.asyncIterator](): AsyncIterator<Message> {
-    this.#iterating++;
-    let finished = false;
-    const finish = (): void => {
-      if (!finished) {
-        finished = true;
-        this.#iterating--;
-      }
-    };
-    return {
-      next: (): Promise<IteratorResult<Message>> => {
-        const m = this.#buffered.shift();
-        if (m) {
-          if (this.#paused && this.#buffered.length < this.#highWater / 2 && !this.#closed) {
-            this.#paused = false;
-            this.#handle.setReceiving(true);
-          }
-          return Promise.resolve({ value: m, done: false });
-        }
-        if (this.#closed || finished) {
-          finish();
-          return Promise.resolve({ value: undefined, done: true });
-        }
-        return new Promise((resolve) => this.#waiters.push(resolve));
-      },
-      return: (): Promise<IteratorResult<Message>> => {
-        finish();
-        return Promise.resolve({ value: undefined, done: true });
-      },
-    };
-  }
-
-  /** @internal Engine callback for writable / error / close (this = the socket). */
-  _onEvent(type: number, errno: number, syscall: number): void {
-    if (type === io.EV_WRITABLE) {
-      this.#flush();
-      if (this.#wantDrain && this.#qHead === this.#qData.length) {
-        this.#wantDrain = false;
-        this.#setWritable(false);
-        this.emit('drain');
-      }
-    } else if (type === io.EV_ERROR) {
-      const name = syscall === io.SYS_RECV ? 'recvmmsg' : syscall === io.SYS_SO_ERROR ? 'recvmsg' : 'poll';
-      const peer = this.#connected;
-      this.emit('error', new SocketError(-errno, name, peer ? { address: peer.address, port: peer.port } : {}));
-    } else if (type === io.EV_CLOSE) {
-      this.#finishClose();
-    }
-  }
-
-  #onClosed: (() => void) | undefined;
-  #finishClose(): void {
-    const err = socketClosed('UdpSocket');
-    const pending = this.#qDone.slice(this.#qHead);
-    this.#qData = [];
-    this.#qAddr = [];
-    this.#qCtl = [];
-    this.#qDone = [];
-    this.#qHead = 0;
-    for (const d of pending) d(err, 0);
-    for (const w of this.#waiters.splice(0)) w({ value: undefined, done: true });
-    this.#onClosed?.();
-    this.emit('close');
-  }
-
-  // ---- lifecycle -----------------------------------------------------------
-
-  /** Keep the event loop alive while open (default). */
-  ref(): this {
-    this.#handle.ref();
-    return this;
-  }
-  /** Let the process exit even while this socket is open. */
-  unref(): this {
-    this.#handle.unref();
-    return this;
-  }
-  /** Whether this socket keeps the event loop alive (true unless unref() was called). */
-  hasRef(): boolean {
-    return this.#handle.hasRef();
-  }
-
-  /**
-   * Close: stop polling, close the descriptor, then `'close'`. Pending sends
-   * reject with ERR_SOCKET_CLOSED. Idempotent; resolves when closed.
-   */
-  close(): Promise<void> {
-    if (this.#closing) return this.#closing;
-    // Coalesced sends of this tick still go out (as far as the kernel takes them now).
-    if (this.#coalesce && !this.#writable && this.#qHead < this.#qData.length) this.#flush();
-    this.#closed = true;
-    this.#sock.close();
-    this.#closing = new Promise<void>((resolve) => {
-      this.#onClosed = resolve;
-    });
-    this.#handle.close();
-    return this.#closing;
-  }
-
-  /** `await using` support. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
+    const cb = i * CONTROL_STRIDE;
+    if ((cv.getUint32(cb, true) & io.HAS_EXT_ERR) === 0) return undefined;
+    const errno = cv.getUint32(cb + ControlLayout.eeErrno, true);
+    if (!errno) return undefined;
+    const info = this._decodeInfo(i);
+    const err = new SocketError(errno, 'recvmsg', { address: info.address || undefined, port: info.port || undefined });
+    return Object.assign(err, { icmpType: cv.getUint8(cb + ControlLayout.eeType), icmpCode: cv.getUint8(cb + ControlLayout.eeCode), origin: cv.getUint8(cb + ControlLayout.eeOrigin) });
   }
 
   /**
@@ -1323,8 +1047,7 @@ export class UdpSocket extends EventEmitter {
    * on a descriptor it adopts. The socket must be bound.
    */
   async toDgram(): Promise<dgram.Socket> {
-    this.#check();
-    const dup = check(native.dup(this.#handle.fd), 'dup');
+    const dup = check(native.dup(this.fd), 'dup');
     await this.close();
     const d = dgram.createSocket({ type: this.family === 'ipv4' ? 'udp4' : 'udp6' });
     const listening = once(d, 'listening'); // emitted synchronously for a descriptor
@@ -1332,6 +1055,12 @@ export class UdpSocket extends EventEmitter {
     await listening;
     return d;
   }
+}
+
+/** True when `b`'s ArrayBuffer was detached (transferred). */
+function isDetached(b: Uint8Array): boolean {
+  const ab = b.buffer as ArrayBuffer & { detached?: boolean };
+  return ab.detached === true;
 }
 
 function inNs<T>(netns: string | undefined, fn: () => T): T {
@@ -1383,8 +1112,6 @@ function trySet(fd: number, name: string, value: unknown): void {
     /* dual-stack extras are best effort */
   }
 }
-
-// ---- socket options ---------------------------------------------------------
 
 /** Set an option by C name on a descriptor (through the option engine). */
 function setOpt(fd: number, name: string, value: unknown): void {
