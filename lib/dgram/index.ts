@@ -25,7 +25,6 @@ import * as diagnostics from 'node:diagnostics_channel';
 import { constants } from '../binding';
 import { SocketError, errnoName } from '../core/errors';
 import { interfaceIndex, interfaceName } from '../core/address';
-import type { SocketAddress } from '../core/address';
 import { Socket as RawSocket } from '../sockets/socket';
 import { UdpSocket } from '../sockets/udp';
 import type { MessageInfo, UdpAdoptOptions } from '../sockets/udp';
@@ -268,8 +267,9 @@ function scoped(address: string, scopeId: number | undefined): string {
   }
 }
 
-function addressInfo(a: SocketAddress): AddressInfo {
-  const fam = a.family as string;
+/** Node's AddressInfo from either address shape (SocketAddress: 'ipv4'; UdpAddress: 'IPv4'). */
+function addressInfo(a: { address: string; port: number; family: string; scopeId?: number }): AddressInfo {
+  const fam = a.family;
   return { address: scoped(a.address, a.scopeId), family: fam === 'ipv6' || fam === 'IPv6' ? 'IPv6' : 'IPv4', port: a.port };
 }
 
@@ -291,6 +291,8 @@ function wire(owner: Socket, udp: UdpSocket, extras: boolean): void {
   });
   udp.on('error', (err: Error) => {
     if (owner[kState].handle?.udp !== udp) return;
+    // The engine also reports failed sends here; dgram gives those to the send callback only.
+    if (String((err as { syscall?: unknown }).syscall).startsWith('send')) return;
     owner.emit('error', errnoException(errnoOf(err), 'recvmsg'));
   });
 }
@@ -782,16 +784,12 @@ export class Socket extends EventEmitter {
 
   /** Bytes waiting in the send queue (datagrams the kernel could not take yet). */
   getSendQueueSize(): number {
-    const udp = this[kState].handle?.udp as (UdpSocket & { getSendQueueSize?: () => number }) | null | undefined;
-    if (!udp) return 0;
-    return typeof udp.getSendQueueSize === 'function' ? udp.getSendQueueSize() : 0;
+    return this[kState].handle?.udp?.getSendQueueSize() ?? 0;
   }
 
   /** Datagrams waiting in the send queue. */
   getSendQueueCount(): number {
-    const udp = this[kState].handle?.udp as (UdpSocket & { getSendQueueCount?: () => number }) | null | undefined;
-    if (!udp) return 0;
-    return typeof udp.getSendQueueCount === 'function' ? udp.getSendQueueCount() : udp.sendQueueLength;
+    return this[kState].handle?.udp?.getSendQueueCount() ?? 0;
   }
 
   /** @deprecated DEP0112: Node's private API. */
