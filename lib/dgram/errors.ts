@@ -23,6 +23,12 @@ export function nodeError<E extends Error>(Base: ErrorBase, code: string, messag
     configurable: true,
   });
   err.code = code;
+  // Node's stack header names the code too: "TypeError [ERR_X]: message".
+  const stack = err.stack;
+  if (typeof stack === 'string' && stack.startsWith(`${err.name}: `)) {
+    const rest = stack.slice(err.name.length + 2 + message.length);
+    Object.defineProperty(err, 'stack', { value: `${err.name} [${code}]: ${message}${rest}`, writable: true, configurable: true, enumerable: false });
+  }
   return err;
 }
 

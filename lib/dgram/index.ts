@@ -231,7 +231,11 @@ class Handle {
   }
 
   close(): void {
-    if (this.udp) void this.udp.close();
+    if (this.udp) {
+      const p = this.udp.close();
+      closing.add(p);
+      void p.finally(() => closing.delete(p));
+    }
     this.sock?.close();
     this.udp = null;
     this.sock = null;
@@ -247,6 +251,15 @@ class Handle {
     this.udp?.unref();
   }
 }
+
+/**
+ * Engine sockets still closing. libuv closes a descriptor inside close(); the
+ * engine closes it on the loop's close phase, so until then its port is still
+ * taken. A bind that meets EADDRINUSE while drop-in sockets are closing waits
+ * for them and tries once more.
+ */
+const closing = new Set<Promise<void>>();
+const EADDRINUSE = 98;
 
 /** -errno of a caught sockit error (EINVAL for argument errors, which libuv reports as EINVAL). */
 function errnoOf(e: unknown): number {
@@ -497,13 +510,21 @@ export class Socket extends EventEmitter {
       }
       // The binding reads the port as a uint32 and libuv keeps its low 16 bits.
       const p = (Number(port) >>> 0) & 0xffff;
-      const r = handle.bind(ip, p, state.reuseAddr === true, state.ipv6Only === true);
-      if (r) {
-        state.bindState = BIND_STATE_UNBOUND;
-        this.emit('error', exceptionWithHostPort(r, 'bind', ip, port as number));
-        return;
-      }
-      startListening(this);
+      const attempt = (retry: boolean): void => {
+        if (state.handle !== handle) return; // closed while waiting
+        const r = handle.bind(ip, p, state.reuseAddr === true, state.ipv6Only === true);
+        if (r === -EADDRINUSE && retry && closing.size > 0) {
+          void Promise.all(closing).then(() => attempt(false));
+          return;
+        }
+        if (r) {
+          state.bindState = BIND_STATE_UNBOUND;
+          this.emit('error', exceptionWithHostPort(r, 'bind', ip, port as number));
+          return;
+        }
+        startListening(this);
+      };
+      attempt(true);
     });
     return this;
   }

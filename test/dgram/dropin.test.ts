@@ -142,8 +142,30 @@ describeWith(['netns'], 'dgram drop-in', () => {
     expect(() => tx.remoteAddress()).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_DGRAM_NOT_CONNECTED' }));
   });
 
+  it("a connected socket reports ICMP port unreachable as 'error' recvmsg ECONNREFUSED, as Node does", async () => {
+    const probe = new RawSocket('ipv4', 'dgram').bind('127.0.0.1:0');
+    const port = probe.localAddress().port;
+    probe.close(); // nobody listens there now
+    const s = sock('udp4');
+    s.on('message', () => {});
+    s.connect(port, '127.0.0.1');
+    await once(s, 'connect');
+    const sent = new Promise<Error | null>((r) => s.send('x', (e: Error | null) => r(e)));
+    expect(await sent).toBeNull();
+    const [err] = (await once(s, 'error')) as [dgram.DgramSystemError];
+    expect(err).toMatchObject({ message: 'recvmsg ECONNREFUSED', code: 'ECONNREFUSED', syscall: 'recvmsg', errno: -111 });
+  });
+
   it("errors in Node's shape: EBADF before bind, bind EADDRINUSE as 'error', bad port, send EMSGSIZE to the callback", async () => {
     expect(() => sock('udp4').address()).toThrow(expect.objectContaining({ message: 'getsockname EBADF', code: 'EBADF', errno: -9, syscall: 'getsockname' }));
+    const closed = sock('udp4');
+    closed.close();
+    try {
+      closed.bind(0);
+    } catch (e) {
+      expect(String(e)).toBe('Error [ERR_SOCKET_DGRAM_NOT_RUNNING]: Not running');
+      expect((e as Error).stack?.split('\n')[0]).toBe('Error [ERR_SOCKET_DGRAM_NOT_RUNNING]: Not running');
+    }
     const a = await bound('udp4', '127.0.0.1');
     const b = sock('udp4');
     b.bind(a.address().port, '127.0.0.1');
@@ -152,6 +174,16 @@ describeWith(['netns'], 'dgram drop-in', () => {
     expect(() => a.send('x', 70000, '127.0.0.1')).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_SOCKET_BAD_PORT' }));
     const sendErr = await new Promise<dgram.DgramSystemError>((r) => a.send(Buffer.alloc(70000), 9, '127.0.0.1', (e: Error | null) => r(e as dgram.DgramSystemError)));
     expect(sendErr).toMatchObject({ message: 'send EMSGSIZE 127.0.0.1:9', code: 'EMSGSIZE', port: 9 });
+  });
+
+  it('a port is free again right after close(), as with Node (rebinding it in the same tick works)', async () => {
+    const a = await bound('udp4', '127.0.0.1');
+    const port = a.address().port;
+    a.close();
+    const b = sock('udp4');
+    b.bind(port, '127.0.0.1');
+    await once(b, 'listening');
+    expect(b.address().port).toBe(port);
   });
 
   it('the event loop: an unbound socket lets the process exit, a bound one holds it until close() or unref()', () => {
