@@ -569,6 +569,17 @@ export class Socket extends EventEmitter {
    * datagram. The callback is never called synchronously, and not at all
    * when the socket is closed before the datagram left (as in Node).
    */
+  send(msg: SendData, port?: number, address?: string, callback?: SendCallback): void;
+  /** `send(msg, port, callback)`: to `port` on localhost. */
+  send(msg: SendData, port: number, callback?: SendCallback): void;
+  /** Connected: `send(msg, callback?)`. */
+  send(msg: SendData, callback?: SendCallback): void;
+  /** `send(msg, offset, length, port, address?, callback?)`: bytes `offset..offset+length` of `msg`. */
+  send(msg: string | NodeJS.ArrayBufferView, offset: number, length: number, port: number, address?: string, callback?: SendCallback): void;
+  /** `send(msg, offset, length, port, callback)`: to localhost. */
+  send(msg: string | NodeJS.ArrayBufferView, offset: number, length: number, port: number, callback: SendCallback): void;
+  /** Connected: `send(msg, offset, length, callback?)`. */
+  send(msg: string | NodeJS.ArrayBufferView, offset: number, length: number, callback?: SendCallback): void;
   send(msg: SendData, offset?: unknown, length?: unknown, port?: unknown, address?: unknown, callback?: unknown): void {
     const state = this[kState];
     const connected = state.connectState === CONNECT_STATE_CONNECTED;
@@ -615,12 +626,12 @@ export class Socket extends EventEmitter {
     if (state.bindState === BIND_STATE_UNBOUND) this.bind({ port: 0, exclusive: true }, null);
     if (state.bindState !== BIND_STATE_BOUND) {
       const d = data;
-      enqueue(this, () => this.send(d, p, address as string | undefined, cb));
+      enqueue(this, () => this.send(d, p, address as string | undefined, cb as SendCallback));
       return;
     }
     const handle = state.handle as Handle;
     if (connected) {
-      doSend(this, handle, data, 0, '', undefined, cb);
+      doSend(handle, data, 0, '', undefined, cb);
       return;
     }
     const host = (address as string | undefined) || (this.type === 'udp4' ? '127.0.0.1' : '::1');
@@ -641,12 +652,12 @@ export class Socket extends EventEmitter {
         else process.nextTick(() => this.emit('error', ex));
         return;
       }
-      if (state.handle) doSend(this, state.handle, d, p, ip, address as string | undefined, cb);
+      if (state.handle) doSend(state.handle, d, p, ip, address as string | undefined, cb);
     });
   }
 
   /** Legacy: `sendto(buffer, offset, length, port, address, callback?)`. */
-  sendto(buffer: SendData, offset: number, length: number, port: number, address: string, callback?: SendCallback): void {
+  sendto(buffer: string | NodeJS.ArrayBufferView, offset: number, length: number, port: number, address: string, callback?: SendCallback): void {
     validateNumber(offset, 'offset');
     validateNumber(length, 'length');
     validateNumber(port, 'port');
@@ -944,14 +955,14 @@ function flushPending(socket: Socket): void {
     while (j < list.length && (list[j] as PendingSend)[1] === port && (list[j] as PendingSend)[2] === ip) j++;
     if (j - i === 1) {
       const [data, , , address, cb] = list[i] as PendingSend;
-      doSend(socket, handle, data, port, ip, address, cb);
-    } else sendRun(socket, handle, list.slice(i, j));
+      doSend(handle, data, port, ip, address, cb);
+    } else sendRun(handle, list.slice(i, j));
     i = j;
   }
 }
 
 /** Datagrams to one destination in one sendBatch; each callback gets its own result, as separate sends would. */
-function sendRun(socket: Socket, handle: Handle, run: PendingSend[]): void {
+function sendRun(handle: Handle, run: PendingSend[]): void {
   const udp = handle.udp as UdpSocket;
   const [, port, ip, address] = run[0] as PendingSend;
   if (!sameFamily(handle, ip)) {
@@ -976,7 +987,7 @@ function sendRun(socket: Socket, handle: Handle, run: PendingSend[]): void {
       if (handle.udp !== udp) return;
       for (let i = k + 1; i < run.length; i++) {
         const [data, , , addr, cb] = run[i] as PendingSend;
-        doSend(socket, handle, data, port, ip, addr, cb);
+        doSend(handle, data, port, ip, addr, cb);
       }
     },
   );
@@ -991,7 +1002,7 @@ function sameFamily(handle: Handle, ip: string): boolean {
 const noop = (): void => {};
 
 /** Hand one datagram to the engine; the callback gets Node's result or error. */
-function doSend(socket: Socket, handle: Handle, data: Uint8Array, port: number, ip: string, address: string | undefined, cb: SendCallback | undefined): void {
+function doSend(handle: Handle, data: Uint8Array, port: number, ip: string, address: string | undefined, cb: SendCallback | undefined): void {
   const udp = handle.udp;
   if (!udp) return;
   let p: Promise<number>;
@@ -1008,7 +1019,6 @@ function doSend(socket: Socket, handle: Handle, data: Uint8Array, port: number, 
       (err: unknown) => callSafely(cb, exceptionWithHostPort(errnoOf(err), 'send', address, port || undefined)),
     );
   } else p.catch(noop); // Node reports send errors only to a callback
-  void socket;
 }
 
 /** A callback that throws is an uncaught exception, as in Node (not a rejected promise). */
@@ -1168,4 +1178,3 @@ function guessHandleType(fd: number): string {
   return 'UNKNOWN';
 }
 
-void CONNECT_STATE_CONNECTING;
