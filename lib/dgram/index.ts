@@ -522,6 +522,14 @@ export class Socket extends EventEmitter {
           this.emit('error', exceptionWithHostPort(r, 'bind', ip, port as number));
           return;
         }
+        try {
+          handle.start(this, state.engine);
+        } catch (e) {
+          // Bad `engine` options: reported like a failed bind, not thrown from a callback.
+          state.bindState = BIND_STATE_UNBOUND;
+          this.emit('error', e);
+          return;
+        }
         startListening(this);
       };
       attempt(true);
@@ -904,9 +912,11 @@ function healthCheck(socket: Socket): void {
   if (!socket[kState].handle) throw errFixed('ERR_SOCKET_DGRAM_NOT_RUNNING');
 }
 
+/** recvStart (unless already on the engine), buffer sizes, then 'listening'. */
 function startListening(socket: Socket): void {
   const state = socket[kState];
-  (state.handle as Handle).start(socket, state.engine);
+  const handle = state.handle as Handle;
+  if (!handle.udp) handle.start(socket, state.engine);
   state.receiving = true;
   state.bindState = BIND_STATE_BOUND;
   if (state.recvBufferSize) bufferSize(socket, state.recvBufferSize, true);

@@ -176,6 +176,13 @@ describeWith(['netns'], 'dgram drop-in', () => {
     expect(sendErr).toMatchObject({ message: 'send EMSGSIZE 127.0.0.1:9', code: 'EMSGSIZE', port: 9 });
   });
 
+  it("bad engine options surface as an 'error' event of bind, not as an exception from a callback", async () => {
+    const s = sock({ type: 'udp4', engine: { batchSize: 'x' as unknown as number } });
+    s.bind(0, '127.0.0.1');
+    const [err] = (await once(s, 'error')) as [Error & { code: string }];
+    expect(err.code).toBe('ERR_INVALID_ARG_TYPE');
+  });
+
   it('a port is free again right after close(), as with Node (rebinding it in the same tick works)', async () => {
     const a = await bound('udp4', '127.0.0.1');
     const port = a.address().port;
