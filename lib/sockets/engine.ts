@@ -12,8 +12,9 @@
  *   pending `receive()` — and, for kinds that need it, once the socket is
  *   ready (UDP: bound or connected). A socket with no consumer does not poll
  *   and does not keep the event loop alive for receiving.
- * - **Iterators** each see every message (like listeners). Each buffers at
- *   most `highWaterMark` messages (default 4096). A full iterator pauses
+ * - **Iterators** each see every message (like listeners). Each buffers up
+ *   to `highWaterMark` messages (default 4096; plus the rest of the batch
+ *   being delivered when it fills). A full iterator pauses
  *   receiving while no listener is attached (the kernel queue absorbs the
  *   rest, then drops: `stats().kernelDropped`); with a listener attached,
  *   receiving goes on and the full iterator drops what it cannot hold
@@ -50,7 +51,11 @@ import { EventEmitter } from 'node:events';
 import { constants as osConstants } from 'node:os';
 import { native } from '../binding';
 import type { IoHandle, IoRing } from '../binding/io';
-import { SocketError, SockitStateError, check, invalidArgType, socketClosed, validateInteger } from './errors';
+import { SocketError, SockitStateError, check, invalidArgType, socketClosed, validateInteger } from '../core/errors';
+import { rejectUnknownKeys } from '../core/validate';
+import { getOption, setOption } from '../options';
+import type { OptionGetValue, OptionSetValue, ReadableOptionName, WritableOptionName } from '../options';
+import { withNetns } from '../system/netns';
 
 const io = native.ioConstants;
 const { EAGAIN, ENOBUFS, ETIMEDOUT } = osConstants.errno;
@@ -78,7 +83,7 @@ export interface EngineStats {
 /** How a tick's sends reach the kernel (see UdpSocketOptions.coalesce). */
 export type Coalesce = boolean | 'auto';
 
-/** Engine settings a socket kind passes to {@link EngineSocket}. */
+/** @internal Engine settings a socket kind passes to {@link EngineSocket}. */
 export interface EngineConfig {
   /** The class name used in errors ('UdpSocket'). */
   name: string;
@@ -98,9 +103,11 @@ export interface EngineConfig {
   highWaterMark: number;
   /** Whether the socket may receive now (UDP: only once bound or connected). */
   ready: boolean;
+  /** The network namespace the socket lives in (names resolve there). */
+  netns?: string;
 }
 
-/** Validate the engine options shared by every kind; `prefix` names them in errors. */
+/** @internal Validate the engine options shared by every kind; `prefix` names them in errors. */
 export function validateEngineOptions(o: { batchSize?: unknown; sendQueueLimit?: unknown; coalesce?: unknown; highWaterMark?: unknown }, prefix = 'options'): void {
   if (o.batchSize !== undefined) validateInteger(o.batchSize, `${prefix}.batchSize`, 1, MAX_BATCH);
   if (o.sendQueueLimit !== undefined) validateInteger(o.sendQueueLimit, `${prefix}.sendQueueLimit`, 1, 1 << 24);
@@ -111,7 +118,7 @@ export function validateEngineOptions(o: { batchSize?: unknown; sendQueueLimit?:
 
 type Done = (err: Error | null, n: number) => void;
 
-/** Error-message context of one send, opaque to the engine (the kind builds errors from it). */
+/** @internal Error-message context of one send, opaque to the engine (the kind builds errors from it). */
 export type SendContext = unknown;
 
 /**
@@ -171,16 +178,10 @@ class IterQueue<T> {
   get full(): boolean {
     return this.items.length - this.head >= this.hwm;
   }
-  /** False when full (the item was not taken). */
-  push(item: T): boolean {
+  push(item: T): void {
     const w = this.waiters.shift();
-    if (w) {
-      w.resolve({ value: item, done: false });
-      return true;
-    }
-    if (this.items.length - this.head >= this.hwm) return false;
-    this.items.push(item);
-    return true;
+    if (w) w.resolve({ value: item, done: false });
+    else this.items.push(item);
   }
   shift(): T | undefined {
     if (this.head === this.items.length) return undefined;
@@ -267,6 +268,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   #batch: RecordBatch<I> | undefined;
   #qBytes = 0;
   #self = new WeakRef<EngineSocket<I, T>>(this);
+  #netns: string | undefined;
 
   /** @internal */
   constructor(fd: number, config: EngineConfig) {
@@ -278,12 +280,20 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     this.#coalesce = config.coalesce === true ? 2 : config.coalesce === false ? 0 : 1;
     this.#hwm = config.highWaterMark;
     this.#ready = config.ready;
-    this.#handle = new native.IoHandle(fd, this, EngineSocket.prototype._onRecv, EngineSocket.prototype._onEvent, {
-      batchSize: config.batchSize,
-      messageSize: config.messageSize,
-      controlSize: 256,
-      ...(config.ring ? { ring: config.ring } : {}),
-    });
+    this.#netns = config.netns;
+    try {
+      this.#handle = new native.IoHandle(fd, this, EngineSocket.prototype._onRecv, EngineSocket.prototype._onEvent, {
+        batchSize: config.batchSize,
+        messageSize: config.messageSize,
+        controlSize: 256,
+        ...(config.ring ? { ring: config.ring } : {}),
+      });
+    } catch (e) {
+      // The engine owns the descriptor from here on, also when it cannot start.
+      config.ring?.unmap();
+      native.close(fd);
+      throw e;
+    }
     this.#meta = this.#handle.meta;
     this.on('newListener', (ev: string | symbol) => this.#countListener(ev, 1));
     this.on('removeListener', (ev: string | symbol) => this.#countListener(ev, -1));
@@ -344,6 +354,27 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     return this.#handle;
   }
 
+  /** @internal Run `fn` inside the socket's network namespace (interface names resolve there). */
+  _ns<R>(fn: () => R): R {
+    return this.#netns === undefined ? fn() : withNetns(this.#netns, fn);
+  }
+
+  /**
+   * Set any option of the option table by its C name (`setOption('SO_PRIORITY', 6)`,
+   * typed by the table): one setsockopt(2) through the option engine.
+   */
+  setOption<N extends WritableOptionName>(name: N, value: OptionSetValue<N>): this {
+    const fd = this.fd;
+    this._ns(() => setOption(fd, name, value));
+    return this;
+  }
+
+  /** Read any option of the option table by its C name (typed by the table). */
+  getOption<N extends ReadableOptionName>(name: N): OptionGetValue<N> {
+    const fd = this.fd;
+    return this._ns(() => getOption(fd, name));
+  }
+
   /** @internal Throw ERR_SOCKET_CLOSED once closed. */
   _check(): void {
     if (this.#closed) throw socketClosed(this.#name);
@@ -398,8 +429,12 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     this.#receiving = want;
   }
 
+  /** Called at the start of every received batch. */
+  protected _beginBatch(): void {}
+
   /** @internal Engine callback: one call per received batch. */
   _onRecv(data: Buffer, count: number): void {
+    this._beginBatch();
     const meta = this.#meta;
     const errq = io.MSG_ERRQUEUE;
     const trunc = io.MSG_TRUNC;
@@ -459,8 +494,14 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     if (this.#iters.size > 0) {
       const item = this._item(payload, info);
       for (const q of this.#iters) {
-        if (!q.push(item)) this.#stats.iteratorDropped++;
-        else if (q.full && this.#listeners === 0 && !this.#paused) {
+        // With a listener receiving goes on, so a full iterator drops; without one it pauses
+        // receiving and still takes the rest of the batch already read (at most one batch over).
+        if (q.full && this.#listeners > 0) {
+          this.#stats.iteratorDropped++;
+          continue;
+        }
+        q.push(item);
+        if (q.full && this.#listeners === 0 && !this.#paused) {
           this.#paused = true;
           this.#updateReceiving();
         }
@@ -502,8 +543,9 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
 
   /**
    * Async iteration: `for await (const m of socket)`. Every iterator sees
-   * every message; each buffers at most `highWaterMark`. Ends when the socket
-   * closes; rejects (and ends) on a receive error.
+   * every message; each buffers up to `highWaterMark` (plus the rest of the
+   * batch being delivered). Ends when the socket closes; rejects (and ends)
+   * on a receive error.
    */
   [Symbol.asyncIterator](): EngineIterator<T> {
     const q = new IterQueue<T>(this.#hwm);
@@ -551,7 +593,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
    * with ERR_SOCKET_CLOSED when the socket closes first.
    */
   async receive(options: { timeout?: number } = {}): Promise<T> {
-    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    rejectUnknownKeys(options, ['timeout'], 'options');
     const timeout = options.timeout === undefined ? undefined : validateInteger(options.timeout, 'options.timeout', 0, 2 ** 31 - 1);
     this._check();
     const it = this[Symbol.asyncIterator]();
@@ -827,19 +869,23 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
       for (let i = 0; i < r; i++) (dones[i] as Done)(null, sizes[i] as number);
     }
     if (this.#qHead === this.#qData.length && !this.#closed) {
-      this.#qData = [];
-      this.#qLen = [];
-      this.#qAddr = [];
-      this.#qCtl = [];
-      this.#qDone = [];
-      this.#qCtx = [];
-      this.#qHead = 0;
-      this.#qBytes = 0;
+      this.#resetQueue();
       const waited = this.#writable || this.#wantDrain;
       this.#setWritable(false);
       this.#wantDrain = false;
       if (waited) this.emit('drain');
     }
+  }
+
+  #resetQueue(): void {
+    this.#qData = [];
+    this.#qLen = [];
+    this.#qAddr = [];
+    this.#qCtl = [];
+    this.#qDone = [];
+    this.#qCtx = [];
+    this.#qHead = 0;
+    this.#qBytes = 0;
   }
 
   #release(n: number): void {
@@ -892,14 +938,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   #finishClose(): void {
     const err = socketClosed(this.#name);
     const pending = this.#qDone.slice(this.#qHead);
-    this.#qData = [];
-    this.#qLen = [];
-    this.#qAddr = [];
-    this.#qCtl = [];
-    this.#qDone = [];
-    this.#qCtx = [];
-    this.#qHead = 0;
-    this.#qBytes = 0;
+    this.#resetQueue();
     for (const d of pending) d(err, 0);
     this.#onClosed?.();
     this.emit('close');
