@@ -2,7 +2,7 @@
 // and once with DGRAM_MODULE pointing at sockit's drop-in. Nothing else
 // differs: the import is the only line that changes.
 //
-//   node app.cjs recv SECONDS WARMUP        -> prints "ready PORT", then one JSON line
+//   node app.cjs recv SECONDS WARMUP        -> prints "ready PORT", then one JSON line (env RCVBUF: SO_RCVBUF)
 //   node app.cjs send SECONDS SIZE PORT     -> one JSON line
 'use strict';
 const dgram = require(process.env.DGRAM_MODULE || 'node:dgram');
@@ -29,7 +29,8 @@ if (mode === 'recv') {
     bytes += msg.length + (rinfo.port & 0);
   });
   sock.bind(0, LO, () => {
-    sock.setRecvBufferSize(16 << 20); // capped by net.core.rmem_max, the same for both runs
+    // RCVBUF=bytes: setRecvBufferSize (capped by net.core.rmem_max); default: the kernel's default, as most programs leave it.
+    if (process.env.RCVBUF) sock.setRecvBufferSize(Number(process.env.RCVBUF));
     console.log(`ready ${sock.address().port}`);
     // Measure from WARMUP seconds after the first datagram, for SECONDS.
     sock.once('message', () => {

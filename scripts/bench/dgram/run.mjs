@@ -6,7 +6,8 @@
 // of the program's process, side by side, median of REPS interleaved runs,
 // inside a private network namespace this script creates (unshare --net).
 //
-// Options (env): SECONDS (per run, default 2), REPS (default 3).
+// Options (env): SECONDS (per run, default 2), REPS (default 3), RCVBUF (the
+// receiver's setRecvBufferSize in bytes; default: left at the kernel default).
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
@@ -85,7 +86,8 @@ async function send(size, env) {
 const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}k`);
 console.log(`sockit bench:dgram — ${APP.slice(root.length + 1)} with node:dgram vs the drop-in; loopback in a private netns,`);
 console.log(`${SECONDS}s per run, median of ${REPS} interleaved runs, node ${process.version}, ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log('recv: flooded by the C sender; send: 256 send() calls per tick. Datagrams per CPU-second of the app process.\n');
+console.log(`recv: flooded by the C sender, receive buffer ${process.env.RCVBUF ? `setRecvBufferSize(${process.env.RCVBUF})` : 'the kernel default'}; send: 256 send() calls per tick.`);
+console.log('Datagrams per CPU-second of the app process.\n');
 console.log('  size  case   node:dgram/CPU-s   drop-in/CPU-s   ratio   target    (wall-clock /s: node:dgram, drop-in)');
 const targets = { recv: { 64: 2.5 }, send: { 64: 1.5, 1400: 1.5 } };
 let allMet = true;
