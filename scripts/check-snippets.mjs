@@ -40,6 +40,8 @@ try {
   mkdirSync(join(work, 'node_modules', '@types'), { recursive: true });
   symlinkSync(root, join(work, 'node_modules', name));
   symlinkSync(join(root, 'node_modules', '@types', 'node'), join(work, 'node_modules', '@types', 'node'));
+  // A consumer's test files import their test runner: vitest, from this checkout's devDependencies.
+  symlinkSync(join(root, 'node_modules', 'vitest'), join(work, 'node_modules', 'vitest'));
   writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'snippets', version: '1.0.0', private: true, type: 'module' }));
   const all = snippets();
   const checked = all.filter((s) => !s.skip);
