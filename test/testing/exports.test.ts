@@ -63,14 +63,16 @@ describe('sockit-linux/testing subpath export', () => {
     expect(r.status).toBe(0);
   });
 
-  it('resolves under moduleResolution node10 too (typesVersions), without skipLibCheck', () => {
+  it('the subpaths (testing, dgram) resolve under moduleResolution node10 too (typesVersions), without skipLibCheck', () => {
     writeFileSync(
       join(dir, 'use10.ts'),
       [
         "import { createTopology, type Topology } from 'sockit-linux/testing';",
         "import { UdpSocket } from 'sockit-linux';",
+        "import type { SocketType } from 'sockit-linux/dgram';",
         'export const make: () => Topology = () => createTopology({ hosts: [\'a\'], links: [] });',
         'export const create = UdpSocket.create;',
+        "export const kind: SocketType = 'udp4';",
         '',
       ].join('\n'),
     );
