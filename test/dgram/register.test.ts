@@ -63,7 +63,8 @@ describeWith(['netns'], 'dgram preload', () => {
       '(async () => {',
       "  const u = await UdpSocket.create({ family: 'ipv4', address: '127.0.0.1', port: 0 });",
       '  const d = await u.toDgram();',
-      "  console.log(JSON.stringify({ dropinSocket: d instanceof dropin.Socket, nodeHandle: typeof d._handle?.recvStart === 'function', dgramIsDropin: require('dgram') === dropin }));",
+      // Node's own handle, found through dgram's state symbol (Node 26 removed the deprecated _handle getter).
+      "  console.log(JSON.stringify({ dropinSocket: d instanceof dropin.Socket, nodeHandle: typeof d[Object.getOwnPropertySymbols(d).find((s) => s.description === 'state symbol')]?.handle?.recvStart === 'function', dgramIsDropin: require('dgram') === dropin }));",
       '  d.close();',
       '})();',
     ].join('\n');
