@@ -524,7 +524,7 @@ OptError Decode(Codec c, const uint8_t* data, size_t len, OptValue* out) {
       // Older kernels return fewer words; never more than we offered.
       if (len % sizeof(uint32_t) != 0) return OptError::BadLength;
       if (len > sizeof(out->meminfo)) return OptError::TooLong;
-      std::memcpy(out->meminfo, data, len);
+      if (len != 0) std::memcpy(out->meminfo, data, len);
       out->meminfoCount = static_cast<uint32_t>(len / sizeof(uint32_t));
       return OptError::None;
     }

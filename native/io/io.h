@@ -103,6 +103,19 @@ int AllocRecvBuffers(IoState* s);
 // The current receive pool and room for `need` bytes in it (a new one when
 // full or detached) → false when out of memory (no pending exception left).
 bool PoolReserve(IoState* s, size_t need, napi_value* buf, uint8_t** data);
+// The bytes of a message of `len` that fit a receive record (messageSize).
+inline uint32_t Captured(const IoState* s, uint32_t len) { return len < s->msgSize ? len : s->msgSize; }
+// Fill message i's meta record.
+inline void PutMeta(IoState* s, uint32_t i, size_t off, uint32_t len, uint32_t real, uint32_t flags) {
+  uint32_t* meta = s->meta + i * kMetaStride;
+  meta[kMetaOffset] = static_cast<uint32_t>(off);
+  meta[kMetaLength] = len;
+  meta[kMetaRealLength] = real;
+  meta[kMetaFlags] = flags;
+}
+// The batch's n messages fill the pool up to `end`: advance the pool and
+// make the one onRecv(pool, n) call.
+void Publish(IoState* s, napi_value buf, size_t end, uint32_t n);
 
 // --- recv.cc / ring.cc: delivery ---------------------------------------------
 void DrainRead(IoState* s);

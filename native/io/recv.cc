@@ -38,10 +38,7 @@ int RecvBatch(IoState* s, int extraFlags) {
 // False when out of memory (the batch is lost; the caller reports it).
 bool Deliver(IoState* s, int n) {
   size_t total = 0;
-  for (int i = 0; i < n; i++) {
-    uint32_t len = s->msgs[i].msg_len;
-    total += len < s->msgSize ? len : s->msgSize;
-  }
+  for (int i = 0; i < n; i++) total += Captured(s, s->msgs[i].msg_len);
   napi_value buf;
   uint8_t* out = nullptr;
   if (!PoolReserve(s, total ? total : 1, &buf, &out)) return false;
@@ -49,16 +46,12 @@ bool Deliver(IoState* s, int n) {
   for (int i = 0; i < n; i++) {
     const mmsghdr& mm = s->msgs[i];
     uint32_t real = mm.msg_len;
-    uint32_t len = real < s->msgSize ? real : s->msgSize;
+    uint32_t len = Captured(s, real);
     uint32_t h = len < s->headSize ? len : s->headSize;
     std::memcpy(out + off, s->slab.get() + static_cast<size_t>(i) * s->headSize, h);
     if (len > h)
       std::memcpy(out + off + h, s->tail.get() + static_cast<size_t>(i) * (s->msgSize - s->headSize), len - h);
-    uint32_t* meta = s->meta + i * kMetaStride;
-    meta[kMetaOffset] = static_cast<uint32_t>(off);
-    meta[kMetaLength] = len;
-    meta[kMetaRealLength] = real;
-    meta[kMetaFlags] = static_cast<uint32_t>(mm.msg_hdr.msg_flags);
+    PutMeta(s, i, off, len, real, static_cast<uint32_t>(mm.msg_hdr.msg_flags));
     off += len;
     uint8_t* a = s->addrs + i * kAddrStride;
     socklen_t nl = mm.msg_hdr.msg_namelen;
@@ -76,11 +69,7 @@ bool Deliver(IoState* s, int n) {
     }
     if (mm.msg_hdr.msg_flags & MSG_CTRUNC) info->present |= codec::kHasCtrunc;
   }
-  s->poolOff = (off + 7) & ~static_cast<size_t>(7);
-  napi_value argv[2];
-  argv[0] = buf;
-  napi_create_uint32(s->env, static_cast<uint32_t>(n), &argv[1]);
-  Call(s, s->onRecv, 2, argv);
+  Publish(s, buf, off, static_cast<uint32_t>(n));
   return true;
 }
 

@@ -27,24 +27,17 @@ const napi_type_tag kIoRingTag = {0x736f636b69745f72ull, 0x696e675f76330001ull};
 // False when out of memory (the frames are dropped, the blocks still released).
 bool DeliverRing(IoState* s, uint32_t n, size_t ndone) {
   size_t total = 0;
-  for (uint32_t i = 0; i < n; i++) {
-    uint32_t len = s->rframes[i].snaplen;
-    total += len < s->msgSize ? len : s->msgSize;
-  }
+  for (uint32_t i = 0; i < n; i++) total += Captured(s, s->rframes[i].snaplen);
   napi_value buf;
   uint8_t* out = nullptr;
   bool ok = PoolReserve(s, total ? total : 1, &buf, &out);
   size_t off = ok ? s->poolOff : 0;
   for (uint32_t i = 0; ok && i < n; i++) {
     const codec::RingFrame& f = s->rframes[i];
-    uint32_t len = f.snaplen < s->msgSize ? f.snaplen : s->msgSize;
+    uint32_t len = Captured(s, f.snaplen);
     uint32_t real = f.len > len ? f.len : len;
     std::memcpy(out + off, f.data, len);
-    uint32_t* meta = s->meta + i * kMetaStride;
-    meta[kMetaOffset] = static_cast<uint32_t>(off);
-    meta[kMetaLength] = len;
-    meta[kMetaRealLength] = real;
-    meta[kMetaFlags] = real > len ? static_cast<uint32_t>(MSG_TRUNC) : 0;
+    PutMeta(s, i, off, len, real, real > len ? static_cast<uint32_t>(MSG_TRUNC) : 0);
     off += len;
     uint8_t* a = s->addrs + i * kAddrStride;
     static_assert(sizeof(sockaddr_ll) <= kAddrStride, "sockaddr_ll fits an address record");
@@ -65,11 +58,7 @@ bool DeliverRing(IoState* s, uint32_t n, size_t ndone) {
   // Copied (or dropped for lack of memory): the blocks go back to the kernel now, before JS runs.
   for (size_t i = 0; i < ndone; i++) codec::RxRingRelease(s->ring.get(), s->rdone[i]);
   if (!ok) return false;
-  s->poolOff = (off + 7) & ~static_cast<size_t>(7);
-  napi_value argv[2];
-  argv[0] = buf;
-  napi_create_uint32(s->env, n, &argv[1]);
-  Call(s, s->onRecv, 2, argv);
+  Publish(s, buf, off, n);
   return true;
 }
 
