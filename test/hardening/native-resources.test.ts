@@ -153,9 +153,12 @@ describeWith(['netns', 'CAP_NET_RAW'], 'blocking kernel work stays off the event
         `(all closed after ${r.closeWaitMs.toFixed(1)} ms), 20 closeAsync ${r.plain.toFixed(2)} ms, 5 membarrierAsync ${r.barrier.toFixed(2)} ms, ` +
         `ringSkipAsync ${r.ring.toFixed(2)} ms; one synchronous packet close takes ${r.syncCloseMs.toFixed(2)} ms`,
     );
-    expect(r.handles).toBeLessThan(2);
-    expect(r.plain).toBeLessThan(2);
-    expect(r.barrier).toBeLessThan(2);
-    expect(r.ring).toBeLessThan(2);
+    // Under test:asan every allocation and free on the loop is several times slower: a looser bound,
+    // still far below one blocking close per socket (20 × ~10 ms).
+    const bound = process.env.SOCKIT_ASAN === '1' ? 8 : 2;
+    expect(r.handles).toBeLessThan(bound);
+    expect(r.plain).toBeLessThan(bound);
+    expect(r.barrier).toBeLessThan(bound);
+    expect(r.ring).toBeLessThan(bound);
   });
 });
