@@ -343,8 +343,57 @@ const layouts = native.layouts;
 export const ControlLayout: ControlRecordLayout = layouts.control;
 /** Word indexes inside one `meta` record, from native (see {@link MetaRecordLayout}). */
 export const MetaLayout: MetaRecordLayout = layouts.meta;
-/** Byte offsets of sockaddr_in / sockaddr_in6 / sockaddr_ll, from native (see {@link SockaddrLayouts}). */
-export const SockaddrLayout: SockaddrLayouts = layouts.sockaddr;
+/** The sockaddr structures of the `addresses` records, from native, by C field name (see {@link SockaddrLayouts}). */
+export const SockaddrStructs: SockaddrLayouts = layouts.sockaddr;
+
+/**
+ * Byte offsets inside one `addresses` record (sockaddr_in / sockaddr_in6 /
+ * sockaddr_ll as the kernel fills them), flat for the one sockaddr decoder
+ * (lib/core/sockaddr.ts); every value is a native `offsetof`.
+ */
+export interface FlatSockaddrLayout {
+  /** u16 sa_family (host order). */
+  readonly family: number;
+  /** u16 sin_port / sin6_port (network order). */
+  readonly inPort: number;
+  /** 4 bytes sin_addr. */
+  readonly inAddr: number;
+  /** u32 sin6_flowinfo. */
+  readonly in6Flowinfo: number;
+  /** 16 bytes sin6_addr. */
+  readonly in6Addr: number;
+  /** u32 sin6_scope_id (host order). */
+  readonly in6ScopeId: number;
+  /** u16 sll_protocol (network order). */
+  readonly llProtocol: number;
+  /** i32 sll_ifindex. */
+  readonly llIfindex: number;
+  /** u16 sll_hatype. */
+  readonly llHatype: number;
+  /** u8 sll_pkttype. */
+  readonly llPkttype: number;
+  /** u8 sll_halen. */
+  readonly llHalen: number;
+  /** 8 bytes sll_addr. */
+  readonly llAddr: number;
+}
+
+const { sockaddr_in: in4, sockaddr_in6: in6, sockaddr_ll: ll } = layouts.sockaddr;
+/** Byte offsets inside one `addresses` record, from native (see {@link FlatSockaddrLayout}). */
+export const SockaddrLayout: FlatSockaddrLayout = Object.freeze({
+  family: in4.sin_family,
+  inPort: in4.sin_port,
+  inAddr: in4.sin_addr,
+  in6Flowinfo: in6.sin6_flowinfo,
+  in6Addr: in6.sin6_addr,
+  in6ScopeId: in6.sin6_scope_id,
+  llProtocol: ll.sll_protocol,
+  llIfindex: ll.sll_ifindex,
+  llHatype: ll.sll_hatype,
+  llPkttype: ll.sll_pkttype,
+  llHalen: ll.sll_halen,
+  llAddr: ll.sll_addr,
+});
 
 /** Engine constants (strides, limits, event/syscall codes, HAS_* bits, MSG_* flags). */
 export interface IoConstants {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { native } from '../helpers/sockit';
-import { ControlLayout, MetaLayout, SockaddrLayout } from '../../dist/binding/io.js';
+import { ControlLayout, MetaLayout, SockaddrLayout, SockaddrStructs } from '../../dist/binding/io.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const program = ts.createProgram([`${root}lib/binding/index.ts`], { strict: true, noEmit: true });
@@ -56,8 +56,9 @@ describe('the native module exports everything the binding interface declares', 
     for (const k of members('io.ts', 'IoConstants').keys()) expect(typeof (native.ioConstants as unknown as Record<string, unknown>)[k], k).toBe('number');
     for (const k of members('io.ts', 'ControlRecordLayout').keys()) expect(typeof (ControlLayout as unknown as Record<string, unknown>)[k], k).toBe('number');
     for (const k of members('io.ts', 'MetaRecordLayout').keys()) expect(typeof (MetaLayout as unknown as Record<string, unknown>)[k], k).toBe('number');
+    for (const k of members('io.ts', 'FlatSockaddrLayout').keys()) expect(typeof (SockaddrLayout as unknown as Record<string, unknown>)[k], k).toBe('number');
     for (const [iface, key] of [['SockaddrInLayout', 'sockaddr_in'], ['SockaddrIn6Layout', 'sockaddr_in6'], ['SockaddrLlLayout', 'sockaddr_ll']] as const) {
-      const layout = SockaddrLayout[key] as unknown as Record<string, unknown>;
+      const layout = SockaddrStructs[key] as unknown as Record<string, unknown>;
       for (const k of members('io.ts', iface).keys()) expect(typeof layout[k], `${key}.${k}`).toBe('number');
     }
   });
@@ -67,10 +68,12 @@ describe('the native module exports everything the binding interface declares', 
     expect(ControlLayout.size).toBe(io.CONTROL_STRIDE);
     expect(MetaLayout.stride).toBe(io.META_STRIDE);
     expect([MetaLayout.offset, MetaLayout.length, MetaLayout.realLength, MetaLayout.flags]).toEqual([0, 1, 2, 3]);
-    expect(SockaddrLayout.sockaddr_in).toEqual({ sin_family: 0, sin_port: 2, sin_addr: 4, size: 16 });
-    expect(SockaddrLayout.sockaddr_in6).toEqual({ sin6_family: 0, sin6_port: 2, sin6_flowinfo: 4, sin6_addr: 8, sin6_scope_id: 24, size: 28 });
-    expect(SockaddrLayout.sockaddr_ll).toEqual({ sll_family: 0, sll_protocol: 2, sll_ifindex: 4, sll_hatype: 8, sll_pkttype: 10, sll_halen: 11, sll_addr: 12, size: 20 });
-    for (const l of Object.values(SockaddrLayout)) expect(l.size).toBeLessThanOrEqual(io.ADDRESS_STRIDE);
+    expect(SockaddrStructs.sockaddr_in).toEqual({ sin_family: 0, sin_port: 2, sin_addr: 4, size: 16 });
+    expect(SockaddrStructs.sockaddr_in6).toEqual({ sin6_family: 0, sin6_port: 2, sin6_flowinfo: 4, sin6_addr: 8, sin6_scope_id: 24, size: 28 });
+    expect(SockaddrStructs.sockaddr_ll).toEqual({ sll_family: 0, sll_protocol: 2, sll_ifindex: 4, sll_hatype: 8, sll_pkttype: 10, sll_halen: 11, sll_addr: 12, size: 20 });
+    for (const l of Object.values(SockaddrStructs)) expect(l.size).toBeLessThanOrEqual(io.ADDRESS_STRIDE);
+    // The flat view the sockaddr decoder reads.
+    expect(SockaddrLayout).toEqual({ family: 0, inPort: 2, inAddr: 4, in6Flowinfo: 4, in6Addr: 8, in6ScopeId: 24, llProtocol: 2, llIfindex: 4, llHatype: 8, llPkttype: 10, llHalen: 11, llAddr: 12 });
     // The decoder writes where ControlLayout says: a pktinfo + TTL record read back through it.
     const c = native.constants;
     const cmsg = Buffer.alloc(48);
