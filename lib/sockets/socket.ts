@@ -4,6 +4,7 @@
  * descriptor anywhere, including handing it to Node's `dgram`/`net`.
  * @module
  */
+import * as os from 'node:os';
 import { constants, native } from '../binding';
 import type { NativeAddress } from '../binding';
 import {
@@ -171,7 +172,7 @@ export class Socket {
     validateInteger(fd, 'fd', 0, 0x7fffffff);
     rejectUnknownKeys(options, ['owned'], 'options');
     const isSock = check(native.isSocket(fd), 'fstat');
-    if (isSock !== 1) throw new SocketError(88 /* ENOTSOCK */, 'fstat', { hint: `descriptor ${fd} is not a socket` });
+    if (isSock !== 1) throw new SocketError(os.constants.errno.ENOTSOCK, 'fstat', { hint: `descriptor ${fd} is not a socket` });
     const getInt = (opt: string): number => {
       const buf = check(native.getsockoptRaw(fd, constants.SOL_SOCKET as number, constants[opt] as number, 4), 'getsockopt', { option: opt });
       return buf.readInt32LE(0);

@@ -96,7 +96,7 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
     this.#ring = ring;
     this.#codec = new PacketCodec(mode, protocol, iface, () => this.fd);
     this.#dec = new PacketDecoder(this._handle, mode, this.#reinsert, (index) => {
-      const r = index > 0 && !this.closed ? native.packetInterface(this.fd, index) : -19;
+      const r = index > 0 && !this.closed ? native.packetInterface(this.fd, index) : -osConstants.errno.ENODEV;
       return typeof r === 'number' ? '' : r.name;
     });
   }
