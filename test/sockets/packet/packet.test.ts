@@ -333,7 +333,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     const texts = execFileSync('tcpdump', ['-dd', 'udp dst port 6000'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const got: number[] = [];
     rx.on('frame', (f: Buffer) => got.push(portOf(f)));
-    rx.setFilter(texts);
+    await rx.setFilter(texts);
     await sleep(300);
     expect(got.length).toBeGreaterThan(0);
     expect(new Set(got)).toEqual(new Set([6000]));
