@@ -12,6 +12,7 @@ export const constants: Readonly<Constants> = constantsByName as unknown as Cons
 // The errors users catch; the validation helpers in core/errors stay internal.
 export { errnoName, capabilityHint, errorHint, SocketError, SockitTypeError, SockitRangeError, SockitStateError } from './core/errors';
 export type { Capability, SocketErrorContext } from './core/errors';
+export type { ControlRecordLayout, MetaRecordLayout, RecordLayouts, SockaddrLayouts, SockaddrInLayout, SockaddrIn6Layout, SockaddrLlLayout } from './binding/io';
 export * from './core/address';
 export * from './sockets/socket';
 export * from './options';

@@ -52,6 +52,7 @@ export type ConstantName =
   | 'SO_ACCEPTCONN'
   | 'SO_PASSSEC'
   | 'SO_MARK'
+  | 'SO_MEMINFO'
   | 'SO_RXQ_OVFL'
   | 'SO_WIFI_STATUS'
   | 'SO_PEEK_OFF'
@@ -252,7 +253,6 @@ export type ConstantName =
   | 'SO_PEERNAME'
   | 'SO_PEERSEC'
   | 'SO_PEERGROUPS'
-  | 'SO_MEMINFO'
   | 'SO_TXTIME'
   | 'SOCK_SNDBUF_LOCK'
   | 'SOCK_RCVBUF_LOCK'
@@ -535,7 +535,17 @@ export type ConstantName =
   | 'SOF_TIMESTAMPING_OPT_TX_SWHW'
   | 'SOF_TIMESTAMPING_BIND_PHC'
   | 'SOF_TIMESTAMPING_LAST'
-  | 'SOF_TIMESTAMPING_MASK';
+  | 'SOF_TIMESTAMPING_MASK'
+  | 'SK_MEMINFO_RMEM_ALLOC'
+  | 'SK_MEMINFO_RCVBUF'
+  | 'SK_MEMINFO_WMEM_ALLOC'
+  | 'SK_MEMINFO_SNDBUF'
+  | 'SK_MEMINFO_FWD_ALLOC'
+  | 'SK_MEMINFO_WMEM_QUEUED'
+  | 'SK_MEMINFO_OPTMEM'
+  | 'SK_MEMINFO_BACKLOG'
+  | 'SK_MEMINFO_DROPS'
+  | 'SK_MEMINFO_VARS';
 
 /** The same names as a list (for the test that compares them with the addon). */
 export const CONSTANT_NAMES: readonly ConstantName[] = [
@@ -590,6 +600,7 @@ export const CONSTANT_NAMES: readonly ConstantName[] = [
   'SO_ACCEPTCONN',
   'SO_PASSSEC',
   'SO_MARK',
+  'SO_MEMINFO',
   'SO_RXQ_OVFL',
   'SO_WIFI_STATUS',
   'SO_PEEK_OFF',
@@ -790,7 +801,6 @@ export const CONSTANT_NAMES: readonly ConstantName[] = [
   'SO_PEERNAME',
   'SO_PEERSEC',
   'SO_PEERGROUPS',
-  'SO_MEMINFO',
   'SO_TXTIME',
   'SOCK_SNDBUF_LOCK',
   'SOCK_RCVBUF_LOCK',
@@ -1074,6 +1084,16 @@ export const CONSTANT_NAMES: readonly ConstantName[] = [
   'SOF_TIMESTAMPING_BIND_PHC',
   'SOF_TIMESTAMPING_LAST',
   'SOF_TIMESTAMPING_MASK',
+  'SK_MEMINFO_RMEM_ALLOC',
+  'SK_MEMINFO_RCVBUF',
+  'SK_MEMINFO_WMEM_ALLOC',
+  'SK_MEMINFO_SNDBUF',
+  'SK_MEMINFO_FWD_ALLOC',
+  'SK_MEMINFO_WMEM_QUEUED',
+  'SK_MEMINFO_OPTMEM',
+  'SK_MEMINFO_BACKLOG',
+  'SK_MEMINFO_DROPS',
+  'SK_MEMINFO_VARS',
 ];
 
 /** The numeric constants of this system by their C names. */

@@ -438,7 +438,8 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     if (want) this._onReceiveStart();
     const r = this.#handle.setReceiving(want);
     if (r < 0) {
-      queueMicrotask(() => this.#fail(this._receiveError(-r, 'poll')));
+      // ENOMEM: the receive memory could not be reserved; the consumers hear it, receiving stays off.
+      queueMicrotask(() => this.#fail(this._receiveError(-r, r === -osConstants.errno.ENOMEM ? 'malloc' : 'poll')));
       return;
     }
     this.#receiving = want;
@@ -945,7 +946,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
         this.emit('drain');
       }
     } else if (type === io.EV_ERROR) {
-      const name = syscall === io.SYS_RECV ? 'recvmmsg' : syscall === io.SYS_SO_ERROR ? 'SO_ERROR' : 'poll';
+      const name = syscall === io.SYS_RECV ? 'recvmmsg' : syscall === io.SYS_SO_ERROR ? 'SO_ERROR' : syscall === io.SYS_ALLOC ? 'malloc' : 'poll';
       this.#fail(this._receiveError(-errno, name));
       if (this.#threw) {
         const e = this.#thrown;

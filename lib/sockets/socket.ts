@@ -334,6 +334,10 @@ export class Socket {
     const fd = this.#fd;
     this.#fd = -1;
     registry.unregister(this);
-    if (this.#owned) native.close(fd);
+    // Closing a packet socket waits one RCU grace period in the kernel: do it on the threadpool.
+    if (this.#owned) {
+      if (this.family === constants.AF_PACKET) native.closeAsync(fd, () => {});
+      else native.close(fd);
+    }
   }
 }

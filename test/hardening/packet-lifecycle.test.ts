@@ -50,8 +50,9 @@ describeWith(['netns', 'CAP_NET_RAW'], 'PacketSocket lifecycle', () => {
     console.log(`packet lifecycle: ${r.cycles} cycles in ${r.ms} ms (${(r.ms / r.cycles).toFixed(2)} ms each), fds ${r.fd0}->${r.fd1}, rss ${r.rss0.toFixed(1)}->${r.rssMid.toFixed(1)}->${r.rss1.toFixed(1)} MB`);
     expect(r.cycles).toBeGreaterThanOrEqual(MIN_CYCLES);
     expect(r.fd1).toBe(r.fd0);
-    expect(r.rss1 - r.rss0).toBeLessThan(40);
-    expect(r.rss1 - r.rssMid).toBeLessThan(20);
+    // ASan's quarantine keeps freed receive memory resident (main's ring test: ~250 MB).
+    expect(r.rss1 - r.rss0).toBeLessThan(ASAN ? 400 : 40);
+    expect(r.rss1 - r.rssMid).toBeLessThan(ASAN ? 300 : 20);
   }, SECONDS * 1000 + 90_000);
 
   it('packet socket descriptors are close-on-exec', () => {

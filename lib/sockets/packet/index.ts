@@ -39,6 +39,7 @@ export * from './types';
 export { toBpfProgram } from './setup';
 
 const { EMSGSIZE } = osConstants.errno;
+const noop = (): void => {};
 const ETH_P_ALL = C('ETH_P_ALL');
 
 /** What errors about one send name. */
@@ -209,8 +210,9 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
     return { frame, info };
   }
 
-  /** @internal Deliver frame i (VLAN tag re-inserted when the kernel stripped it). */
+  /** @internal Deliver frame i (VLAN tag re-inserted when the kernel stripped it); none while a filter swap runs. */
   protected _decodeRecord(i: number, data: Buffer, off: number, len: number): void {
+    if (this.#swapping !== 0) return;
     const info = this._decodeInfo(i);
     let frame = data.subarray(off, off + len);
     if (info.vlan && this.#reinsert && this.mode === 'raw' && frame.length >= 12) frame = insertVlanTag(frame, info.vlan);
@@ -396,22 +398,47 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
 
   /**
    * Replace the filter without letting a frame that does not match it through:
-   * attach a drop-everything program, discard what is queued, then attach
-   * the new program. `null` removes the filter.
-   *
-   * With `ring`, the frames already in the ring (including the block the
-   * kernel is still filling) are skipped unread instead of drained.
+   * attach a drop-everything program, wait out frames in flight (one RCU grace
+   * period, on the threadpool: the event loop does not block), discard what
+   * is queued — with `ring`, skip what is in the ring, including the block the
+   * kernel is still filling — then attach the new program. `null` removes the
+   * filter. Frames read while the swap runs are discarded too (they passed
+   * the old filter). Resolves once the new filter is in place; calls are
+   * applied in order.
    */
-  setFilter(filter: PacketFilter | null): this {
+  setFilter(filter: PacketFilter | null): Promise<this> {
+    try {
+      const program = filter === null ? null : toBpfProgram(filter);
+      this._check();
+      const run = this.#filterChain.then(() => this.#swapFilter(program));
+      this.#filterChain = run.then(noop, noop);
+      return run.then(() => this);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #filterChain: Promise<void> = Promise.resolve();
+  #swapping = 0;
+
+  async #swapFilter(program: ReturnType<typeof toBpfProgram> | null): Promise<void> {
     const fd = this.fd;
-    const program = filter === null ? null : toBpfProgram(filter);
-    setOption(fd, 'SO_ATTACH_FILTER', DROP_ALL);
-    check(native.packetDrain(fd, 1e7), 'recv');
-    // A ring socket has no queue to drain: the frames already in its ring are skipped unread instead.
-    if (this._handle.ring) check(this._handle.ringSkip(), 'setsockopt', { option: 'SO_ATTACH_FILTER' });
-    if (program) setOption(fd, 'SO_ATTACH_FILTER', program);
-    else setOption(fd, 'SO_DETACH_FILTER', true);
-    return this;
+    this.#swapping++;
+    try {
+      setOption(fd, 'SO_ATTACH_FILTER', DROP_ALL);
+      const r = await new Promise<number>((resolve) => {
+        if (this._handle.ring) {
+          const q = this._handle.ringSkipAsync(resolve);
+          if (q < 0) resolve(q);
+        } else native.packetDrainAsync(fd, 1e7, resolve);
+      });
+      this._check();
+      if (r < 0) throw new SocketError(-r, this._handle.ring ? 'setsockopt' : 'recv', { option: 'SO_ATTACH_FILTER', ...this.#ctx() });
+      if (program) setOption(fd, 'SO_ATTACH_FILTER', program);
+      else setOption(fd, 'SO_DETACH_FILTER', true);
+    } finally {
+      this.#swapping--;
+    }
   }
 
   /** Join a fanout group (PACKET_FANOUT, `{ id, mode, flags? }`). A socket joins at most one group, once. */

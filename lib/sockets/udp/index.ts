@@ -41,7 +41,6 @@ const io = native.ioConstants;
 const AF_INET = constants.AF_INET as number;
 const AF_INET6 = constants.AF_INET6 as number;
 const { EINVAL, EIO } = osConstants.errno;
-const SK_MEMINFO_DROPS = 8;
 const kCreate = Symbol('sockit.udp.create');
 
 /**
@@ -553,8 +552,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
 
   /** @internal Live kernel drop counter of this socket (SO_MEMINFO's SK_MEMINFO_DROPS). */
   protected override _kernelDropped(): number {
-    const b = native.getsockoptRaw(this.fd, constants.SOL_SOCKET as number, constants.SO_MEMINFO as number, (SK_MEMINFO_DROPS + 1) * 4);
-    return typeof b === 'number' || b.length < (SK_MEMINFO_DROPS + 1) * 4 ? 0 : b.readUInt32LE(SK_MEMINFO_DROPS * 4);
+    return this.getOption('SO_MEMINFO').drops;
   }
 
   // ---- the record decoder ------------------------------------------------------

@@ -334,7 +334,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     const texts = bpf.compile(bpf.udpPort(6000, 'dst')).map((i) => `{ 0x${i.code.toString(16)}, ${i.jt}, ${i.jf}, 0x${(i.k >>> 0).toString(16).padStart(8, '0')} },`).join('\n');
     const got: number[] = [];
     rx.on('frame', (f: Buffer) => got.push(portOf(f)));
-    rx.setFilter(texts);
+    await rx.setFilter(texts);
     await sleep(300);
     expect(got.length).toBeGreaterThan(0);
     expect(new Set(got)).toEqual(new Set([6000]));

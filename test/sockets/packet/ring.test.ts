@@ -220,7 +220,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
       const got: number[] = [];
       const onFrame = (f: Buffer): number => got.push(portOf(f));
       rx.on('frame', onFrame);
-      rx.setFilter(bpf.udpPort(to, 'dst'));
+      await rx.setFilter(bpf.udpPort(to, 'dst'));
       // At least two block timeouts, and some frames of the new filter.
       const deadline = Date.now() + 3000;
       await sleep(450);
@@ -479,6 +479,7 @@ describeWith(['netns', 'CAP_NET_RAW'], 'PacketSocket ring lifecycle', () => {
     expect(r.failed).toBe(200);
     expect(r.fd1).toBe(r.fd0);
     expect(r.maps1).toBe(r.maps0);
-    expect(r.rss1 - r.rss0).toBeLessThan(50); // (cycles + 200) × 256 KiB rings if any stayed mapped
+    // (cycles + 200) × 256 KiB rings if any stayed mapped; ASan's quarantine keeps freed receive memory (~250 MB) resident.
+    expect(r.rss1 - r.rss0).toBeLessThan(process.env.SOCKIT_ASAN === '1' ? 400 : 50);
   }, 250_000);
 });

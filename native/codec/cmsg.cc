@@ -1,4 +1,4 @@
-#include "sys/cmsg.h"
+#include "codec/cmsg.h"
 
 // struct timespec first: <linux/errqueue.h> uses it, and musl's headers do not pull it in.
 #include <time.h>
@@ -32,7 +32,7 @@
 #define SOCKIT_SO_TIMESTAMPING_NEW 65
 #define SOCKIT_SO_RXQ_OVFL 40
 
-namespace sockit::sys {
+namespace sockit::codec {
 
 namespace {
 
@@ -316,4 +316,4 @@ int EncodeSendControl(const SendControl& c, uint8_t* buf, size_t cap) {
   return static_cast<int>(off);
 }
 
-}  // namespace sockit::sys
+}  // namespace sockit::codec
