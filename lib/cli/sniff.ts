@@ -217,7 +217,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let writer: PcapWriter | undefined;
   if (flags.write !== undefined) {
     try {
-      writer = PcapWriter.create(String(flags.write), { precision: 'nanosecond' });
+      writer = await PcapWriter.create(String(flags.write), { precision: 'nanosecond' });
     } catch (e) {
       await sock.close();
       throw e;

@@ -4,15 +4,15 @@
  * nanosecond timestamp variants, either byte order on read.
  *
  * @example
- * const w = PcapWriter.create('out.pcap', { precision: 'nanosecond' });
+ * const w = await PcapWriter.create('out.pcap', { precision: 'nanosecond' });
  * socket.on('frame', (frame, info) => w.write(frame, { timestamp: info.timestamp, originalLength: info.length }));
  * await w.close();
  * for await (const { data, timestamp } of readPcapFile('out.pcap')) console.log(timestamp, data.length);
  * @module
  */
 import * as fs from 'node:fs';
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import { EventEmitter, once } from 'node:events';
+import { finished, type Writable } from 'node:stream';
 import { invalidArgType, invalidArgValue, validateInteger } from '../core/errors';
 import { FrameParseError } from './frames/errors';
 
@@ -112,8 +112,14 @@ export interface PcapWriteOptions {
  * Streams frames into a pcap file (or any Writable). The header is written
  * immediately; `write()` returns false when the stream wants you to wait for
  * 'drain' (or `await writer.drained()`), like `Writable.write`.
+ *
+ * Nothing is lost silently: the first error of the stream (ENOSPC, EIO, a
+ * closed pipe) rejects {@link drained} and {@link close}, makes later
+ * {@link write} calls throw it, and is emitted as `'error'` only when someone
+ * listens (so an unobserved failure never crashes the process). {@link count}
+ * counts the records the stream reported written.
  */
-export class PcapWriter {
+export class PcapWriter extends EventEmitter {
   /** Timestamp resolution of the file. */
   readonly precision: PcapPrecision;
   /** Largest record length; longer frames are cut. */
@@ -122,53 +128,125 @@ export class PcapWriter {
   readonly linkType: number;
   #out: Writable;
   #closed = false;
-  /** Records written so far. */
-  count = 0;
+  #closing: Promise<void> | undefined;
+  #error: Error | undefined;
+  #failed: Promise<never>;
+  #fail!: (e: Error) => void;
+  #written = 0;
+  #queued = 0;
+  #offset = 0;
+  // End offsets of records not yet confirmed, to count whole records when a batched write fails part-way.
+  #ends: number[] = [];
+  #endsHead = 0;
 
   constructor(out: Writable, options: PcapWriterOptions = {}) {
-    if (!out || typeof (out as Writable).write !== 'function') throw invalidArgType('out', 'a Writable stream', out);
+    super();
+    if (!out || typeof (out as Writable).write !== 'function' || typeof (out as Writable).on !== 'function') throw invalidArgType('out', 'a Writable stream', out);
     const header = encodePcapHeader(options);
     this.precision = precisionOf(options.precision);
     this.snaplen = header.readUInt32LE(16);
     this.linkType = header.readUInt32LE(20);
     this.#out = out;
-    out.write(header);
+    this.#failed = new Promise<never>((_, reject) => (this.#fail = reject));
+    // Observed through close()/drained(); never an unhandled rejection by itself.
+    this.#failed.catch(() => undefined);
+    out.on('error', (e: Error) => this.#onError(e));
+    this.#offset = header.length;
+    out.write(header, (e) => e && this.#onError(e));
   }
 
-  /** Create (truncate) a file and write its header. */
-  static create(path: string, options: PcapWriterOptions = {}): PcapWriter {
+  /**
+   * Create (truncate) a file and write its header. Options are validated and
+   * the file opened before this resolves, so a bad option leaves an existing
+   * file untouched and ENOENT/EACCES/EISDIR reject here.
+   */
+  static async create(path: string, options: PcapWriterOptions = {}): Promise<PcapWriter> {
     if (typeof path !== 'string') throw invalidArgType('path', 'of type string', path);
-    return new PcapWriter(fs.createWriteStream(path), options);
+    encodePcapHeader(options);
+    const handle = await fs.promises.open(path, 'w');
+    return new PcapWriter(handle.createWriteStream(), options);
   }
 
-  /** Append one frame. */
+  /**
+   * Records that reached the stream's destination (not merely queued). After
+   * a failed batched file write, the whole records inside the bytes the file
+   * stream reports written are counted too.
+   */
+  get count(): number {
+    const done = (this.#out as { bytesWritten?: unknown }).bytesWritten;
+    if (!this.#error || typeof done !== 'number') return this.#written;
+    let n = this.#written;
+    for (let i = this.#endsHead; i < this.#ends.length && (this.#ends[i] as number) <= done; i++) n++;
+    return n;
+  }
+
+  /** Records handed to {@link write} and not yet reported written. */
+  get pending(): number {
+    return this.#queued - this.#written;
+  }
+
+  /** The first error of the underlying stream, if any. */
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  #onError(e: Error): void {
+    if (this.#error) return;
+    this.#error = e;
+    this.#fail(e);
+    if (this.listenerCount('error') > 0) this.emit('error', e);
+  }
+
+  /** Append one frame. Throws the stream's error once it has failed. */
   write(frame: Uint8Array, options: PcapWriteOptions = {}): boolean {
+    if (this.#error) throw this.#error;
     if (this.#closed) throw invalidArgValue('writer', 'closed', 'is closed');
     if (!(frame instanceof Uint8Array)) throw invalidArgType('frame', 'a Buffer or Uint8Array', frame);
     const ts = options.timestamp ?? nowNanoseconds();
     if (typeof ts !== 'bigint' || ts < 0n) throw invalidArgType('timestamp', 'a non-negative bigint (ns)', ts);
     const orig = options.originalLength === undefined ? frame.length : validateInteger(options.originalLength, 'originalLength', frame.length, 0xffffffff);
-    const [h, d] = encodePcapRecord(frame, ts, orig, this.precision, this.snaplen) as [Buffer, Buffer];
-    this.count++;
-    this.#out.write(h);
-    // Copy: the caller may reuse its buffer (PacketSocket slabs are reused).
-    return this.#out.write(Buffer.from(d));
-  }
-
-  /** Resolves once the stream drained (immediately when it does not need to). */
-  async drained(): Promise<void> {
-    if (this.#out.writableNeedDrain) await once(this.#out, 'drain');
-  }
-
-  /** End the stream and wait until everything is flushed (idempotent). */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    const done = new Promise<void>((resolve, reject) => {
-      this.#out.once('error', reject);
-      this.#out.end(() => resolve());
+    // One buffer per record (a copy: the caller may reuse its buffer, as PacketSocket's slabs are).
+    const record = Buffer.concat(encodePcapRecord(frame, ts, orig, this.precision, this.snaplen));
+    this.#queued++;
+    this.#offset += record.length;
+    this.#ends.push(this.#offset);
+    return this.#out.write(record, (e) => {
+      if (e) return this.#onError(e);
+      this.#written++;
+      if (++this.#endsHead > 1024 && this.#endsHead * 2 > this.#ends.length) {
+        this.#ends = this.#ends.slice(this.#endsHead);
+        this.#endsHead = 0;
+      }
     });
-    await done;
+  }
+
+  /** Resolves once the stream drained (immediately when it does not need to); rejects with the stream's error. */
+  async drained(): Promise<void> {
+    if (this.#error) throw this.#error;
+    if (!this.#out.writableNeedDrain) return;
+    const drain = once(this.#out, 'drain').then(() => undefined);
+    drain.catch(() => undefined);
+    await Promise.race([drain, this.#failed]);
+  }
+
+  /**
+   * End the stream and wait until everything is flushed (idempotent).
+   * Rejects with the first error of the stream: a full disk never looks like success.
+   */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closed = true;
+      this.#closing = new Promise<void>((resolve, reject) => {
+        const settle = (): void => (this.#error ? reject(this.#error) : resolve());
+        if (this.#error || this.#out.destroyed) return void setImmediate(settle);
+        finished(this.#out, { readable: false }, (e) => {
+          if (e && (e as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') this.#onError(e);
+          settle();
+        });
+        this.#out.end();
+      });
+    }
+    return this.#closing;
   }
 }
 
@@ -200,58 +278,121 @@ export function decodePcapHeader(b: Uint8Array): PcapHeader {
   return { precision, versionMajor: u16(4), versionMinor: u16(6), snaplen: u32(16), linkType: u32(20) & 0x0fffffff, littleEndian };
 }
 
-/** Largest record the reader accepts (guards against a lying caplen). */
-const MAX_RECORD = 256 * 1024 * 1024;
+/**
+ * Largest record {@link PcapParser} accepts by default (256 MiB): a caplen
+ * above it is reported as a corrupt file rather than buffered. The parser
+ * holds at most one record plus one chunk in memory and copies each byte at
+ * most twice, so its time is linear in the input whatever the chunking.
+ */
+export const PCAP_MAX_RECORD_LENGTH = 256 * 1024 * 1024;
+
+/** Options of {@link PcapParser}. */
+export interface PcapParserOptions {
+  /** Largest record length accepted, in bytes (default {@link PCAP_MAX_RECORD_LENGTH}). */
+  maxRecordLength?: number;
+}
 
 /**
  * Incremental pcap decoder: feed chunks with {@link push}, get records back.
- * Works for files, pipes and sockets alike.
+ * Works for files, pipes and sockets alike. Chunks are queued, never
+ * re-concatenated: a record is assembled once, when all its bytes are there.
  */
 export class PcapParser {
   /** The file header, once its 24 bytes have arrived. */
   header: PcapHeader | undefined;
-  #pending: Buffer = Buffer.alloc(0);
+  readonly #max: number;
+  #chunks: Buffer[] = [];
+  #queued = 0;
   #offset = 0;
+
+  constructor(options: PcapParserOptions = {}) {
+    this.#max = validateInteger(options.maxRecordLength ?? PCAP_MAX_RECORD_LENGTH, 'maxRecordLength', 0, 0xffffffff);
+  }
+
+  /** The first `n` queued bytes (a view when they lie in one chunk); undefined when fewer are queued. */
+  #peek(n: number): Buffer | undefined {
+    if (this.#queued < n) return undefined;
+    const first = this.#chunks[0] as Buffer;
+    if (first.length >= n) return first.subarray(0, n);
+    const parts: Buffer[] = [];
+    let got = 0;
+    for (const c of this.#chunks) {
+      parts.push(c.subarray(0, Math.min(c.length, n - got)));
+      got += (parts[parts.length - 1] as Buffer).length;
+      if (got >= n) break;
+    }
+    return Buffer.concat(parts, n);
+  }
+
+  /** Remove `n` queued bytes (n <= queued); returns them, copied when they spanned chunks. */
+  #take(n: number): { bytes: Buffer; copied: boolean } {
+    const first = this.#chunks[0] as Buffer;
+    let out: { bytes: Buffer; copied: boolean };
+    if (first.length >= n) {
+      out = { bytes: first.subarray(0, n), copied: false };
+      if (first.length === n) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(n);
+    } else {
+      const parts: Buffer[] = [];
+      let got = 0;
+      while (got < n) {
+        const c = this.#chunks[0] as Buffer;
+        const want = n - got;
+        if (c.length <= want) {
+          parts.push(c);
+          this.#chunks.shift();
+          got += c.length;
+        } else {
+          parts.push(c.subarray(0, want));
+          this.#chunks[0] = c.subarray(want);
+          got = n;
+        }
+      }
+      out = { bytes: Buffer.concat(parts, n), copied: true };
+    }
+    this.#queued -= n;
+    this.#offset += n;
+    return out;
+  }
 
   /** Feed bytes; returns the records completed by them. */
   push(chunk: Uint8Array): PcapRecord[] {
     if (!(chunk instanceof Uint8Array)) throw invalidArgType('chunk', 'a Buffer or Uint8Array', chunk);
-    let buf = this.#pending.length ? Buffer.concat([this.#pending, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const out: PcapRecord[] = [];
+    if (chunk.byteLength) {
+      this.#chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      this.#queued += chunk.byteLength;
+    }
     if (!this.header) {
-      if (buf.length < 24) {
-        this.#pending = Buffer.from(buf);
-        return out;
-      }
-      this.header = decodePcapHeader(buf);
-      buf = buf.subarray(24);
-      this.#offset = 24;
+      const head = this.#peek(24);
+      if (!head) return out;
+      this.header = decodePcapHeader(head);
+      this.#take(24);
     }
     const h = this.header;
     const ns = h.precision === 'nanosecond';
-    while (buf.length >= 16) {
-      const u32 = (o: number): number => (h.littleEndian ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+    for (;;) {
+      const rh = this.#peek(16);
+      if (!rh) break;
+      const u32 = (o: number): number => (h.littleEndian ? rh.readUInt32LE(o) : rh.readUInt32BE(o));
       const cap = u32(8);
-      if (cap > MAX_RECORD) throw pcapError(this.#offset + 8, `record length ${cap} is implausible (corrupt file?)`);
-      if (buf.length < 16 + cap) break;
+      if (cap > this.#max) throw pcapError(this.#offset + 8, `record length ${cap} is above the ${this.#max}-byte limit (corrupt file?)`);
+      if (this.#queued < 16 + cap) break;
       const frac = BigInt(u32(4));
-      out.push({
-        timestamp: BigInt(u32(0)) * 1_000_000_000n + (ns ? frac : frac * 1000n),
-        // Copy out of the chunk so records stay valid after the stream reuses its buffers.
-        data: Buffer.from(buf.subarray(16, 16 + cap)),
-        originalLength: u32(12),
-      });
-      buf = buf.subarray(16 + cap);
-      this.#offset += 16 + cap;
+      const timestamp = BigInt(u32(0)) * 1_000_000_000n + (ns ? frac : frac * 1000n);
+      const originalLength = u32(12);
+      this.#take(16);
+      const { bytes, copied } = this.#take(cap);
+      // Copy out of the caller's chunk so records stay valid after it reuses its buffers.
+      out.push({ timestamp, data: copied ? bytes : Buffer.from(bytes), originalLength });
     }
-    this.#pending = Buffer.from(buf);
     return out;
   }
 
   /** Call at end of input: throws when a record was cut short. */
   end(): void {
     if (!this.header) throw new FrameParseError('ERR_FRAME_TRUNCATED', 'pcap', 0, 'input ended before the 24-byte pcap header');
-    if (this.#pending.length) throw new FrameParseError('ERR_FRAME_TRUNCATED', 'pcap', this.#offset, `input ended inside a record (${this.#pending.length} bytes left over)`);
+    if (this.#queued) throw new FrameParseError('ERR_FRAME_TRUNCATED', 'pcap', this.#offset, `input ended inside a record (${this.#queued} bytes left over)`);
   }
 }
 
