@@ -4,13 +4,13 @@
  * @module
  */
 import * as net from 'node:net';
-import { invalidArgType } from '../../core/errors';
+import { invalidArgType, invalidArgValue } from '../../core/errors';
 import { FrameParseError } from './errors';
 import { ArpPacket, parseArp } from './arp';
 import { buildEthernet, EthernetFrame, EtherType, parseEthernet, VlanTagInput } from './ethernet';
 import { buildIpv4, buildIpv6, IpProtocol, Ipv4Packet, Ipv6Packet, parseIpv4, parseIpv6 } from './ip';
 import { MacInput } from './mac';
-import { buildIcmpEcho, buildUdp, IcmpEcho, IcmpEchoInput, parseIcmpEcho, parseUdp, UdpDatagram, verifyUdpChecksum } from './transport';
+import { buildIcmpEcho, buildUdp, IcmpEcho, IcmpEchoInput, parseIcmpEcho, parseUdp, PseudoHeader, UdpDatagram, verifyUdpChecksum } from './transport';
 
 /** Every layer found in a frame. Unknown upper layers are simply absent. */
 export interface DecodedFrame {
@@ -24,18 +24,60 @@ export interface DecodedFrame {
   ipv6?: Ipv6Packet;
   /** The UDP datagram (IPv4 protocol / IPv6 next header 17; first IPv4 fragment only). */
   udp?: UdpDatagram & {
-    /** True when the checksum is correct for the IP pseudo-header (a zero IPv4 checksum counts as valid). */
+    /** False only when the checksum is known bad: a correct, absent (IPv4 0), kernel-verified or partial (offloaded) one is not. */
     checksumValid: boolean;
+    /** How the checksum was judged; see {@link ChecksumStatus}. */
+    checksumStatus: ChecksumStatus;
   };
   /** The ICMPv4 message (IPv4 protocol 1, first fragment only), read with the echo layout. */
   icmp?: IcmpEcho;
 }
 
 /**
+ * The kernel's view of a received frame's transport checksum (PACKET_AUXDATA
+ * `tp_status`, as `FrameInfo.checksum` reports it): 'valid' (TP_STATUS_CSUM_VALID,
+ * the NIC or kernel verified it), 'partial' (TP_STATUS_CSUMNOTREADY: sent by
+ * this host or over a veth with checksum offload, the field holds only the
+ * pseudo-header sum and is filled in by hardware, if ever), 'unknown'.
+ */
+export type KernelChecksumState = 'valid' | 'partial' | 'unknown';
+
+/**
+ * A transport checksum's verdict: 'good' (verified here), 'bad', 'partial'
+ * (offloaded, not checked: never bad), 'kernel-verified' (the kernel said
+ * valid) or 'none' (IPv4 UDP without a checksum).
+ */
+export type ChecksumStatus = 'good' | 'bad' | 'partial' | 'kernel-verified' | 'none';
+
+/** Options of {@link decodeFrame} and {@link summarizeFrame}. */
+export interface DecodeOptions {
+  /** The kernel's checksum state for this frame (`info.checksum` of a received frame); default 'unknown'. */
+  checksum?: KernelChecksumState | undefined;
+}
+
+function checksumStatus(state: KernelChecksumState | undefined, field: number, isV4: boolean, verify: () => boolean): ChecksumStatus {
+  if (field === 0 && isV4) return 'none';
+  if (state === 'partial') return 'partial';
+  if (state === 'valid') return 'kernel-verified';
+  return verify() ? 'good' : 'bad';
+}
+
+function decodeOptions(options: unknown): DecodeOptions {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options);
+  const c = (options as DecodeOptions).checksum;
+  if (c !== undefined && c !== 'valid' && c !== 'partial' && c !== 'unknown') throw invalidArgValue('options.checksum', c, "must be 'valid', 'partial' or 'unknown'");
+  return options as DecodeOptions;
+}
+
+/**
  * Decode Ethernet (+VLAN), then ARP / IPv4 / IPv6, then UDP / ICMPv4 echo.
  * Throws {@link FrameParseError} when a known layer is truncated or lies about its length.
+ * Pass the kernel's checksum state of a received frame (`{ checksum: info.checksum }`)
+ * so an offloaded (partial) checksum is never reported bad.
  */
-export function decodeFrame(frame: Uint8Array): DecodedFrame {
+export function decodeFrame(frame: Uint8Array, options?: DecodeOptions): DecodedFrame {
+  const opts = decodeOptions(options);
   const ethernet = parseEthernet(frame);
   const out: DecodedFrame = { ethernet };
   let proto = -1;
@@ -62,7 +104,8 @@ export function decodeFrame(frame: Uint8Array): DecodedFrame {
   if (payload && addrs) {
     if (proto === IpProtocol.UDP) {
       const udp = parseUdp(payload);
-      out.udp = { ...udp, checksumValid: verifyUdpChecksum(addrs, payload.subarray(0, udp.length)) };
+      const status = checksumStatus(opts.checksum, udp.checksum, out.ipv4 !== undefined, () => verifyUdpChecksum(addrs as PseudoHeader, payload.subarray(0, udp.length)));
+      out.udp = { ...udp, checksumValid: status !== 'bad', checksumStatus: status };
     } else if (proto === IpProtocol.ICMP && out.ipv4) {
       out.icmp = parseIcmpEcho(payload);
     }
@@ -144,12 +187,12 @@ const ETHER_NAMES: Record<number, string> = { 0x0800: 'IPv4', 0x0806: 'ARP', 0x8
  * `02:00:00:00:00:0a > 02:00:00:00:00:0b vlan 100 IPv4 198.18.0.1:4000 > 198.18.0.2:5000 UDP 5 bytes`.
  * Never throws: a malformed layer is described as such.
  */
-export function summarizeFrame(frame: Uint8Array): string {
+export function summarizeFrame(frame: Uint8Array, options?: DecodeOptions): string {
   if (!(frame instanceof Uint8Array)) return `<not a frame: ${typeof frame}>`;
   let d: DecodedFrame | undefined;
   let problem = '';
   try {
-    d = decodeFrame(frame);
+    d = decodeFrame(frame, options);
   } catch (e) {
     problem = e instanceof FrameParseError ? ` [${e.code}: ${e.message}]` : ' [unparseable]';
     try {
