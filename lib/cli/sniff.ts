@@ -16,7 +16,7 @@ import { PcapRecord, PcapWriter, readPcap } from '../formats/pcap';
 import { interfaces } from '../system/interfaces';
 import { CommandSpec, EXIT, ParsedFlags, UsageError, helpText, parseCommand } from './args';
 import { NETNS_FLAG, applyNetns, asText, positive, seconds } from './common';
-import { FilterSyntaxError, looksLikeTcpdumpDd, parseFilter } from './filter';
+import { FilterSyntaxError, looksLikeTcpdumpDd, parseFilter } from '../formats/bpf/filter';
 import { flagWords } from './interfaces';
 import { Io, Progress } from './output';
 
