@@ -130,7 +130,7 @@ export const send: Command = {
     else if (targets.some((t) => t.scopeId)) ifindex = 0;
     else io.err('mcast send: no --interface or --from address given; the routing table picks the interface');
 
-    const sock = await UdpSocket.create({ family, ...(from ? { address: from.address, port: from.port } : {}) });
+    const sock = await UdpSocket.create({ family, ...(from ? { address: from.scopeId ? `${from.address}%${from.scopeId}` : from.address, port: from.port } : {}) });
     try {
       if (ifindex) sock.setMulticastInterface(ifindex);
       sock.setMulticastTTL(ttl);

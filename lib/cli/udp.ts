@@ -144,7 +144,7 @@ export const send: Command = {
     const family = from?.family ?? (targets[0] as { family: 'ipv4' | 'ipv6' }).family;
     const sock = await UdpSocket.create({
       family,
-      ...(from ? { address: from.address, port: from.port } : {}),
+      ...(from ? { address: from.scopeId ? `${from.address}%${from.scopeId}` : from.address, port: from.port } : {}),
       ...(flags.broadcast ? { options: { SO_BROADCAST: true } } : {}),
     });
     try {

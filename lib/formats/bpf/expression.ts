@@ -213,7 +213,8 @@ export function vlanTest(o: LinkOffset, first: boolean, id: number | undefined):
   // M[0] = 4 * (1 - present): the payload moves by 4 only when the tag is still inline.
   const recordShift = [present, insn(BPF.ALU | BPF.NEG), insn(BPF.ALU | BPF.ADD | BPF.K, 1), insn(BPF.ALU | BPF.LSH | BPF.K, 2), insn(BPF.ST, SHIFT), present];
   const stripped = allOf([eq(recordShift, 1), ...(id === undefined ? [] : [eq([abs(BPF.W, SKF.AD_OFF + SKF.AD_VLAN_TAG), and(0x0fff)], id)])]);
-  const inline = allOf([anyOf(TPIDS.map((t) => eq([abs(BPF.H, 12)], t))), ...(id === undefined ? [] : [eq([abs(BPF.H, 14), and(0x0fff)], id)])]);
+  // An inline tag counts only when the kernel stripped none (a QinQ frame is its stripped outer tag).
+  const inline = allOf([eq([present], 0), anyOf(TPIDS.map((t) => eq([abs(BPF.H, 12)], t))), ...(id === undefined ? [] : [eq([abs(BPF.H, 14), and(0x0fff)], id)])]);
   return { expression: anyOf([stripped, inline]), after: { variable: true, constant: 0 } };
 }
 

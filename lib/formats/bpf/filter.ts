@@ -13,7 +13,8 @@
  * less N · greater N
  * PROTO[OFF(:SIZE)] (& MASK) REL VALUE      (icmp[icmptype] = icmp-echo,
  *                                             tcp[tcpflags] & (tcp-syn|tcp-ack) != 0)
- * combined with and/&&, or/||, not/!, and parentheses.
+ * combined with and/&&, or/||, not/!, and parentheses; as in tcpdump, and/or
+ * have equal precedence and group left to right.
  * ```
  *
  * A string that is `tcpdump -dd` output (lines like `{ 0x28, 0, 0, 0x0000000c },`)
@@ -355,21 +356,18 @@ export function parseFilter(text: string): FilterExpression {
     }
     return primitive();
   };
-  const term = (): FilterExpression => {
-    const items = [factor()];
-    while (peek() === 'and' || peek() === '&&') {
-      next();
-      items.push(factor());
-    }
-    return allOf(items);
-  };
+  // As in libpcap, `and` and `or` have the same precedence and group left to right: "a or b and c" is "(a or b) and c".
   const expr = (): FilterExpression => {
-    const items = [term()];
-    while (peek() === 'or' || peek() === '||') {
+    let left = factor();
+    for (;;) {
+      const op = peek();
+      const kind = op === 'and' || op === '&&' ? 'and' : op === 'or' || op === '||' ? 'or' : undefined;
+      if (!kind) return left;
       next();
-      items.push(term());
+      const right = factor();
+      // Flatten runs of one operator so long chains stay shallow.
+      left = left.kind === kind ? { kind, items: [...left.items, right] } : kind === 'and' ? allOf([left, right]) : anyOf([left, right]);
     }
-    return anyOf(items);
   };
 
   if (toks.length === 0) throw new FilterSyntaxError('empty filter');
