@@ -8,8 +8,8 @@ import * as bpf from '../formats/bpf/builder';
 import { FilterExpression, compile, etherType as etherTypeExpr } from '../formats/bpf/builder';
 import { runBpf } from '../formats/bpf/interpreter';
 import { BpfProgram, parseTcpdumpDd } from '../formats/bpf/program';
-import { DecodedFrame, decodeFrame } from '../formats/frames/decode';
-import { parseEthernet, EtherType } from '../formats/frames/ethernet';
+import { DecodedFrame, decodeFrame, summarizeFrame } from '../formats/frames/decode';
+import { parseEthernet } from '../formats/frames/ethernet';
 import { FrameParseError } from '../formats/frames/errors';
 import { FrameInfo, PacketSocket } from '../sockets/packet';
 import { PcapRecord, PcapWriter, readPcap } from '../formats/pcap';
@@ -49,8 +49,8 @@ export const spec: CommandSpec = {
   details:
     'The filter runs in the kernel (classic BPF attached before the socket binds, so no\n' +
     'unfiltered frame is ever queued); with --read it runs in sockit\'s BPF interpreter.\n' +
-    'Each line: time, source > destination MAC, VLAN tag, EtherType, length, and an\n' +
-    'ARP / IPv4 / IPv6 / UDP / ICMP summary when present (with -i any, the interface first).\n' +
+    'Each line reads like tcpdump -e -n: time, MACs, VLAN tags, EtherTypes, length, then\n' +
+    'ARP / IPv4 / IPv6 / UDP / TCP / ICMP / ICMPv6 / DHCP / LLDP (with -i any, the interface first).\n' +
     'On a TTY a live line shows frames, frames/s and kernel drops; a summary ends the run.\n' +
     'SIGINT (Ctrl-C) prints the summary and exits 130.',
   examples: [
@@ -143,43 +143,25 @@ export function filterFrom(flags: Record<string, unknown>, positionals: string[]
   return { program: compile(expr), text };
 }
 
-const ETHERTYPE_NAMES: Record<number, string> = {
-  [EtherType.IPV4]: 'IPv4',
-  [EtherType.IPV6]: 'IPv6',
-  [EtherType.ARP]: 'ARP',
-  [EtherType.VLAN]: '802.1Q',
-  0x88b5: 'local-experimental-1',
-  0x88b6: 'local-experimental-2',
-  0x88cc: 'LLDP',
-};
-
 function hexPreview(b: Buffer, n = 16): string {
   return b.subarray(0, n).toString('hex') + (b.length > n ? '…' : '');
 }
 
-/** The layer summary after the Ethernet header. */
-export function summary(d: DecodedFrame): string {
-  if (d.arp) {
-    const a = d.arp;
-    if (a.operation === 'request') return `ARP who-has ${a.targetIp} tell ${a.senderIp}`;
-    if (a.operation === 'reply') return `ARP ${a.senderIp} is-at ${a.senderMac}`;
-    return `ARP op ${String(a.operation)} ${a.senderIp} -> ${a.targetIp}`;
-  }
-  const ip = d.ipv4 ?? d.ipv6;
-  if (ip) {
-    const v = d.ipv4 ? 'IPv4' : 'IPv6';
-    const hop = d.ipv4 ? `ttl ${d.ipv4.ttl}` : `hlim ${d.ipv6?.hopLimit ?? '?'}`;
-    if (d.udp) {
-      const text = asText(d.udp.payload);
-      return `${v} ${ip.source}:${d.udp.sourcePort} > ${ip.destination}:${d.udp.destinationPort} UDP ${d.udp.payload.length} bytes ${hop}${text !== null && text.length ? ` "${text.length > 40 ? `${text.slice(0, 40)}…` : text}"` : ''}`;
-    }
-    if (d.icmp) return `${v} ${ip.source} > ${ip.destination} ICMP echo ${d.icmp.type === 8 ? 'request' : d.icmp.type === 0 ? 'reply' : `type ${d.icmp.type}`} id ${d.icmp.identifier} seq ${d.icmp.sequence} ${hop}`;
-    const proto = d.ipv4 ? d.ipv4.protocol : d.ipv6?.nextHeader;
-    return `${v} ${ip.source} > ${ip.destination} proto ${proto} ${hop}`;
-  }
-  const p = d.ethernet.payload;
-  const text = asText(p.subarray(0, Math.max(0, p.indexOf(0) >= 0 ? p.indexOf(0) : p.length)));
-  return `payload ${p.length} bytes${text ? ` "${text.length > 40 ? `${text.slice(0, 40)}…` : text}"` : ''} ${hexPreview(p)}`;
+/** A quoted preview of a text payload (UDP data, or an unknown EtherType's payload), '' for binary. */
+function textPreview(d: DecodedFrame): string {
+  const known = d.arp || d.lldp || d.ipv4 || d.ipv6;
+  const p = d.udp && !d.dhcp ? d.udp.payload : known ? undefined : d.ethernet.payload;
+  if (!p) return '';
+  const cut = p.indexOf(0) >= 0 && !d.udp ? p.subarray(0, p.indexOf(0)) : p;
+  const text = asText(cut);
+  if (text) return ` "${text.length > 40 ? `${text.slice(0, 40)}…` : text}"`;
+  return d.udp || !p.length ? '' : ` ${hexPreview(p)}`;
+}
+
+/** The layer summary after the Ethernet header (as `tcpdump -n` prints it), plus a payload preview. */
+export function summary(frame: Buffer, d: DecodedFrame, checksum?: 'valid' | 'partial' | 'unknown'): string {
+  const line = summarizeFrame(frame, checksum ? { checksum } : {});
+  return `${line.slice(line.indexOf(': ') + 2)}${textPreview(d)}`;
 }
 
 function time(ns: bigint): string {
@@ -217,11 +199,11 @@ export function frameLine(frame: Buffer, info: LineInfo, options: LineOptions = 
   } catch (e) {
     return `${time(info.timestamp)} ${ifn}${info.length} bytes (undecodable: ${(e as Error).message}) ${hexPreview(frame, 32)}`;
   }
-  const e = d.ethernet;
-  const tags = e.vlans.map((v) => `vlan ${v.id}${v.priority ? ` pcp ${v.priority}` : ''}`).join(', ');
-  const et = `0x${e.etherType.toString(16).padStart(4, '0')}${ETHERTYPE_NAMES[e.etherType] ? ` (${ETHERTYPE_NAMES[e.etherType]})` : ''}`;
-  const csum = options.verbose && d.udp ? ` [udp checksum ${d.udp.checksumStatus}]` : '';
-  return `${time(info.timestamp)} ${ifn}${e.source} > ${e.destination}${tags ? ` ${tags}` : ''} ${et} ${info.length} bytes${info.packetType === 'outgoing' ? ' [out]' : ''}: ${summary(d)}${csum}`;
+  const csum = options.verbose ? (d.udp ? ` [udp checksum ${d.udp.checksumStatus}]` : d.tcp ? ` [tcp checksum ${d.tcp.checksumStatus}]` : '') : '';
+  const dir = info.packetType === 'outgoing' ? 'Out ' : '';
+  // tcpdump -e -n, with the length on the wire and a payload preview.
+  const line = summarizeFrame(frame, decodeOptions(info)).replace(/, length \d+: /, `, length ${info.length}: `);
+  return `${time(info.timestamp)} ${ifn}${dir}${line}${textPreview(d)}${csum}`;
 }
 
 /** One frame as JSON: the link layer always, upper layers when they parse (else `error`). */
@@ -240,7 +222,7 @@ export function frameJson(frame: Buffer, info: LineInfo): Record<string, unknown
     base.vlans = eth.vlans;
     base.etherType = eth.etherType;
     const d = decodeFrame(frame, decodeOptions(info));
-    base.summary = summary(d);
+    base.summary = summary(frame, d, info.checksum);
     // Veth-crossing UDP from a kernel socket often carries a partial (offloaded) checksum: never "bad".
     if (d.udp) {
       base.udpChecksumValid = d.udp.checksumValid;

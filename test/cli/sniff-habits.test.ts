@@ -56,7 +56,7 @@ describe('sniff -r FILE (no privilege)', () => {
     const all = cli(['sniff', '-r', file, '-e', '-nn', '-vv']);
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout.trim().split('\n')).toHaveLength(3);
-    expect(all.stdout).toContain('198.18.0.1:4000 > 198.18.0.2:53 UDP 3 bytes');
+    expect(all.stdout).toContain('198.18.0.1.4000 > 198.18.0.2.53: UDP, length 3 "dns"');
     expect(all.stdout).toContain('[udp checksum good]');
     const dns = cli(['sniff', '-r', file, 'udp', 'port', '53']);
     expect(dns.code, dns.stderr).toBe(0);
@@ -124,7 +124,7 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_NET_RAW'], 'sniff 
     const o = await s.done;
     expect(o.code, o.stderr).toBe(0);
     expect(o.stdout.trim().split('\n')).toHaveLength(1);
-    expect(o.stdout).toContain(`> ${b.address}:7053 UDP 3 bytes`);
+    expect(o.stdout).toContain(`> ${b.address}.7053: UDP, length 3`);
   });
 
   it('-i any names the interface on every line', async () => {

@@ -160,11 +160,16 @@ export function richCorpus(): Array<{ name: string; frame: Buffer }> {
   add('ipv6 fragment header + udp', (s) => {
     const frag = Buffer.from([17, 0, 0, 1, 0, 0, 0, 42]); // offset 0, more fragments
     const udp = Buffer.from([0x0f, 0xa0, 0x00, 0x35, 0, 16, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    udp.writeUInt16BE(pseudoSum(ipBytes('fd00:5f::1'), ipBytes('fd00:5f::2'), 17, udp), 6);
     return v6(s, 44, Buffer.concat([frag, udp]));
   });
   add('ipv6 fragment header + icmp6', (s) => v6(s, 44, Buffer.concat([Buffer.from([58, 0, 0, 1, 0, 0, 0, 43]), icmp6('fd00:5f::1', 'fd00:5f::2', 128, 0, Buffer.from([0, 1, 0, 1]))])));
   add('ipv6 routing header + tcp', (s) => v6(s, 43, Buffer.concat([Buffer.from([6, 2, 0, 1, 0, 0, 0, 0]), ipBytes('fd00:5f::3'), tcpSegment('fd00:5f::1', 'fd00:5f::3', 40000, 80, 0x02)])));
-  add('ipv6 destination options + udp', (s) => v6(s, 60, Buffer.concat([Buffer.from([17, 0, 1, 4, 0, 0, 0, 0]), Buffer.from([0x0f, 0xa0, 0x13, 0x88, 0, 8, 0, 0])])));
+  add('ipv6 destination options + udp', (s) => {
+    const udp = Buffer.from([0x0f, 0xa0, 0x13, 0x88, 0, 8, 0, 0]);
+    udp.writeUInt16BE(pseudoSum(ipBytes('fd00:5f::1'), ipBytes('fd00:5f::2'), 17, udp), 6);
+    return v6(s, 60, Buffer.concat([Buffer.from([17, 0, 1, 4, 0, 0, 0, 0]), udp]));
+  });
   add('udp6 link-local to ff02::fb (mdns)', (s) => buildUdpFrame({ sourceMac: s, destinationMac: '33:33:00:00:00:fb', source: 'fe80::1', destination: 'ff02::fb', sourcePort: 5353, destinationPort: 5353, payload: Buffer.alloc(12) }));
   add('udp4 multicast 239.1.2.3', (s) => udpF(s, { destinationMac: '01:00:5e:01:02:03', destination: '239.1.2.3', destinationPort: 5000 }));
   add('udp4 subnet broadcast', (s) => udpF(s, { destinationMac: 'ff:ff:ff:ff:ff:ff', destination: '198.18.0.255', destinationPort: 9 }));
