@@ -505,7 +505,7 @@ export const ROUTER_ALERT_MLD: Buffer = Buffer.from([58, 0, 5, 2, 0, 0, 1, 0]);
 /** The solicited-node multicast group of an IPv6 address (ff02::1:ffXX:XXXX), where NS are sent. */
 export function solicitedNodeMulticast(address: string): string {
   const b = ipv6(address, 'address');
-  return bytesToIp(Buffer.concat([Buffer.from('ff020000000000000000000001ff', 'hex'), b.subarray(13)]));
+  return bytesToIp(Buffer.concat([Buffer.from('ff0200000000000000000001ff', 'hex'), b.subarray(13)]));
 }
 
 function ipv6(a: string, name: string): Buffer {
