@@ -34,8 +34,8 @@ export const spec: CommandSpec = {
     'udp-port': { type: 'number', value: 'PORT', description: 'builder flag: UDP source or destination port' },
     count: { type: 'number', short: 'c', description: 'stop after N frames (exit 4 if --timeout expires first)' },
     timeout: { type: 'number', short: 't', value: 'SECONDS', description: 'stop after this long (exit 4 if fewer than --count, or none, arrived)' },
-    write: { type: 'string', short: 'w', value: 'FILE', description: "also write the frames to a pcap file (Wireshark/tcpdump format); '-' = pcap on stdout (no lines)" },
-    read: { type: 'string', short: 'r', value: 'FILE', description: "read frames from a pcap file ('-' = stdin) instead of an interface; the filter applies" },
+    write: { type: 'string', short: 'w', value: 'FILE', description: "also write the frames to a pcap file (FILE.pcapng: pcapng); '-' = pcap on stdout (no lines)" },
+    read: { type: 'string', short: 'r', value: 'FILE', description: "read frames from a pcap or pcapng file ('-' = stdin) instead of an interface; the filter applies" },
     'list-interfaces': { type: 'boolean', short: 'D', description: 'list the interfaces one can capture on, as tcpdump -D does' },
     'link-level': { type: 'boolean', short: 'e', description: 'print the link-level header (always on: accepted for tcpdump habits)' },
     numeric: { type: 'boolean', short: 'n', description: 'do not resolve names (sockit never does: accepted for tcpdump habits)' },
@@ -253,10 +253,11 @@ function writeError(path: string, e: unknown): Error {
   return Object.assign(new Error(`cannot write ${path}: ${err.code ? `${err.code} (${err.message.replace(/^\w+: /, '').replace(/, \w+ .*$/, '')})` : err.message}`), { code: err.code ?? 'EIO' });
 }
 
-async function openWriter(target: string, io: Io): Promise<PcapWriter> {
+async function openWriter(target: string, io: Io, interfaceName?: string): Promise<PcapWriter> {
   if (target === '-') return new PcapWriter(io.output ?? process.stdout, { precision: 'nanosecond' });
   try {
-    return await PcapWriter.create(target, { precision: 'nanosecond' });
+    // FILE.pcapng selects pcapng (with the interface name); anything else classic pcap.
+    return await PcapWriter.create(target, { precision: 'nanosecond', ...(interfaceName ? { interfaceName } : {}) });
   } catch (e) {
     throw writeError(target, e);
   }
@@ -342,7 +343,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let writer: PcapWriter | undefined;
   if (target !== undefined) {
     try {
-      writer = await openWriter(target, io);
+      writer = await openWriter(target, io, any ? undefined : ifname);
     } catch (e) {
       await sock.close();
       throw e;

@@ -73,6 +73,16 @@ describe('sniff -r FILE (no privilege)', () => {
     expect(records.map((x) => x.data)).toEqual([udp(53, 'dns'), udp(53, 'dns2')]);
   });
 
+  it('-w x.pcapng writes pcapng; -r reads it back', () => {
+    const ng = join(dir, 'out.pcapng');
+    const r = cli(['sniff', '-r', file, '-w', ng, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(ng).readUInt32LE(0)).toBe(0x0a0d0d0a);
+    const back = cli(['sniff', '-r', ng, 'port', '5000']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toContain('198.18.0.2.5000: UDP, length 4 "five"');
+  });
+
   it('JSON keeps the link layer when an upper layer is malformed', () => {
     const bad = udp(53);
     bad.writeUInt16BE(0xffff, 14 + 20 + 4); // UDP length beyond the frame

@@ -71,6 +71,10 @@ function icmp4(type: number, code: number, body: Buffer): Buffer {
   return m;
 }
 
+/** A DNS query for "a." (type A), and an empty NOERROR reply. */
+const DNS_QUERY = Buffer.from('123401000001000000000000016100' + '00010001', 'hex');
+const DNS_REPLY = Buffer.from('123481800000000000000000', 'hex');
+
 /** Every frame of the corpus, with a short name each. */
 export function richCorpus(): Array<{ name: string; frame: Buffer }> {
   const out: Array<{ name: string; frame: Buffer }> = [];
@@ -84,13 +88,13 @@ export function richCorpus(): Array<{ name: string; frame: Buffer }> {
   const v6 = (src: string, nh: number, payload: Buffer, o: { s?: string; d?: string; dst?: string; vlans?: Array<{ id: number; tpid?: number }>; hop?: number } = {}): Buffer =>
     eth(src, 0x86dd, buildIpv6({ source: o.s ?? 'fd00:5f::1', destination: o.d ?? 'fd00:5f::2', nextHeader: nh, payload, ...(o.hop ? { hopLimit: o.hop } : {}) }), o);
   const udpF = (src: string, o: Partial<Parameters<typeof buildUdpFrame>[0]> = {}): Buffer =>
-    buildUdpFrame({ sourceMac: src, destinationMac: DST, source: '198.18.0.1', destination: '198.18.0.2', sourcePort: 4000, destinationPort: 5000, payload: Buffer.from('x'), ...o });
+    buildUdpFrame({ sourceMac: src, destinationMac: DST, source: '198.18.0.1', destination: '198.18.0.2', sourcePort: 43000, destinationPort: 5000, payload: Buffer.from('x'), ...o });
 
   add('udp4', (s) => udpF(s));
-  add('udp4 dport 53', (s) => udpF(s, { destinationPort: 53, payload: Buffer.alloc(30, 1) }));
-  add('udp4 sport 53 from 198.19', (s) => udpF(s, { source: '198.19.1.1', destination: '198.18.0.2', sourcePort: 53, destinationPort: 33000 }));
+  add('udp4 dns query', (s) => udpF(s, { destinationPort: 53, payload: DNS_QUERY }));
+  add('udp4 dns reply from 198.19', (s) => udpF(s, { source: '198.19.1.1', destination: '198.18.0.2', sourcePort: 53, destinationPort: 33000, payload: DNS_REPLY }));
   add('udp6', (s) => udpF(s, { source: 'fd00:5f::1', destination: 'fd00:5f::2' }));
-  add('udp6 dport 53', (s) => udpF(s, { source: 'fd00:5f::1', destination: 'fd00:5f::2', destinationPort: 53 }));
+  add('udp6 dns query', (s) => udpF(s, { source: 'fd00:5f::1', destination: 'fd00:5f::2', destinationPort: 53, payload: DNS_QUERY }));
   add('udp4 vlan 100', (s) => udpF(s, { vlans: [{ id: 100 }] }));
   add('udp4 vlan 101 pcp 5', (s) => udpF(s, { vlans: [{ id: 101, priority: 5 }] }));
   add('udp4 802.1ad 100', (s) => udpF(s, { vlans: [{ id: 100, tpid: 0x88a8 }] }));
@@ -112,7 +116,7 @@ export function richCorpus(): Array<{ name: string; frame: Buffer }> {
   add('tcp4 rst', (s) => v4(s, 6, tcpSegment('198.18.0.1', '198.18.0.2', 40000, 80, 0x04)));
   add('tcp6 syn', (s) => v6(s, 6, tcpSegment('fd00:5f::1', 'fd00:5f::2', 40000, 443, 0x02, Buffer.from([2, 4, 5, 0xa0]))));
   add('tcp6 fin-ack', (s) => v6(s, 6, tcpSegment('fd00:5f::1', 'fd00:5f::2', 40000, 5000, 0x11)));
-  add('sctp4 port 9', (s) => { const c = Buffer.alloc(12 + 4); c.writeUInt16BE(9, 0); c.writeUInt16BE(9, 2); return v4(s, 132, c); });
+  add('sctp4 port 9', (s) => { const c = Buffer.alloc(12 + 4); c.writeUInt16BE(9, 0); c.writeUInt16BE(9, 2); c.set([14, 0, 0, 4], 12); return v4(s, 132, c); }); // SHUTDOWN COMPLETE
   add('igmpv2 report', (s) => { const m = Buffer.from([0x16, 0, 0, 0, 239, 1, 2, 3]); m.writeUInt16BE(internetChecksum(m), 2); return v4(s, 2, m, { d: '239.1.2.3', dst: '01:00:5e:01:02:03', options: Buffer.from([0x94, 4, 0, 0]), ttl: 1 }); });
   add('icmp4 echo request', (s) => v4(s, 1, icmp4(8, 0, Buffer.from([0, 77, 0, 5, 0x70, 0x69, 0x6e, 0x67]))));
   add('icmp4 echo reply', (s) => v4(s, 1, icmp4(0, 0, Buffer.from([0, 77, 0, 5, 0x70, 0x69, 0x6e, 0x67])), { s: '198.18.0.2', d: '198.18.0.1' }));
