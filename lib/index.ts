@@ -12,6 +12,8 @@ export * from './system/netns';
 export * from './system/interfaces';
 export * from './formats/frames';
 export * from './formats/pcap';
+export { EngineSocket, RecordBatch } from './sockets/engine';
+export type { EngineStats, EngineIterator, Coalesce } from './sockets/engine';
 export * from './sockets/udp';
 export * as multicast from './sockets/multicast';
 export * as bpf from './formats/bpf';

@@ -23,21 +23,49 @@
 
 namespace sockit {
 
-// if_nametoindex → index | -errno
-static Napi::Value IfNameToIndex(const Napi::CallbackInfo& info) {
-  std::string name = ArgString(info, 0, "name", 64);
-  if (name.empty() || name.size() >= IF_NAMESIZE) return Errno(info.Env(), ENODEV);
-  unsigned idx = if_nametoindex(name.c_str());
-  if (idx == 0) return Errno(info.Env(), errno ? errno : ENODEV);
-  return Napi::Number::New(info.Env(), idx);
+// One interface ioctl (SIOCGIFINDEX, SIOCGIFNAME, SIOCGIFMTU) on a throwaway
+// datagram socket → 0 | -errno. glibc's if_nametoindex/if_indextoname hide
+// socket()'s errno (EMFILE came back as ENOENT "no interface"), so the
+// lookups use this instead.
+static int IfreqIoctl(unsigned long request, struct ifreq* ifr) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 && errno == EAFNOSUPPORT) fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  int r = ::ioctl(fd, request, ifr);
+  int err = errno;
+  ::close(fd);
+  return r == 0 ? 0 : -err;
 }
 
-// if_indextoname → name | -errno
+// An ifreq naming `name` → false when the name cannot be an interface name.
+static bool NamedIfreq(const std::string& name, struct ifreq* ifr) {
+  std::memset(ifr, 0, sizeof(*ifr));
+  if (name.empty() || name.size() >= IFNAMSIZ) return false;
+  std::memcpy(ifr->ifr_name, name.data(), name.size());
+  return true;
+}
+
+// if_nametoindex (SIOCGIFINDEX) → index | -errno
+static Napi::Value IfNameToIndex(const Napi::CallbackInfo& info) {
+  struct ifreq ifr;
+  if (!NamedIfreq(ArgString(info, 0, "name", 64), &ifr)) return Errno(info.Env(), ENODEV);
+  int r = IfreqIoctl(SIOCGIFINDEX, &ifr);
+  if (r < 0) return Errno(info.Env(), -r);
+  return Napi::Number::New(info.Env(), ifr.ifr_ifindex);
+}
+
+// if_indextoname (SIOCGIFNAME) → name | -errno
 static Napi::Value IfIndexToName(const Napi::CallbackInfo& info) {
   uint32_t idx = ArgUint32(info, 0, "index");
-  char buf[IF_NAMESIZE];
-  if (if_indextoname(idx, buf) == nullptr) return Errno(info.Env(), errno ? errno : ENXIO);
-  return Napi::String::New(info.Env(), buf);
+  if (idx == 0 || idx > 0x7fffffffu) return Errno(info.Env(), ENXIO);
+  struct ifreq ifr;
+  std::memset(&ifr, 0, sizeof(ifr));
+  ifr.ifr_ifindex = static_cast<int>(idx);
+  int r = IfreqIoctl(SIOCGIFNAME, &ifr);
+  // The kernel says ENODEV; keep if_indextoname's documented ENXIO.
+  if (r < 0) return Errno(info.Env(), r == -ENODEV ? ENXIO : -r);
+  ifr.ifr_name[IFNAMSIZ - 1] = '\0';
+  return Napi::String::New(info.Env(), ifr.ifr_name);
 }
 
 static socklen_t SockaddrLen(const sockaddr* sa) {
@@ -136,21 +164,13 @@ static Napi::Value GetIfAddrs(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// ioctl(SIOCGIFMTU) on a throwaway datagram socket → mtu | -errno
+// ioctl(SIOCGIFMTU) → mtu | -errno
 static Napi::Value IfMtu(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string name = ArgString(info, 0, "name", 64);
-  if (name.empty() || name.size() >= IFNAMSIZ) return Errno(env, ENODEV);
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Errno(env, errno);
   struct ifreq ifr;
-  std::memset(&ifr, 0, sizeof(ifr));
-  std::memcpy(ifr.ifr_name, name.data(), name.size());
-  int r = ::ioctl(fd, SIOCGIFMTU, &ifr);
-  int err = errno;
-  ::close(fd);
-  if (r != 0) return Errno(env, err);
-  return Napi::Number::New(env, ifr.ifr_mtu);
+  if (!NamedIfreq(ArgString(info, 0, "name", 64), &ifr)) return Errno(info.Env(), ENODEV);
+  int r = IfreqIoctl(SIOCGIFMTU, &ifr);
+  if (r < 0) return Errno(info.Env(), -r);
+  return Napi::Number::New(info.Env(), ifr.ifr_mtu);
 }
 
 // capget(2) for the calling thread → [effective low 32 bits, effective high 32 bits] | -errno

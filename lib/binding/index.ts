@@ -35,10 +35,7 @@ function load(): NativeBinding {
   // The one `any` of the project: the raw addon, typed by NativeBinding above.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const addon: any = override ? require(path.resolve(override)) : require('node-gyp-build')(root);
-  // The exports object and ioConstants are filled property by property from
-  // C++, which leaves them in V8's dictionary mode: every `native.x` and
-  // `io.X` on a hot path was then a hash lookup (perf: LoadIC in the receive
-  // loop). Copies made by spread have fast properties.
+  // Copies with fast properties: the addon's objects are filled from C++ and sit in dictionary mode.
   return Object.freeze({ ...addon, ioConstants: Object.freeze({ ...addon.ioConstants }) }) as NativeBinding;
 }
 

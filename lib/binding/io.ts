@@ -227,6 +227,37 @@ export const ControlLayout = {
   origDstScope: 136, // u32
 } as const;
 
+/**
+ * Byte offsets inside one `addresses` record (sockaddr_in / sockaddr_in6 /
+ * sockaddr_ll as the kernel fills them).
+ */
+export const SockaddrLayout = {
+  /** u16 sa_family (host order). */
+  family: 0,
+  /** u16 sin_port / sin6_port (network order). */
+  inPort: 2,
+  /** 4 bytes sin_addr. */
+  inAddr: 4,
+  /** u32 sin6_flowinfo. */
+  in6Flowinfo: 4,
+  /** 16 bytes sin6_addr. */
+  in6Addr: 8,
+  /** u32 sin6_scope_id (host order). */
+  in6ScopeId: 24,
+  /** u16 sll_protocol (network order). */
+  llProtocol: 2,
+  /** i32 sll_ifindex. */
+  llIfindex: 4,
+  /** u16 sll_hatype. */
+  llHatype: 8,
+  /** u8 sll_pkttype. */
+  llPkttype: 10,
+  /** u8 sll_halen. */
+  llHalen: 11,
+  /** 8 bytes sll_addr. */
+  llAddr: 12,
+} as const;
+
 /** Engine constants (strides, limits, event/syscall codes, HAS_* bits, MSG_* flags). */
 export interface IoConstants {
   META_STRIDE: number;

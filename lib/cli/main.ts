@@ -6,7 +6,8 @@
  * there and in {@link EXIT}.
  * @module
  */
-import { CommandSpec, EXIT, UsageError, closest } from './args';
+import { CommandSpec, EXIT, UsageError } from './args';
+import { closest } from '../core/validate';
 import { Io, processIo, reportError } from './output';
 
 /** A subcommand module. */

@@ -145,7 +145,7 @@ export const send: Command = {
       const src = sock.address();
       const via = ifindex ? interfaceName(ifindex) : 'the routed interface';
       if (flags.json) io.out(JSON.stringify({ sent: r.sent, bytes: r.bytes, from: src, interface: ifindex ? via : null, ttl, to: positionals }));
-      else io.out(`sent ${r.sent} datagram${r.sent === 1 ? '' : 's'} from ${src.family === 'ipv6' ? `[${src.address}]` : src.address}:${src.port} via ${via} (ttl ${ttl}) to ${positionals.join(', ')}`);
+      else io.out(`sent ${r.sent} datagram${r.sent === 1 ? '' : 's'} from ${src.family === 'IPv6' ? `[${src.address}]` : src.address}:${src.port} via ${via} (ttl ${ttl}) to ${positionals.join(', ')}`);
       return io.signal.aborted && r.sent < count * targets.length ? EXIT.INTERRUPTED : EXIT.OK;
     } finally {
       await sock.close();

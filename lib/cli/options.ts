@@ -5,7 +5,8 @@
  */
 import { OptionInfo, getOption, optionInfo, options } from '../options';
 import { Socket } from '../sockets/socket';
-import { CommandSpec, EXIT, UsageError, closest, helpText, parseCommand } from './args';
+import { CommandSpec, EXIT, UsageError, helpText, parseCommand } from './args';
+import { closest } from '../core/validate';
 import { NETNS_FLAG, applyNetns } from './common';
 import { Io, table } from './output';
 

@@ -158,7 +158,7 @@ export const send: Command = {
       }, io);
       const src = sock.address();
       if (flags.json) io.out(JSON.stringify({ sent: r.sent, bytes: r.bytes, from: src, to: positionals, seconds: r.progress.elapsed }));
-      else io.out(`sent ${r.sent} datagram${r.sent === 1 ? '' : 's'} (${r.bytes} bytes) from ${src.family === 'ipv6' ? `[${src.address}]` : src.address}:${src.port} to ${positionals.join(', ')}${r.sent > 1 ? ` in ${r.progress.elapsed.toFixed(2)} s` : ''}`);
+      else io.out(`sent ${r.sent} datagram${r.sent === 1 ? '' : 's'} (${r.bytes} bytes) from ${src.family === 'IPv6' ? `[${src.address}]` : src.address}:${src.port} to ${positionals.join(', ')}${r.sent > 1 ? ` in ${r.progress.elapsed.toFixed(2)} s` : ''}`);
       return io.signal.aborted && r.sent < count * targets.length ? EXIT.INTERRUPTED : EXIT.OK;
     } finally {
       await sock.close();

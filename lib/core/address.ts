@@ -4,6 +4,7 @@
  * @module
  */
 import * as net from 'node:net';
+import * as os from 'node:os';
 import { constants, native } from '../binding';
 import type { NativeAddress } from '../binding';
 import { SocketError, invalidArgType, invalidArgValue, validateInteger, validatePort } from './errors';
@@ -48,24 +49,41 @@ export interface ParsedIp {
 /** Interface reference: name ('veth0'), index (3) or an IPv4 address of it ('198.18.0.1'). */
 export type InterfaceRef = string | number;
 
-/** Index of an interface by name; throws SocketError ENODEV when absent. */
+const { ENODEV, ENXIO } = os.constants.errno;
+
+/** Index of an interface by name; throws SocketError ENODEV when absent (or the lookup's own errno, e.g. EMFILE). */
 export function interfaceIndex(name: string): number {
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
   const r = native.ifNameToIndex(name);
-  if (r < 0) throw new SocketError(-r, 'if_nametoindex', { interface: name, hint: `no interface named "${name}" in this network namespace` });
+  if (r < 0) {
+    throw new SocketError(-r, 'if_nametoindex', { interface: name, ...(-r === ENODEV ? { hint: `no interface named "${name}" in this network namespace` } : {}) });
+  }
   return r;
 }
 
-/** Name of an interface by index; throws SocketError ENXIO/ENODEV when absent. */
+/** Name of an interface by index; throws SocketError ENXIO when absent (or the lookup's own errno, e.g. EMFILE). */
 export function interfaceName(index: number): string {
   validateInteger(index, 'index', 1, 0xffffffff);
   const r = native.ifIndexToName(index);
-  if (typeof r === 'number') throw new SocketError(-r, 'if_indextoname', { hint: `no interface with index ${index} in this network namespace` });
+  if (typeof r === 'number') {
+    throw new SocketError(-r, 'if_indextoname', -r === ENXIO || -r === ENODEV ? { hint: `no interface with index ${index} in this network namespace` } : {});
+  }
   return r;
 }
 
-/** Parse an IP literal with optional `%scope` (scope = interface name or number). */
-export function parseIp(input: string, name = 'address'): ParsedIp {
+/**
+ * Turns the interface name of a `%scope` into its index. The default,
+ * {@link interfaceIndex}, looks in the calling thread's network namespace;
+ * sockets created in another namespace pass one that looks there
+ * (`scopeResolver(netns)` from the interfaces module).
+ */
+export type ScopeResolver = (interfaceName: string) => number;
+
+/**
+ * Parse an IP literal with optional `%scope` (scope = interface name or
+ * number). Names go through `resolveScope` (default: this namespace).
+ */
+export function parseIp(input: string, name = 'address', resolveScope: ScopeResolver = interfaceIndex): ParsedIp {
   if (typeof input !== 'string') throw invalidArgType(name, 'of type string', input);
   let address = input;
   let scopeId = 0;
@@ -73,7 +91,7 @@ export function parseIp(input: string, name = 'address'): ParsedIp {
   if (pct >= 0) {
     address = input.slice(0, pct);
     const scope = input.slice(pct + 1);
-    scopeId = /^\d+$/.test(scope) ? Number(scope) : interfaceIndex(scope);
+    scopeId = /^\d+$/.test(scope) ? Number(scope) : resolveScope(scope);
   }
   const v = net.isIP(address);
   if (v === 4) {
@@ -84,10 +102,14 @@ export function parseIp(input: string, name = 'address'): ParsedIp {
   throw invalidArgValue(name, input, 'must be an IPv4 or IPv6 address literal (no host names)');
 }
 
-/** Parse "198.18.0.1:5000", "[fd00:5f::1]:5000", "[ff02::1%veth0]:5000", or an object. */
+/**
+ * Parse "198.18.0.1:5000", "[fd00:5f::1]:5000", "[ff02::1%veth0]:5000", or an
+ * object. Scope names go through `resolveScope` as in {@link parseIp}.
+ */
 export function parseEndpoint(
   input: EndpointInput,
   name = 'endpoint',
+  resolveScope: ScopeResolver = interfaceIndex,
 ): ParsedIp & {
   /** Port, 0..65535. */
   port: number;
@@ -107,13 +129,13 @@ export function parseEndpoint(
       portStr = input.slice(colon + 1);
     }
     if (!/^\d{1,5}$/.test(portStr)) throw invalidArgValue(name, input, 'has no valid port');
-    const ip = parseIp(host, name);
+    const ip = parseIp(host, name, resolveScope);
     return { ...ip, port: validatePort(Number(portStr), `${name} port`) };
   }
   if (input === null || typeof input !== 'object') throw invalidArgType(name, 'a string or an { address, port } object', input);
-  const ip = parseIp(input.address, `${name}.address`);
+  const ip = parseIp(input.address, `${name}.address`, resolveScope);
   if (input.scopeId !== undefined) {
-    ip.scopeId = typeof input.scopeId === 'string' ? interfaceIndex(input.scopeId) : validateInteger(input.scopeId, `${name}.scopeId`, 0, 0xffffffff);
+    ip.scopeId = typeof input.scopeId === 'string' ? resolveScope(input.scopeId) : validateInteger(input.scopeId, `${name}.scopeId`, 0, 0xffffffff);
   }
   return { ...ip, port: validatePort(input.port, `${name}.port`) };
 }

@@ -4,7 +4,9 @@
  * `hint` saying what to do); misuse is a TypeError/RangeError with a Node-style `code`.
  * @module
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { isMulticastText } from './iptext';
 
 const errnoNames: Map<number, string> = new Map(
   Object.entries(os.constants.errno).map(([name, num]) => [num as number, name]),
@@ -70,10 +72,7 @@ export class SocketError extends Error {
     const positive = Math.abs(errno);
     const code = errnoName(positive);
     const description = os.constants.errno && positive ? describe(positive) : '';
-    let hint = context.hint;
-    if (!hint && (code === 'EPERM' || code === 'EACCES') && context.capability) {
-      hint = capabilityHint(context.capability);
-    }
+    const hint = context.hint ?? errorHint(code, syscall, context);
     let where = '';
     if (context.option) where += ` ${context.option}`;
     if (context.address !== undefined) where += ` ${context.address}${context.port !== undefined ? `:${context.port}` : ''}`;
@@ -89,6 +88,46 @@ export class SocketError extends Error {
     if (context.port !== undefined) this.port = context.port;
     if (context.interface !== undefined) this.interface = context.interface;
     if (hint !== undefined) this.hint = hint;
+  }
+}
+
+const SEND_SYSCALLS = new Set(['send', 'sendto', 'sendmsg', 'sendmmsg', 'connect']);
+
+/**
+ * The hint sockit gives for a failure when the caller gave none: what is
+ * missing (a capability, SO_BROADCAST, descriptors), judged from the errno,
+ * the system call and its context.
+ */
+export function errorHint(code: string, syscall: string, context: SocketErrorContext = {}): string | undefined {
+  if (code === 'EMFILE') {
+    return 'the process has no free file descriptors (RLIMIT_NOFILE, `ulimit -n`): close sockets no longer needed, or raise the limit';
+  }
+  if (code === 'ENFILE') return 'the system has no free file descriptors (fs.file-max): close descriptors, or raise the limit';
+  if ((code === 'ENETUNREACH' || code === 'ENODEV') && SEND_SYSCALLS.has(syscall) && context.address !== undefined && isMulticastText(context.address)) {
+    return code === 'ENETUNREACH'
+      ? `no route for multicast group ${context.address} (a namespace without a default route has none): pass { interface } (multicast.send/listen) or call setMulticastInterface() to name the link`
+      : `the outgoing interface for multicast group ${context.address} does not exist here: pass { interface } (multicast.send/listen) or call setMulticastInterface() with one that does`;
+  }
+  if (code !== 'EPERM' && code !== 'EACCES') return undefined;
+  if (context.capability) return capabilityHint(context.capability);
+  if (code === 'EACCES' && syscall === 'bind' && context.port !== undefined && context.port > 0 && context.port < unprivilegedPortStart()) {
+    return `port ${context.port} is below net.ipv4.ip_unprivileged_port_start (${unprivilegedPortStart()}): ${capabilityHint('CAP_NET_BIND_SERVICE')}`;
+  }
+  // Linux's UDP/raw IPv4 send and connect fail with EACCES for one reason: a broadcast destination without SO_BROADCAST.
+  if (code === 'EACCES' && SEND_SYSCALLS.has(syscall) && (context.address === undefined || !context.address.includes(':') || context.address.startsWith('::ffff:'))) {
+    const dest = context.address === undefined ? 'the destination' : context.address;
+    return `${dest} is a broadcast address here; sending to it needs SO_BROADCAST: call setBroadcast(true) (or setOption('SO_BROADCAST', true)) first`;
+  }
+  return undefined;
+}
+
+/** net.ipv4.ip_unprivileged_port_start of the calling thread's namespace (1024 when unreadable). */
+function unprivilegedPortStart(): number {
+  try {
+    const n = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim());
+    return Number.isInteger(n) ? n : 1024;
+  } catch {
+    return 1024;
   }
 }
 

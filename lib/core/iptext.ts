@@ -40,3 +40,10 @@ export function formatIPv6(b: Uint8Array, off = 0): string {
 export function formatIPv4(b: Uint8Array, off = 0): string {
   return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
 }
+
+/** True for an IPv4 multicast literal (224.0.0.0/4) or an IPv6 one (ff00::/8, `%scope` allowed); text test only. */
+export function isMulticastText(address: string): boolean {
+  if (address.includes(':')) return /^ff[0-9a-f]{0,2}:/i.test(address) && !/^::ffff:/i.test(address);
+  const first = Number(address.split('.')[0]);
+  return first >= 224 && first <= 239;
+}

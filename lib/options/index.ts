@@ -39,6 +39,7 @@ import {
   optionTable,
 } from './table';
 import { OptionTarget, ResolvedTarget, resolveTarget } from '../core/target';
+import { rejectUnknownKeys } from '../core/validate';
 
 export type { OptionName, LevelName, CodecName, ValueKind, FamilyName, TypeName, CapabilityName, OptionRow } from './table';
 export { optionTable } from './table';
@@ -479,8 +480,10 @@ function validateIp(value: unknown, name: string, family?: 4 | 6): string {
   return value;
 }
 
-function validateObject(value: unknown, name: string): Record<string, unknown> {
+/** `value` as a record; with `keys`, any other key is rejected (ERR_INVALID_ARG_VALUE naming the closest). */
+function validateObject(value: unknown, name: string, keys?: readonly string[]): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidArgType(name, 'of type object', value);
+  if (keys) rejectUnknownKeys(value, keys, name);
   return value as Record<string, unknown>;
 }
 
@@ -597,14 +600,14 @@ function encodeValue(info: OptionInfo, value: unknown, t: ResolvedTarget): Encod
         const ms = validateInteger(value, 'value', 0, Number.MAX_SAFE_INTEGER);
         return out('timeval', { sec: Math.floor(ms / 1000), usec: (ms % 1000) * 1000 });
       }
-      const o = validateObject(value, 'value');
+      const o = validateObject(value, 'value', ['seconds', 'microseconds']);
       return out('timeval', {
         sec: validateInteger(o.seconds, 'value.seconds', 0, Number.MAX_SAFE_INTEGER),
         usec: validateInteger(o.microseconds ?? 0, 'value.microseconds', 0, 999999),
       });
     }
     case 'linger': {
-      const o = validateObject(value, 'value');
+      const o = validateObject(value, 'value', ['enabled', 'seconds']);
       return out('linger', {
         onoff: validateBoolean(o.enabled, 'value.enabled') ? 1 : 0,
         linger: validateInteger(o.seconds ?? 0, 'value.seconds', 0, I32_MAX),
@@ -633,14 +636,14 @@ function encodeValue(info: OptionInfo, value: unknown, t: ResolvedTarget): Encod
       return out('ip_mreqn', { ifindex: resolveInterfaceIndex(value as InterfaceRef, 'value') });
     }
     case 'membership4': {
-      const o = validateObject(value, 'value');
+      const o = validateObject(value, 'value', ['group', 'interface']);
       const group = validateIp(o.group, 'value.group', 4);
       const iface = o.interface;
       if (typeof iface === 'string' && net.isIPv4(iface)) return out('ip_mreq', { group, interface: iface });
       return out('ip_mreqn', { group, ifindex: ifindexOf(iface, 'value.interface') });
     }
     case 'sourceMembership4': {
-      const o = validateObject(value, 'value');
+      const o = validateObject(value, 'value', ['group', 'source', 'interface']);
       const group = validateIp(o.group, 'value.group', 4);
       const source = validateIp(o.source, 'value.source', 4);
       const iface = o.interface;
@@ -655,7 +658,7 @@ function encodeValue(info: OptionInfo, value: unknown, t: ResolvedTarget): Encod
     }
     case 'groupReq':
     case 'groupSourceReq': {
-      const o = validateObject(value, 'value');
+      const o = validateObject(value, 'value', info.kind === 'groupReq' ? ['group', 'interface'] : ['group', 'source', 'interface']);
       const group = validateIp(o.group, 'value.group');
       const v6 = net.isIPv6(group);
       if (v6 && t.family === constants.AF_INET) throw invalidArgValue('value.group', group, 'is an IPv6 group but the socket is IPv4');
@@ -666,7 +669,7 @@ function encodeValue(info: OptionInfo, value: unknown, t: ResolvedTarget): Encod
       return out('group_source_req', { ifindex, group, source }, lvl);
     }
     case 'membership6': {
-      const o = validateObject(value, 'value');
+      const o = validateObject(value, 'value', ['group', 'interface']);
       return out('ipv6_mreq', { group: validateIp(o.group, 'value.group', 6), ifindex: ifindexOf(o.interface, 'value.interface') });
     }
     case 'enum': {
@@ -683,7 +686,7 @@ function encodeValue(info: OptionInfo, value: unknown, t: ResolvedTarget): Encod
       if (value !== true && value !== undefined) throw invalidArgValue('value', value, 'must be true (this option is a trigger)');
       return out('int', 0);
     case 'packetMembership': {
-      const o = validateObject(value, 'value');
+      const o = validateObject(value, 'value', ['type', 'interface', 'address']);
       const type = o.type as PacketMembershipType;
       if (typeof type !== 'string' || !(type in MR_TYPES)) {
         throw invalidArgValue('value.type', type, "must be 'multicast', 'promisc', 'allmulti' or 'unicast'");
@@ -697,7 +700,7 @@ function encodeValue(info: OptionInfo, value: unknown, t: ResolvedTarget): Encod
       return out('packet_mreq', v);
     }
     case 'ring': {
-      const o = validateObject(value, 'value');
+      const o = validateObject(value, 'value', ['blockSize', 'blockCount', 'frameSize', 'frameCount', 'retireBlockTimeout', 'sizeofPriv', 'featureRequestWord']);
       const u = (k: string, opt = false): number | undefined =>
         opt && o[k] === undefined ? undefined : validateInteger(o[k], `value.${k}`, 0, U32_MAX);
       const v: Record<string, unknown> = {
@@ -712,7 +715,7 @@ function encodeValue(info: OptionInfo, value: unknown, t: ResolvedTarget): Encod
     }
     case 'fanout': {
       if (typeof value === 'number') return out('int', validateInteger(value, 'value', I32_MIN, U32_MAX) | 0);
-      const o = validateObject(value, 'value');
+      const o = validateObject(value, 'value', ['id', 'mode', 'flags']);
       const id = validateInteger(o.id, 'value.id', 0, 0xffff);
       const mode = o.mode as FanoutMode;
       if (typeof mode !== 'string' || !(mode in FANOUT_MODES)) {
@@ -730,7 +733,7 @@ function encodeValue(info: OptionInfo, value: unknown, t: ResolvedTarget): Encod
       return out('int', (id | (typeFlags << 16)) | 0);
     }
     case 'portRange': {
-      const o = validateObject(value, 'value');
+      const o = validateObject(value, 'value', ['low', 'high']);
       const low = validateInteger(o.low, 'value.low', 0, 65535);
       const high = validateInteger(o.high, 'value.high', 0, 65535);
       return out('u32', (low | (high << 16)) >>> 0);

@@ -14,7 +14,9 @@
  */
 import { InterfaceRef, parseEndpoint, parseIp } from '../core/address';
 import { resolveInterfaceIndex } from '../system/interfaces';
-import { invalidArgValue, validateBoolean, validateInteger } from '../core/errors';
+import { invalidArgType, invalidArgValue, validateBoolean, validateInteger } from '../core/errors';
+import { isMulticastText } from '../core/iptext';
+import { rejectUnknownKeys } from '../core/validate';
 import { ReceiveOptions, SendOptions, UdpSocket } from './udp';
 import { setOption } from '../options';
 import { withNetns } from '../system/netns';
@@ -29,17 +31,9 @@ interface Group {
   scopeId: number;
 }
 
-function isMulticast(g: Group): boolean {
-  if (g.family === 'ipv4') {
-    const first = Number(g.address.split('.')[0]);
-    return first >= 224 && first <= 239;
-  }
-  return /^ff/i.test(g.address);
-}
-
 function group(address: string, name: string, socketFamily: 'ipv4' | 'ipv6'): Group {
   const g = parseIp(address, name);
-  if (!isMulticast(g)) throw invalidArgValue(name, address, 'is not a multicast address (224.0.0.0/4 or ff00::/8)');
+  if (!isMulticastText(g.address)) throw invalidArgValue(name, address, 'is not a multicast address (224.0.0.0/4 or ff00::/8)');
   if (g.family !== socketFamily) throw invalidArgValue(name, address, `is an ${g.family} group but the socket is ${socketFamily}`);
   return g;
 }
@@ -105,14 +99,24 @@ export interface ListenOptions {
   signal?: AbortSignal;
 }
 
+const LISTEN_KEYS: readonly (keyof ListenOptions)[] = ['interface', 'bindToGroup', 'reusePort', 'source', 'receive', 'maxMessageSize', 'netns', 'signal'];
+
 /**
  * A UdpSocket joined to `group:port` (`'239.192.0.100:1000'`,
  * `'[ff02::114%veth0]:1000'`). SO_REUSEADDR is on, so several listeners on
  * one host each get every datagram; IP_MULTICAST_ALL is off, so a listener
  * receives only the groups it joined; and the socket is bound to the group
  * address itself (`bindToGroup`), so unicast to the port stays out.
+ *
+ * With an interface (`options.interface` or the group's `%scope`) the
+ * socket's multicast sends leave through it too (IP_MULTICAST_IF /
+ * IPV6_MULTICAST_IF), so a responder answers from the group's port with
+ * `rx.send(reply, { address: group, port })`, even in a namespace with no
+ * route for the group; {@link send} with `sourcePort` also works beside it.
  */
 export async function listen(endpoint: string, options: ListenOptions = {}): Promise<UdpSocket> {
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  rejectUnknownKeys(options, LISTEN_KEYS, 'options');
   const ep = inNs(options.netns, () => parseEndpoint(endpoint, 'endpoint'));
   const g = group(ep.address, 'endpoint', ep.family);
   if (options.bindToGroup !== undefined) validateBoolean(options.bindToGroup, 'options.bindToGroup');
@@ -131,6 +135,8 @@ export async function listen(endpoint: string, options: ListenOptions = {}): Pro
     sock.setMulticastAll(false);
     if (options.source !== undefined) sock.addSourceSpecificMembership(options.source, ep.address, ifindex || undefined);
     else sock.addMembership(ep.address, ifindex || undefined);
+    // Replies to the group leave through the joined link, not the routing table's choice (often: none).
+    if (ifindex) sock.setMulticastInterface(ifindex);
     const scope = g.family === 'ipv6' && /^ff[0-9a-f][12]/i.test(g.address) ? ifindex || g.scopeId : 0;
     if (bindToGroup) await sock.bind({ address: g.address, port: ep.port, ...(scope ? { scopeId: scope } : {}) });
     else await sock.bind(ep.port);
@@ -151,27 +157,38 @@ export interface MulticastSendOptions {
   loopback?: boolean;
   /** Source address for the datagram. */
   sourceAddress?: string;
-  /** Local port to send from (default: any). */
+  /**
+   * Local port to send from (default: any). SO_REUSEADDR is set for it, so
+   * the group's own port works beside a {@link listen}er on this host.
+   */
   sourcePort?: number;
   /** Create the sending socket in this network namespace. */
   netns?: string;
 }
 
+const SEND_KEYS: readonly (keyof MulticastSendOptions)[] = ['interface', 'ttl', 'loopback', 'sourceAddress', 'sourcePort', 'netns'];
+
 /**
  * Send one datagram to `group:port` from a short-lived socket. Resolves with
- * the bytes sent.
+ * the bytes sent. To answer from a listener's port, send from the listener
+ * itself (see {@link listen}) or pass `sourcePort`.
  */
 export async function send(data: Uint8Array | string, endpoint: string, options: MulticastSendOptions = {}): Promise<number> {
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  rejectUnknownKeys(options, SEND_KEYS, 'options');
   const ep = inNs(options.netns, () => parseEndpoint(endpoint, 'endpoint'));
   group(ep.address, 'endpoint', ep.family);
   if (options.ttl !== undefined) validateInteger(options.ttl, 'options.ttl', 0, 255);
   if (options.loopback !== undefined) validateBoolean(options.loopback, 'options.loopback');
   const sock = await UdpSocket.create({
     family: ep.family,
-    ...(options.sourcePort !== undefined ? { port: options.sourcePort } : {}),
+    // SO_REUSEADDR only: SO_REUSEPORT would join a listener's reuseport group and could take its datagrams.
+    ...(options.sourcePort !== undefined ? { port: options.sourcePort, reuseAddress: true } : {}),
     ...(options.netns !== undefined ? { netns: options.netns } : {}),
   });
   try {
+    // Sharing the group's port: this short-lived socket must not also receive the group.
+    if (options.sourcePort !== undefined) sock.setMulticastAll(false);
     const ifindex = options.interface !== undefined ? sock._ifindex(options.interface, 'options.interface') : ep.scopeId;
     if (ifindex) sock.setMulticastInterface(ifindex);
     sock.setMulticastTTL(options.ttl ?? 1);

@@ -4,6 +4,7 @@
  * descriptor anywhere, including handing it to Node's `dgram`/`net`.
  * @module
  */
+import * as os from 'node:os';
 import { constants, native } from '../binding';
 import type { NativeAddress } from '../binding';
 import {
@@ -13,9 +14,11 @@ import {
   parseEndpoint,
   toNativeInet,
   InterfaceRef,
+  ScopeResolver,
 } from '../core/address';
 import { SocketError, check, invalidArgType, invalidArgValue, socketClosed, validateInteger, validateString } from '../core/errors';
-import { socketInNetns } from '../system/netns';
+import { rejectUnknownKeys } from '../core/validate';
+import { scopeResolver, socketInNetns, withNetns } from '../system/netns';
 import { resolveInterfaceIndex } from '../system/interfaces';
 import { getOption, setOption } from '../options';
 import type { OptionGetValue, OptionSetValue, ReadableOptionName, WritableOptionName } from '../options';
@@ -78,6 +81,8 @@ export interface SocketCreateOptions {
 }
 
 
+const SOCKET_CREATE_KEYS: readonly (keyof SocketCreateOptions)[] = ['netns'];
+
 const kAdopt = Symbol('sockit.adopt');
 interface Adopted {
   fd: number;
@@ -106,6 +111,9 @@ export class Socket {
   readonly type: number;
   /** Protocol number (given at creation, or SO_PROTOCOL for adopted descriptors); for packet sockets the EtherType. */
   readonly protocol: number;
+  /** The network namespace given at creation (`options.netns`): interface names in bind/connect targets resolve there. */
+  readonly netns: string | undefined;
+  #scope: ScopeResolver;
 
   /**
    * Create a socket (always `SOCK_NONBLOCK | SOCK_CLOEXEC`).
@@ -121,6 +129,8 @@ export class Socket {
       this.family = adopted.family;
       this.type = adopted.type;
       this.protocol = adopted.protocol;
+      this.netns = undefined;
+      this.#scope = scopeResolver();
       if (adopted.owned) {
         registry.register(this, adopted.fd, this);
         native.ownFd(adopted.fd);
@@ -134,6 +144,7 @@ export class Socket {
     // AF_PACKET takes the EtherType in network byte order.
     if (domain === constants.AF_PACKET) proto = ((protocol & 0xff) << 8) | ((protocol >> 8) & 0xff);
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    rejectUnknownKeys(options, SOCKET_CREATE_KEYS, 'options');
     let fd: number;
     if (options.netns !== undefined) {
       validateString(options.netns, 'options.netns');
@@ -146,6 +157,8 @@ export class Socket {
     this.family = domain;
     this.type = t;
     this.protocol = protocol;
+    this.netns = options.netns;
+    this.#scope = scopeResolver(options.netns);
     registry.register(this, fd, this);
     native.ownFd(fd);
   }
@@ -157,8 +170,9 @@ export class Socket {
    */
   static adopt(fd: number, options: { owned?: boolean } = {}): Socket {
     validateInteger(fd, 'fd', 0, 0x7fffffff);
+    rejectUnknownKeys(options, ['owned'], 'options');
     const isSock = check(native.isSocket(fd), 'fstat');
-    if (isSock !== 1) throw new SocketError(88 /* ENOTSOCK */, 'fstat', { hint: `descriptor ${fd} is not a socket` });
+    if (isSock !== 1) throw new SocketError(os.constants.errno.ENOTSOCK, 'fstat', { hint: `descriptor ${fd} is not a socket` });
     const getInt = (opt: string): number => {
       const buf = check(native.getsockoptRaw(fd, constants.SOL_SOCKET as number, constants[opt] as number, 4), 'getsockopt', { option: opt });
       return buf.readInt32LE(0);
@@ -202,7 +216,7 @@ export class Socket {
         const any = domain === constants.AF_INET ? '0.0.0.0' : '::';
         return { sa: { family: domain, address: any, port: validateInteger(target, 'port', 0, 65535) }, address: any, port: target };
       }
-      const ep = parseEndpoint(target as EndpointInput, what);
+      const ep = parseEndpoint(target as EndpointInput, what, this.#scope);
       const sa = toNativeInet(ep, ep.port);
       if (ep.family === 'ipv4' && domain === constants.AF_INET6) {
         // v4-mapped on a dual-stack socket
@@ -216,7 +230,8 @@ export class Socket {
     if (domain === constants.AF_PACKET) {
       if (target === null || typeof target !== 'object' || !('interface' in target)) throw invalidArgType(what, 'an object { interface, protocol? }', target);
       const t = target as { interface: InterfaceRef; protocol?: number; mac?: Uint8Array };
-      const ifindex = t.interface === 0 ? 0 : resolveInterfaceIndex(t.interface, `${what}.interface`);
+      const resolve = (): number => resolveInterfaceIndex(t.interface, `${what}.interface`);
+      const ifindex = t.interface === 0 ? 0 : this.netns === undefined ? resolve() : withNetns(this.netns, resolve);
       const protocol = t.protocol === undefined ? this.protocol : validateInteger(t.protocol, `${what}.protocol`, 0, 65535);
       return { sa: { family: domain, ifindex, protocol, mac: t.mac } };
     }

@@ -12,6 +12,7 @@ import { native } from '../binding';
 import type { NativeIfAddr } from '../binding/interfaces';
 import { InterfaceRef, interfaceIndex, interfaceName, parseIp } from '../core/address';
 import { Capability, SocketError, check, invalidArgType, invalidArgValue, validateInteger } from '../core/errors';
+import { rejectUnknownKeys } from '../core/validate';
 import { netnsFailure, netnsPath } from './netns';
 
 export { interfaceIndex, interfaceName };
@@ -142,6 +143,7 @@ export interface InterfacesOptions {
  */
 export function interfaces(options: InterfacesOptions = {}): NetworkInterface[] {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  rejectUnknownKeys(options, ['netns'], 'options');
   let raw: ReturnType<typeof native.getifaddrs>;
   if (options.netns !== undefined) {
     const path = netnsPath(options.netns, 'options.netns');

@@ -21,9 +21,13 @@
  * @module
  */
 import * as fs from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { constants, native } from '../binding';
 import type { NetnsFailure } from '../binding/netns';
-import { Capability, SocketError, invalidArgType, invalidArgValue, validateString } from '../core/errors';
+import { ScopeResolver, interfaceIndex } from '../core/address';
+import { Capability, SocketError, errnoName, errorHint, invalidArgType, invalidArgValue, validateString } from '../core/errors';
+
+const E = osConstants.errno;
 
 /** Where `ip netns add NAME` puts its namespace files. */
 export const NETNS_RUN_DIR = '/run/netns';
@@ -99,13 +103,15 @@ export function socketInNetns(ref: string, domain: number, type: number, protoco
 export function netnsFailure(r: NetnsFailure, path: string): SocketError {
   const code = -r.errno;
   if (r.syscall === 'open') {
-    const hint = code === 13 /* EACCES */ ? `cannot open ${path}: ${capHintText(['CAP_SYS_ADMIN'])}` : missingHint(path);
-    return new SocketError(code, 'open', { hint });
+    // Only a missing file is "no such namespace"; EMFILE and the rest keep their own hint.
+    if (code === E.ENOENT || code === E.ENOTDIR) return new SocketError(code, 'open', { hint: missingHint(path) });
+    if (code === E.EACCES) return new SocketError(code, 'open', { hint: `cannot open ${path}: ${capHintText(['CAP_SYS_ADMIN'])}` });
+    return new SocketError(code, 'open', { hint: errorHint(errnoName(code), 'open') ?? `cannot open the namespace file ${path}` });
   }
-  if (code === 22 /* EINVAL */) return new SocketError(code, 'setns', { hint: `${path} is not a network namespace file` });
+  if (code === E.EINVAL) return new SocketError(code, 'setns', { hint: `${path} is not a network namespace file` });
   return new SocketError(code, r.syscall, {
     capability: 'CAP_SYS_ADMIN',
-    hint: code === 1 ? `entering the network namespace ${path} ${capHintText(['CAP_SYS_ADMIN'])}` : undefined,
+    hint: code === E.EPERM ? `entering the network namespace ${path} ${capHintText(['CAP_SYS_ADMIN'])}` : undefined,
   });
 }
 
@@ -134,6 +140,21 @@ export function withNetns<T>(ref: string, fn: () => T): T {
   } finally {
     native.netnsLeave(saved);
   }
+}
+
+/**
+ * A {@link ScopeResolver} that looks interface names up inside `ref` (the
+ * calling thread's namespace when `ref` is undefined), for `parseIp` /
+ * `parseEndpoint` on behalf of a socket created there:
+ *
+ * ```ts
+ * parseEndpoint('[fe80::1%veth0]:9', 'address', scopeResolver(host.netns));
+ * ```
+ */
+export function scopeResolver(ref?: string): ScopeResolver {
+  if (ref === undefined) return interfaceIndex;
+  netnsPath(ref);
+  return (name) => withNetns(ref, () => interfaceIndex(name));
 }
 
 /**

@@ -343,6 +343,17 @@ for (const size of [64, 1400]) {
   line('send sockit GSO send(segmentSize) / dgram', 'send sockit-gso', 'send dgram');
   line('send sockit GSO send / C sendmmsg', 'send sockit-gso', 'send C');
 }
+console.log('\nRatios vs issue 10 targets (per CPU-second; wall-clock in brackets):');
+for (const size of [64, 1400]) {
+  const rr = results[size];
+  const line = (label, a, b, target) => {
+    const value = rr[a].cpu / rr[b].cpu;
+    const wv = rr[a].wall / rr[b].wall;
+    console.log(`  ${String(size).padStart(4)} B  ${label.padEnd(40)} ${value.toFixed(2).padStart(6)}x  [${wv.toFixed(2)}x]  (target >= ${target}x: ${verdict(value >= target)})`);
+  };
+  line('recv sockit per-message / C recvmmsg', 'recv sockit', 'recv C', size === 64 ? 0.9 : 0.8);
+  line('send sockit send() x256/tick / C sendmmsg', 'send sockit', 'send C', 0.8);
+}
 
 if (RSS_DATAGRAMS > 0) {
   const m = await rssRun(RSS_DATAGRAMS);

@@ -30,7 +30,7 @@ import { describeWith } from '../../helpers/env';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Resolve with the first received frame `pick` accepts (decoded), resending `send` every 300 ms; reject after `ms`. */
-async function exchange(sock: PacketSocket, send: () => Promise<void>, pick: (d: DecodedFrame, info: FrameInfo) => boolean, ms = 8000): Promise<{ d: DecodedFrame; info: FrameInfo }> {
+async function exchange(sock: PacketSocket, send: () => Promise<unknown>, pick: (d: DecodedFrame, info: FrameInfo) => boolean, ms = 8000): Promise<{ d: DecodedFrame; info: FrameInfo }> {
   return new Promise((resolve, reject) => {
     let done = false;
     const onFrame = (f: Buffer, info: FrameInfo): void => {

@@ -44,6 +44,7 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'UDP backpressure', ()
     const N = 1_000_000;
     const rx = await UdpSocket.create({ family: 'ipv4', address: '127.0.0.1', port: 0, netns: b.netns, receive: { dropCount: true } });
     const tx = await UdpSocket.create({ family: 'ipv4', netns: b.netns });
+    rx.on('message', () => {});
     const port = rx.address().port;
     const snmp0 = snmpUdp(b);
     const rss0 = process.memoryUsage().rss;

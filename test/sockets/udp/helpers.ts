@@ -49,11 +49,15 @@ export async function gather(s: UdpSocket, ms: number): Promise<Array<{ data: Bu
 export async function nextError(s: UdpSocket, ms = 3000): Promise<Error & { code?: string; syscall?: string }> {
   const ac = new AbortController();
   const t = setTimeout(() => ac.abort(), ms);
+  // Asynchronous errors (POLLERR) are seen while the socket receives: be a consumer meanwhile.
+  const consume = (): void => {};
+  s.on('message', consume);
   try {
     const [err] = await once(s, 'error', { signal: ac.signal });
     return err as Error;
   } finally {
     clearTimeout(t);
+    s.off('message', consume);
   }
 }
 
