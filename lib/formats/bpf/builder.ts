@@ -116,8 +116,8 @@ export function ipv6(): FilterExpression {
 }
 
 /** IP protocol names, as tcpdump spells them. */
-export const PROTOCOLS = { icmp: 1, igmp: 2, tcp: 6, udp: 17, icmp6: 58, sctp: 132 } as const;
-/** An IP protocol name ({@link PROTOCOLS}), or a number. */
+const PROTOCOLS = { icmp: 1, igmp: 2, tcp: 6, udp: 17, icmp6: 58, sctp: 132 } as const;
+/** An IP protocol name as tcpdump spells it ('icmp', 'igmp', 'tcp', 'udp', 'icmp6', 'sctp'). */
 export type IpProtocolName = keyof typeof PROTOCOLS;
 
 function protoNumber(p: IpProtocolName | number, name: string): number {

@@ -237,7 +237,15 @@ export interface Icmpv6FrameInput extends LinkInput {
   /** Hop limit (default 255, which neighbour discovery requires). */
   hopLimit?: number | undefined;
   /** Extension headers to put first (e.g. ROUTER_ALERT_MLD); their first byte chain must end in 58. */
-  extensions?: { /** First extension header type (0 hop-by-hop). */ type: number; /** The headers' bytes. */ bytes: Uint8Array };
+  extensions?: Ipv6ExtensionBytes;
+}
+
+/** Extension headers given as bytes, for {@link Icmpv6FrameInput}. */
+export interface Ipv6ExtensionBytes {
+  /** First extension header type (0 hop-by-hop). */
+  type: number;
+  /** The headers' bytes (the last one's next header must be 58). */
+  bytes: Uint8Array;
 }
 
 /** Ethernet + IPv6 (+ extension headers) + an ICMPv6 message. */

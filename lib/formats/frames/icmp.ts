@@ -454,8 +454,18 @@ export interface RouterAdvertisementInput {
   sourceMac?: MacInput;
   /** MTU option. */
   mtu?: number;
-  /** Prefix information options ("fd00:5f::/64"), on-link and autonomous. */
-  prefixes?: Array<{ /** Prefix in CIDR form. */ prefix: string; /** Valid lifetime (default 86400). */ validLifetime?: number; /** Preferred lifetime (default 14400). */ preferredLifetime?: number }>;
+  /** Prefix information options, on-link and autonomous. */
+  prefixes?: RaPrefixInput[];
+}
+
+/** One prefix of {@link RouterAdvertisementInput}. */
+export interface RaPrefixInput {
+  /** Prefix in CIDR form ("fd00:5f::/64"). */
+  prefix: string;
+  /** Valid lifetime, seconds (default 86400). */
+  validLifetime?: number;
+  /** Preferred lifetime, seconds (default 14400). */
+  preferredLifetime?: number;
 }
 
 /** Build a router advertisement (type 134). */

@@ -31,6 +31,48 @@ export interface LldpId {
 /** Capability names, by bit (IEEE 802.1AB table 8-4). */
 export const LLDP_CAPABILITIES = ['other', 'repeater', 'bridge', 'wlan-access-point', 'router', 'telephone', 'docsis', 'station', 'cvlan', 'svlan', 'tpmr'] as const;
 
+/** System capabilities by name ({@link LLDP_CAPABILITIES}). */
+export interface LldpCapabilities {
+  /** What the system can do. */
+  system: string[];
+  /** What is enabled. */
+  enabled: string[];
+}
+
+/** A management address TLV. */
+export interface LldpManagementAddress {
+  /** IPv4/IPv6 address (hex for other families). */
+  address: string;
+  /** Interface numbering subtype (2 = ifIndex). */
+  interfaceSubtype: number;
+  /** Interface number. */
+  interfaceNumber: number;
+}
+
+/** A chassis or port id given as a MAC. */
+export interface LldpMacId {
+  /** The MAC. */
+  mac: MacInput;
+}
+/** A chassis id given as a locally assigned name. */
+export interface LldpLocalId {
+  /** The name. */
+  local: string;
+}
+/** A port id given as an interface name. */
+export interface LldpNameId {
+  /** The interface name. */
+  name: string;
+}
+
+/** A management address to advertise. */
+export interface LldpManagementAddressInput {
+  /** IPv4 or IPv6 address. */
+  address: string;
+  /** ifIndex (default 0). */
+  interfaceNumber?: number;
+}
+
 /** A parsed LLDPDU. */
 export interface LldpPdu {
   /** Chassis id TLV. */
@@ -46,9 +88,9 @@ export interface LldpPdu {
   /** System description. */
   systemDescription?: string;
   /** System capabilities: what it can do and what is enabled. */
-  capabilities?: { /** Supported. */ system: string[]; /** Enabled. */ enabled: string[] };
+  capabilities?: LldpCapabilities;
   /** Management addresses. */
-  managementAddresses: Array<{ /** IPv4/IPv6 address (or hex for other families). */ address: string; /** Interface numbering subtype. */ interfaceSubtype: number; /** Interface number. */ interfaceNumber: number }>;
+  managementAddresses: LldpManagementAddress[];
   /** Every TLV, in order (the end TLV excluded). */
   tlvs: LldpTlv[];
 }
@@ -119,9 +161,9 @@ export function parseLldp(pdu: Uint8Array): LldpPdu {
 /** What {@link buildLldp} takes. */
 export interface LldpInput {
   /** Chassis id: a MAC (subtype 4) or a name (subtype 7, locally assigned). */
-  chassisId: { /** MAC. */ mac: MacInput } | { /** Local name. */ local: string };
+  chassisId: LldpMacId | LldpLocalId;
   /** Port id: an interface name (subtype 5) or a MAC (subtype 3). */
-  portId: { /** Interface name. */ name: string } | { /** MAC. */ mac: MacInput };
+  portId: LldpNameId | LldpMacId;
   /** TTL in seconds (default 120). */
   ttl?: number;
   /** Port description. */
@@ -131,9 +173,9 @@ export interface LldpInput {
   /** System description. */
   systemDescription?: string;
   /** Capabilities (names of {@link LLDP_CAPABILITIES}). */
-  capabilities?: { /** Supported. */ system: string[]; /** Enabled. */ enabled: string[] };
+  capabilities?: LldpCapabilities;
   /** Management addresses (IPv4 or IPv6), interface numbered by ifIndex. */
-  managementAddresses?: Array<{ /** Address. */ address: string; /** ifIndex (default 0). */ interfaceNumber?: number }>;
+  managementAddresses?: LldpManagementAddressInput[];
 }
 
 /** Build an LLDPDU (send it in an EtherType 0x88cc frame to {@link LLDP_MULTICAST_MAC}). */

@@ -125,6 +125,14 @@ export function parseTcp(segment: Uint8Array): TcpSegment {
   };
 }
 
+/** The timestamps option's two values. */
+export interface TcpTimestamps {
+  /** TSval. */
+  tsval: number;
+  /** TSecr. */
+  tsecr: number;
+}
+
 /** What {@link buildTcp} takes. */
 export interface TcpInput {
   /** Source port. */
@@ -148,7 +156,7 @@ export interface TcpInput {
   /** SACK blocks option. */
   sack?: Array<[number, number]>;
   /** Timestamps option. */
-  timestamps?: { /** TSval. */ tsval: number; /** TSecr. */ tsecr: number };
+  timestamps?: TcpTimestamps;
   /** Payload. */
   payload?: Uint8Array;
 }
