@@ -177,6 +177,18 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_NET_RAW'], 'sniff 
     expect(out.trim().split('\n')).toEqual(['7061\t6f6e65', '7061\t74776f']);
   });
 
+  it('ENODEV and EMSGSIZE: the hint is said once, on its own line', () => {
+    const a = topo.host('a');
+    const nodev = cli(['sniff', '-i', 'nosuch0', '-c', '1'], a);
+    expect(nodev.code, nodev.stderr).toBe(1);
+    expect(nodev.stderr.split('no interface named "nosuch0"')).toHaveLength(2);
+    expect(nodev.stderr).toMatch(/^sockit: .*ENODEV.*\n  what to do: /);
+    const big = cli(['frame', 'send', '-i', 'veth0', '--type', '0x88b5', '--payload-hex', 'ab'.repeat(3000)], a);
+    expect(big.code, big.stderr).toBe(1);
+    expect(big.stderr.split('is too long')).toHaveLength(2);
+    expect(big.stderr).toMatch(/EMSGSIZE.*\n  what to do: .*MTU of veth0 is 1500/);
+  });
+
   it('SIGINT exits 130 after the summary, for sniff and udp recv alike', async () => {
     const b = topo.host('b');
     for (const args of [['sniff', '-i', 'veth0', '-c', '5'], ['udp', 'recv', '0.0.0.0:7057']]) {
