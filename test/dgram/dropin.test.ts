@@ -1,0 +1,206 @@
+// The dgram drop-in (dist/dgram) beyond what Node's own dgram tests check
+// (those run from .ci/run): the engine underneath, the batching of a tick's
+// sends, Node's timing where it is observable, and the extras.
+import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import * as dgram from '../../dist/dgram/index.js';
+import { Socket as RawSocket, UdpSocket } from '../helpers/sockit';
+import { describeWith } from '../helpers/env';
+
+const DROPIN = join(__dirname, '..', '..', 'dist', 'dgram', 'index.js');
+const open: dgram.Socket[] = [];
+function sock(type: dgram.SocketType | dgram.SocketOptions): dgram.Socket {
+  const s = dgram.createSocket(type);
+  open.push(s);
+  return s;
+}
+afterEach(async () => {
+  for (const s of open.splice(0)) await s[Symbol.asyncDispose]();
+});
+async function bound(type: dgram.SocketType | dgram.SocketOptions, address?: string): Promise<dgram.Socket> {
+  const s = sock(type);
+  s.bind(0, address);
+  await once(s, 'listening');
+  return s;
+}
+function messages(s: dgram.Socket, n: number): Promise<Array<[Buffer, dgram.RemoteInfo]>> {
+  const got: Array<[Buffer, dgram.RemoteInfo]> = [];
+  return new Promise((resolve) => {
+    s.on('message', (m: Buffer, r: dgram.RemoteInfo) => {
+      got.push([m, r]);
+      if (got.length === n) resolve(got);
+    });
+  });
+}
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describeWith(['netns'], 'dgram drop-in', () => {
+  for (const [type, lo] of [['udp4', '127.0.0.1'], ['udp6', '::1']] as const) {
+    it(`${type}: echo; rinfo is exactly dgram's four fields; address() is dgram's AddressInfo`, async () => {
+      const server = await bound(type, lo);
+      const client = await bound(type, lo);
+      server.on('message', (m: Buffer, r: dgram.RemoteInfo) => server.send(m, r.port, r.address));
+      const got = messages(client, 1);
+      client.send('ping', server.address().port, lo);
+      const [[msg, rinfo]] = (await got) as [[Buffer, dgram.RemoteInfo]];
+      expect(msg.toString()).toBe('ping');
+      expect(rinfo).toStrictEqual({ address: lo, family: type === 'udp4' ? 'IPv4' : 'IPv6', port: server.address().port, size: 4 });
+      expect(Object.keys(server.address())).toEqual(['address', 'family', 'port']);
+      expect(server.address()).toMatchObject({ address: lo, family: type === 'udp4' ? 'IPv4' : 'IPv6' });
+    });
+  }
+
+  it('256 send() calls in one tick: all arrive in order, each callback gets its bytes, the engine counts them', async () => {
+    const rx = await bound('udp4', '127.0.0.1');
+    const tx = await bound('udp4', '127.0.0.1');
+    const got = messages(rx, 256);
+    const sizes: number[] = [];
+    const done = new Promise<void>((resolve) => {
+      for (let i = 0; i < 256; i++) {
+        tx.send(`m${i}`, rx.address().port, '127.0.0.1', (err: Error | null, n?: number) => {
+          expect(err).toBeNull();
+          sizes.push(n as number);
+          if (sizes.length === 256) resolve();
+        });
+      }
+    });
+    await done;
+    const msgs = await got;
+    expect(msgs.map(([m]) => m.toString())).toEqual(Array.from({ length: 256 }, (_, i) => `m${i}`));
+    expect(sizes).toEqual(Array.from({ length: 256 }, (_, i) => `m${i}`.length));
+    expect(dgram.underlying(tx)?.stats().sent).toBe(256);
+    expect(dgram.underlying(rx)?.stats().received).toBe(256);
+  });
+
+  it('the send callback is never synchronous, and close() in the same tick cancels the send (as in Node)', async () => {
+    const rx = await bound('udp4', '127.0.0.1');
+    let received = 0;
+    rx.on('message', () => received++);
+    const tx = await bound('udp4', '127.0.0.1');
+    let sync = true;
+    let called = 0;
+    let wasSync: boolean | undefined;
+    const sent = new Promise<void>((resolve) =>
+      tx.send('a', rx.address().port, '127.0.0.1', () => {
+        wasSync = sync;
+        resolve();
+      }),
+    );
+    sync = false;
+    await sent;
+    expect(wasSync).toBe(false);
+    const tx2 = sock('udp4');
+    tx2.bind(0, '127.0.0.1');
+    await once(tx2, 'listening');
+    tx2.send('b', rx.address().port, '127.0.0.1', () => called++);
+    tx2.close();
+    await sleep(100);
+    expect(called).toBe(0);
+    expect(received).toBe(1);
+  });
+
+  it('underlying(): the UdpSocket while listening; engine.receive metadata reaches rinfo; per-datagram TTL', async () => {
+    const rx = sock({ type: 'udp4', engine: { receive: { ttl: true, packetInfo: true } } });
+    expect(dgram.underlying(rx)).toBeUndefined();
+    rx.bind(0, '127.0.0.1');
+    await once(rx, 'listening');
+    const u = dgram.underlying(rx);
+    expect(u).toBeInstanceOf(UdpSocket);
+    const tx = await bound('udp4', '127.0.0.1');
+    const got = messages(rx, 1);
+    await dgram.underlying(tx)!.send('ttl', { address: '127.0.0.1', port: rx.address().port, ttl: 7 });
+    const [[, rinfo]] = (await got) as [[Buffer, dgram.RemoteInfo]];
+    expect(rinfo).toMatchObject({ address: '127.0.0.1', family: 'IPv4', size: 3, ttl: 7, destination: '127.0.0.1' });
+    rx.close();
+    expect(dgram.underlying(rx)).toBeUndefined();
+    expect(u!.closed).toBe(true);
+  });
+
+  it("bind({ fd }) adopts a bound descriptor and emits 'listening' at once", async () => {
+    const raw = new RawSocket('ipv4', 'dgram').bind('127.0.0.1:0');
+    const port = raw.localAddress().port;
+    const s = sock('udp4');
+    let listening = false;
+    s.on('listening', () => (listening = true));
+    s.bind({ fd: raw.release() });
+    expect(listening).toBe(true);
+    expect(s.address()).toEqual({ address: '127.0.0.1', family: 'IPv4', port });
+  });
+
+  it('connect(): connect event, remoteAddress(), send without an address, disconnect()', async () => {
+    const rx = await bound('udp4', '127.0.0.1');
+    const tx = sock('udp4');
+    tx.connect(rx.address().port, '127.0.0.1');
+    await once(tx, 'connect');
+    expect(tx.remoteAddress()).toEqual({ address: '127.0.0.1', family: 'IPv4', port: rx.address().port });
+    const got = messages(rx, 1);
+    tx.send('c');
+    expect((await got)[0]![0].toString()).toBe('c');
+    tx.disconnect();
+    expect(() => tx.remoteAddress()).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_DGRAM_NOT_CONNECTED' }));
+  });
+
+  it("a connected socket reports ICMP port unreachable as 'error' recvmsg ECONNREFUSED, as Node does", async () => {
+    const probe = new RawSocket('ipv4', 'dgram').bind('127.0.0.1:0');
+    const port = probe.localAddress().port;
+    probe.close(); // nobody listens there now
+    const s = sock('udp4');
+    s.on('message', () => {});
+    s.connect(port, '127.0.0.1');
+    await once(s, 'connect');
+    const sent = new Promise<Error | null>((r) => s.send('x', (e: Error | null) => r(e)));
+    expect(await sent).toBeNull();
+    const [err] = (await once(s, 'error')) as [dgram.DgramSystemError];
+    expect(err).toMatchObject({ message: 'recvmsg ECONNREFUSED', code: 'ECONNREFUSED', syscall: 'recvmsg', errno: -111 });
+  });
+
+  it("errors in Node's shape: EBADF before bind, bind EADDRINUSE as 'error', bad port, send EMSGSIZE to the callback", async () => {
+    expect(() => sock('udp4').address()).toThrow(expect.objectContaining({ message: 'getsockname EBADF', code: 'EBADF', errno: -9, syscall: 'getsockname' }));
+    const closed = sock('udp4');
+    closed.close();
+    try {
+      closed.bind(0);
+    } catch (e) {
+      expect(String(e)).toBe('Error [ERR_SOCKET_DGRAM_NOT_RUNNING]: Not running');
+      expect((e as Error).stack?.split('\n')[0]).toBe('Error [ERR_SOCKET_DGRAM_NOT_RUNNING]: Not running');
+    }
+    const a = await bound('udp4', '127.0.0.1');
+    const b = sock('udp4');
+    b.bind(a.address().port, '127.0.0.1');
+    const [err] = (await once(b, 'error')) as [dgram.DgramSystemError];
+    expect(err).toMatchObject({ message: `bind EADDRINUSE 127.0.0.1:${a.address().port}`, code: 'EADDRINUSE', address: '127.0.0.1', port: a.address().port });
+    expect(() => a.send('x', 70000, '127.0.0.1')).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_SOCKET_BAD_PORT' }));
+    const sendErr = await new Promise<dgram.DgramSystemError>((r) => a.send(Buffer.alloc(70000), 9, '127.0.0.1', (e: Error | null) => r(e as dgram.DgramSystemError)));
+    expect(sendErr).toMatchObject({ message: 'send EMSGSIZE 127.0.0.1:9', code: 'EMSGSIZE', port: 9 });
+  });
+
+  it("bad engine options surface as an 'error' event of bind, not as an exception from a callback", async () => {
+    const s = sock({ type: 'udp4', engine: { batchSize: 'x' as unknown as number } });
+    s.bind(0, '127.0.0.1');
+    const [err] = (await once(s, 'error')) as [Error & { code: string }];
+    expect(err.code).toBe('ERR_INVALID_ARG_TYPE');
+  });
+
+  it('a port is free again right after close(), as with Node (rebinding it in the same tick works)', async () => {
+    const a = await bound('udp4', '127.0.0.1');
+    const port = a.address().port;
+    a.close();
+    const b = sock('udp4');
+    b.bind(port, '127.0.0.1');
+    await once(b, 'listening');
+    expect(b.address().port).toBe(port);
+  });
+
+  it('the event loop: an unbound socket lets the process exit, a bound one holds it until close() or unref()', () => {
+    const run = (code: string): { status: number | null; out: string } => {
+      const r = spawnSync(process.execPath, ['-e', `const d = require(${JSON.stringify(DROPIN)}); ${code}`], { encoding: 'utf8', timeout: 10_000 });
+      return { status: r.status, out: r.stdout.trim() };
+    };
+    expect(run('d.createSocket("udp4"); console.log("exit")')).toEqual({ status: 0, out: 'exit' });
+    // Bound: still alive when the timer fires, which closes it.
+    expect(run('const s = d.createSocket("udp4").bind(0, "127.0.0.1"); setTimeout(() => { console.log("alive"); s.close(); }, 300).unref()')).toEqual({ status: 0, out: 'alive' });
+    expect(run('const s = d.createSocket("udp4").bind(0, "127.0.0.1"); s.unref(); setTimeout(() => console.log("alive"), 300).unref()')).toEqual({ status: 0, out: '' });
+  });
+});
