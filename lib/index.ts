@@ -4,6 +4,7 @@
  */
 export { native, constants } from './binding';
 export type { NativeBinding, NativeAddress } from './binding';
+export type { ControlRecordLayout, MetaRecordLayout, RecordLayouts, SockaddrLayouts, SockaddrInLayout, SockaddrIn6Layout, SockaddrLlLayout } from './binding/io';
 export * from './core/errors';
 export * from './core/address';
 export * from './sockets/socket';

@@ -13,7 +13,7 @@
 
 namespace sockit {
 
-void JsToSockaddr(Napi::Env env, Napi::Value v, sys::SockAddr* out) {
+void JsToSockaddr(Napi::Env env, Napi::Value v, codec::SockAddr* out) {
   if (!v.IsObject()) ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "The \"address\" argument must be an object");
   Napi::Object o = v.As<Napi::Object>();
   int family = static_cast<int>(ValueInteger(env, o.Get("family"), "address.family", 0, 65535));
@@ -26,7 +26,7 @@ void JsToSockaddr(Napi::Env env, Napi::Value v, sys::SockAddr* out) {
     uint16_t port = p.IsUndefined() ? 0 : static_cast<uint16_t>(ValueInteger(env, p, "address.port", 0, 65535));
     Napi::Value s = o.Get("scopeId");
     uint32_t scope = s.IsUndefined() ? 0 : static_cast<uint32_t>(ValueInteger(env, s, "address.scopeId", 0, 4294967295.0));
-    if (sys::MakeInet(family, ip.c_str(), port, scope, out) != 0)
+    if (codec::MakeInet(family, ip.c_str(), port, scope, out) != 0)
       ThrowTypeError(env, "ERR_INVALID_IP_ADDRESS", "Invalid IP address: " + ip);
     return;
   }
@@ -40,7 +40,7 @@ void JsToSockaddr(Napi::Env env, Napi::Value v, sys::SockAddr* out) {
       mac = ValueBytes(env, m, "address.mac");
       if (mac.length > 8) ThrowRangeError(env, "ERR_OUT_OF_RANGE", "A hardware address has at most 8 bytes");
     }
-    if (sys::MakeLinkLayer(ifindex, proto, mac.data, mac.length, out) != 0)
+    if (codec::MakeLinkLayer(ifindex, proto, mac.data, mac.length, out) != 0)
       ThrowTypeError(env, "ERR_INVALID_ARG_VALUE", "Invalid link-layer address");
     return;
   }
@@ -48,7 +48,7 @@ void JsToSockaddr(Napi::Env env, Napi::Value v, sys::SockAddr* out) {
     Napi::Value p = o.Get("path");
     if (!p.IsString()) ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "The \"address.path\" property must be of type string");
     std::string path = p.As<Napi::String>().Utf8Value();
-    if (sys::MakeUnix(path.data(), path.size(), out) != 0)
+    if (codec::MakeUnix(path.data(), path.size(), out) != 0)
       ThrowRangeError(env, "ERR_OUT_OF_RANGE", "Unix socket path is too long");
     return;
   }
@@ -66,7 +66,7 @@ Napi::Value SockaddrToJs(Napi::Env env, const sockaddr* sa, socklen_t len) {
     char buf[INET6_ADDRSTRLEN];
     uint16_t port = 0;
     uint32_t scope = 0;
-    if (sys::FormatInet(sa, len, buf, sizeof(buf), &port, &scope) == 0) {
+    if (codec::FormatInet(sa, len, buf, sizeof(buf), &port, &scope) == 0) {
       o.Set("address", Napi::String::New(env, buf));
       o.Set("port", Napi::Number::New(env, port));
       if (sa->sa_family == AF_INET6) o.Set("scopeId", Napi::Number::New(env, scope));
@@ -82,7 +82,7 @@ Napi::Value SockaddrToJs(Napi::Env env, const sockaddr* sa, socklen_t len) {
     if (halen > avail) halen = avail;
     if (halen > 8) halen = 8;
     char mac[32];
-    sys::FormatMac(sll->sll_addr, halen, mac, sizeof(mac));
+    codec::FormatMac(sll->sll_addr, halen, mac, sizeof(mac));
     o.Set("mac", Napi::String::New(env, mac));
   } else if (sa->sa_family == AF_UNIX) {
     const auto* sun = reinterpret_cast<const sockaddr_un*>(sa);

@@ -9,12 +9,12 @@
 
 #include <napi.h>
 
-#include "sys/addr.h"
+#include "codec/addr.h"
 
 namespace sockit {
 
 // Throws TypeError/RangeError on malformed objects.
-void JsToSockaddr(Napi::Env env, Napi::Value v, sys::SockAddr* out);
+void JsToSockaddr(Napi::Env env, Napi::Value v, codec::SockAddr* out);
 Napi::Value SockaddrToJs(Napi::Env env, const sockaddr* sa, socklen_t len);
 
 }  // namespace sockit

@@ -39,6 +39,8 @@ AddonData* GetAddonData(Napi::Env env);
 
 // --- Argument readers: validate and throw TypeError/RangeError ------------
 int32_t ArgInt32(const Napi::CallbackInfo& info, size_t i, const char* name);
+// A descriptor argument: an integer in [0, INT32_MAX] (the one reader every area uses).
+int ArgFd(const Napi::CallbackInfo& info, size_t i = 0);
 uint32_t ArgUint32(const Napi::CallbackInfo& info, size_t i, const char* name);
 // Integer in [min, max] (given as doubles so 64-bit ranges are expressible).
 int64_t ArgInteger(const Napi::CallbackInfo& info, size_t i, const char* name, double min, double max);
@@ -50,7 +52,8 @@ Napi::Function ArgFunction(const Napi::CallbackInfo& info, size_t i, const char*
 int64_t ValueInteger(Napi::Env env, Napi::Value v, const char* name, double min, double max);
 
 // A view over the bytes of a Buffer, TypedArray, DataView or ArrayBuffer.
-// Detached buffers yield {nullptr, 0}.
+// A detached buffer is a TypeError (ERR_INVALID_STATE). Take it only after
+// every JS value of the call was read (a getter may detach it).
 struct Bytes {
   uint8_t* data = nullptr;
   size_t length = 0;
@@ -66,12 +69,33 @@ bool FastU8(napi_env env, napi_value v, Bytes* out);
 // Return value for a failed system call: the negative errno as a JS number.
 inline Napi::Value Errno(Napi::Env env, int err) { return Napi::Number::New(env, -err); }
 
+// Out of memory where no errno can be returned: throws an Error with code
+// 'ENOMEM', errno -ENOMEM and `syscall` naming what was being allocated, like
+// Node's own system errors. (Never std::bad_alloc: that would abort.)
+[[noreturn]] void ThrowNoMemory(Napi::Env env, const char* what);
+
+// membarrier(MEMBARRIER_CMD_GLOBAL), i.e. synchronize_rcu(): blocks for one
+// RCU grace period, so call it on the threadpool (QueueBlocking) where the
+// loop must not wait. Best effort where membarrier is unavailable.
+void Membarrier();
+
+// Run `work` (no Node-API, no JS) on the libuv threadpool, then `done(env,
+// result)` (may be null) on the loop thread, then `callback(result)` with
+// `receiver` as this. If the environment is torn down before `work` ran,
+// `work` runs synchronously in the destructor instead (no JS), so a
+// descriptor handed to it is never leaked.
+using BlockingFn = int (*)(void* arg);
+using DoneFn = int (*)(Napi::Env env, void* arg, int result);
+void QueueBlocking(Napi::Env env, Napi::Object receiver, Napi::Function callback, BlockingFn work, DoneFn done, void* arg,
+                   void (*freeArg)(void*));
+
 // --- Module registration: each native/*.cc area registers its exports -----
 void RegisterConstants(Napi::Env env, Napi::Object exports);
 void RegisterSocket(Napi::Env env, Napi::Object exports);
 void RegisterOptions(Napi::Env env, Napi::Object exports);
 void RegisterInterfaces(Napi::Env env, Napi::Object exports);
 void RegisterIo(Napi::Env env, Napi::Object exports);
+void RegisterIoConstants(Napi::Env env, Napi::Object exports);
 void RegisterPacket(Napi::Env env, Napi::Object exports);
 void RegisterNetns(Napi::Env env, Napi::Object exports);
 

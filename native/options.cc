@@ -27,11 +27,11 @@
 #include <string>
 
 #include "common.h"
-#include "sys/optcodec.h"
+#include "codec/optcodec.h"
 
 namespace sockit {
 
-namespace opt = sys::opt;
+namespace opt = codec::opt;
 
 namespace {
 
@@ -51,8 +51,6 @@ const NativeOption kOptions[] = {
 };
 #undef SOCKIT_OPTION
 #undef SOCKIT_OPTION_MISSING
-
-constexpr double kMaxFd = std::numeric_limits<int32_t>::max();
 
 Napi::Value Field(Napi::Object o, const char* key) { return o.Get(key); }
 
@@ -219,6 +217,7 @@ void FromJs(Napi::Env env, opt::Codec c, Napi::Value v, opt::OptValue* out) {
       return;
     case C::TpacketStats:
     case C::Ucred:
+    case C::SkMeminfo:
       ThrowTypeError(env, "ERR_INVALID_ARG_VALUE", std::string("The ") + opt::CodecName(c) + " structure is read-only");
     case C::kCount:
       break;
@@ -317,6 +316,12 @@ Napi::Value ToJs(Napi::Env env, opt::Codec c, const opt::OptValue& v) {
       o.Set("gid", Napi::Number::New(env, v.gid));
       return o;
     }
+    case C::SkMeminfo: {
+      // Indexed by SK_MEMINFO_* (constants); words the kernel did not return are absent.
+      Napi::Array a = Napi::Array::New(env, v.meminfoCount);
+      for (uint32_t i = 0; i < v.meminfoCount; i++) a.Set(i, Napi::Number::New(env, v.meminfo[i]));
+      return a;
+    }
     case C::kCount:
       break;
   }
@@ -332,7 +337,7 @@ Napi::Value ToJs(Napi::Env env, opt::Codec c, const opt::OptValue& v) {
 
 Napi::Value SetOption(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int fd = static_cast<int>(ArgInteger(info, 0, "fd", 0, kMaxFd));
+  int fd = ArgFd(info, 0);
   int level = ArgInt32(info, 1, "level");
   int optname = ArgInt32(info, 2, "optname");
   opt::Codec codec = CodecArg(info, 3);
@@ -348,7 +353,7 @@ Napi::Value SetOption(const Napi::CallbackInfo& info) {
 
 Napi::Value GetOption(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int fd = static_cast<int>(ArgInteger(info, 0, "fd", 0, kMaxFd));
+  int fd = ArgFd(info, 0);
   int level = ArgInt32(info, 1, "level");
   int optname = ArgInt32(info, 2, "optname");
   opt::Codec codec = CodecArg(info, 3);

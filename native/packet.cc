@@ -6,25 +6,22 @@
 // Every function is one system call (or one bounded loop of the same call)
 // and returns -errno on failure.
 #include <linux/filter.h>
-#include <linux/membarrier.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 #include "common.h"
 
 namespace sockit {
 
 namespace {
-
-int ArgFd(const Napi::CallbackInfo& info) { return static_cast<int>(ArgInteger(info, 0, "fd", 0, 2147483647.0)); }
 
 // packetAttachFilter(fd, sock_filter bytes) → 0 | -errno   (SO_ATTACH_FILTER)
 Napi::Value AttachFilter(const Napi::CallbackInfo& info) {
@@ -40,17 +37,8 @@ Napi::Value AttachFilter(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, 0);
 }
 
-// packetDrain(fd, max) → frames discarded | -errno. recv(MSG_DONTWAIT) until EAGAIN.
-// First membarrier(MEMBARRIER_CMD_GLOBAL), i.e. synchronize_rcu(): packet
-// delivery runs in an RCU read-side section (softirq), so once it returns a
-// frame that passed the previous filter on another CPU is already queued and
-// is drained too, instead of arriving after setFilter() returned (the same
-// step as the ring path's ringSkip). Best effort where membarrier is missing.
-Napi::Value Drain(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int fd = ArgFd(info);
-  int64_t max = ArgInteger(info, 1, "max", 0, 1e9);
-  ::syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+// Discard up to `max` queued frames: recv(MSG_DONTWAIT) until EAGAIN → count | -errno.
+int DrainQueue(int fd, int64_t max) {
   char scratch[1];
   int64_t n = 0;
   while (n < max) {
@@ -58,11 +46,61 @@ Napi::Value Drain(const Napi::CallbackInfo& info) {
     if (r < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      return Errno(env, errno);
+      return -errno;
     }
     n++;
   }
-  return Napi::Number::New(env, static_cast<double>(n));
+  return static_cast<int>(n);
+}
+
+// packetDrain(fd, max) → frames discarded | -errno.
+// First membarrier (common.h), i.e. synchronize_rcu(): packet delivery runs
+// in an RCU read-side section (softirq), so once it returns a frame that
+// passed the previous filter on another CPU is already queued and is drained
+// too, instead of arriving after setFilter() returned (the same step as the
+// ring path's ringSkip). Blocks the loop one grace period: packetDrainAsync
+// is the non-blocking form.
+Napi::Value Drain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info);
+  int64_t max = ArgInteger(info, 1, "max", 0, 1e9);
+  Membarrier();
+  int r = DrainQueue(fd, max);
+  return r < 0 ? Errno(env, -r) : Napi::Number::New(env, r);
+}
+
+struct DrainArgs {
+  int fd;
+  int64_t max;
+};
+
+// packetDrainAsync(fd, max, callback): packetDrain with the membarrier on the
+// threadpool and the drain on the loop, then callback(count | -errno).
+Napi::Value DrainAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info);
+  int64_t max = ArgInteger(info, 1, "max", 0, 1e9);
+  Napi::Function cb = ArgFunction(info, 2, "callback");
+  auto* args = new (std::nothrow) DrainArgs{fd, max};
+  if (args == nullptr) ThrowNoMemory(env, "packetDrainAsync");
+  QueueBlocking(
+      env, Napi::Object::New(env), cb, [](void*) { Membarrier(); return 0; },
+      [](Napi::Env, void* arg, int) {
+        auto* a = static_cast<DrainArgs*>(arg);
+        return DrainQueue(a->fd, a->max);
+      },
+      args, [](void* arg) { delete static_cast<DrainArgs*>(arg); });
+  return env.Undefined();
+}
+
+// membarrierAsync(callback): membarrier(MEMBARRIER_CMD_GLOBAL) on the
+// threadpool, then callback(0) on the loop: waits out one RCU grace period
+// (every packet in flight has passed the filter it started with).
+Napi::Value MembarrierAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Function cb = ArgFunction(info, 0, "callback");
+  QueueBlocking(env, Napi::Object::New(env), cb, [](void*) { Membarrier(); return 0; }, nullptr, nullptr, nullptr);
+  return env.Undefined();
 }
 
 // packetInterface(fd, name | index) → { index, name, mtu, flags } | -errno
@@ -93,57 +131,14 @@ Napi::Value Interface(const Napi::CallbackInfo& info) {
   return o;
 }
 
-#define SOCKIT_PACKET_CONST(name) \
-  if (!c.Has(#name)) c.Set(#name, Napi::Number::New(env, name))
-
 }  // namespace
 
 void RegisterPacket(Napi::Env env, Napi::Object exports) {
   exports.Set("packetAttachFilter", Napi::Function::New(env, AttachFilter, "packetAttachFilter"));
   exports.Set("packetDrain", Napi::Function::New(env, Drain, "packetDrain"));
   exports.Set("packetInterface", Napi::Function::New(env, Interface, "packetInterface"));
-  // The constants lib/sockets/packet.ts uses (added only where constants.cc did not already).
-  Napi::Value cv = exports.Get("constants");
-  if (!cv.IsObject()) return;
-  Napi::Object c = cv.As<Napi::Object>();
-  SOCKIT_PACKET_CONST(SOL_PACKET);
-  SOCKIT_PACKET_CONST(ETH_P_ALL);
-  SOCKIT_PACKET_CONST(ETH_P_8021Q);
-  SOCKIT_PACKET_CONST(ETH_P_8021AD);
-  SOCKIT_PACKET_CONST(PACKET_ADD_MEMBERSHIP);
-  SOCKIT_PACKET_CONST(PACKET_DROP_MEMBERSHIP);
-  SOCKIT_PACKET_CONST(PACKET_MR_MULTICAST);
-  SOCKIT_PACKET_CONST(PACKET_MR_PROMISC);
-  SOCKIT_PACKET_CONST(PACKET_MR_ALLMULTI);
-  SOCKIT_PACKET_CONST(PACKET_STATISTICS);
-  SOCKIT_PACKET_CONST(PACKET_AUXDATA);
-  SOCKIT_PACKET_CONST(PACKET_FANOUT);
-  SOCKIT_PACKET_CONST(PACKET_FANOUT_HASH);
-  SOCKIT_PACKET_CONST(PACKET_FANOUT_LB);
-  SOCKIT_PACKET_CONST(PACKET_FANOUT_CPU);
-  SOCKIT_PACKET_CONST(PACKET_FANOUT_ROLLOVER);
-  SOCKIT_PACKET_CONST(PACKET_FANOUT_RND);
-  SOCKIT_PACKET_CONST(PACKET_FANOUT_QM);
-  SOCKIT_PACKET_CONST(PACKET_FANOUT_FLAG_ROLLOVER);
-  SOCKIT_PACKET_CONST(PACKET_FANOUT_FLAG_DEFRAG);
-  SOCKIT_PACKET_CONST(PACKET_IGNORE_OUTGOING);
-  SOCKIT_PACKET_CONST(PACKET_HOST);
-  SOCKIT_PACKET_CONST(PACKET_BROADCAST);
-  SOCKIT_PACKET_CONST(PACKET_MULTICAST);
-  SOCKIT_PACKET_CONST(PACKET_OTHERHOST);
-  SOCKIT_PACKET_CONST(PACKET_OUTGOING);
-  SOCKIT_PACKET_CONST(TP_STATUS_VLAN_VALID);
-  SOCKIT_PACKET_CONST(TP_STATUS_VLAN_TPID_VALID);
-  SOCKIT_PACKET_CONST(SO_ATTACH_FILTER);
-  SOCKIT_PACKET_CONST(SO_DETACH_FILTER);
-  SOCKIT_PACKET_CONST(SO_LOCK_FILTER);
-  SOCKIT_PACKET_CONST(SO_TIMESTAMPNS);
-  SOCKIT_PACKET_CONST(SO_RCVBUF);
-  SOCKIT_PACKET_CONST(SO_RCVBUFFORCE);
-  SOCKIT_PACKET_CONST(SO_SNDBUF);
-  SOCKIT_PACKET_CONST(SO_SNDBUFFORCE);
-  SOCKIT_PACKET_CONST(IFF_UP);
-  SOCKIT_PACKET_CONST(IFF_PROMISC);
+  exports.Set("packetDrainAsync", Napi::Function::New(env, DrainAsync, "packetDrainAsync"));
+  exports.Set("membarrierAsync", Napi::Function::New(env, MembarrierAsync, "membarrierAsync"));
 }
 
 }  // namespace sockit

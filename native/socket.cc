@@ -7,18 +7,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <limits>
+#include <cstdint>
 
 #include "addr.h"
 #include "common.h"
 
 namespace sockit {
-
-static constexpr double kMaxFd = std::numeric_limits<int32_t>::max();
-
-static int ArgFd(const Napi::CallbackInfo& info, size_t i = 0) {
-  return static_cast<int>(ArgInteger(info, i, "fd", 0, kMaxFd));
-}
 
 // socket(domain, type, protocol) with SOCK_NONBLOCK|SOCK_CLOEXEC → fd | -errno
 static Napi::Value Socket(const Napi::CallbackInfo& info) {
@@ -32,7 +26,7 @@ static Napi::Value Socket(const Napi::CallbackInfo& info) {
 
 static Napi::Value Bind(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info);
-  sys::SockAddr sa;
+  codec::SockAddr sa;
   JsToSockaddr(info.Env(), info.Length() > 1 ? info[1] : info.Env().Undefined(), &sa);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&sa.ss), sa.len) != 0) return Errno(info.Env(), errno);
   return Napi::Number::New(info.Env(), 0);
@@ -40,7 +34,7 @@ static Napi::Value Bind(const Napi::CallbackInfo& info) {
 
 static Napi::Value Connect(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info);
-  sys::SockAddr sa;
+  codec::SockAddr sa;
   JsToSockaddr(info.Env(), info.Length() > 1 ? info[1] : info.Env().Undefined(), &sa);
   int r;
   do r = ::connect(fd, reinterpret_cast<sockaddr*>(&sa.ss), sa.len);
@@ -94,6 +88,25 @@ static Napi::Value Close(const Napi::CallbackInfo& info) {
   // close() must not be retried on EINTR on Linux: the fd is gone either way.
   if (::close(fd) != 0 && errno != EINTR) return Errno(info.Env(), errno);
   return Napi::Number::New(info.Env(), 0);
+}
+
+// closeAsync(fd, callback): close(2) on the threadpool, then callback(0 |
+// -errno) on the loop. Closing an AF_PACKET socket waits one RCU grace
+// period (packet_release → synchronize_net), ~10 ms the loop must not block.
+// The descriptor is unregistered (ownFd) at once; JS must not use it again.
+static Napi::Value CloseAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info);
+  Napi::Function cb = ArgFunction(info, 1, "callback");
+  GetAddonData(env)->ownedFds.erase(fd);
+  QueueBlocking(
+      env, Napi::Object::New(env), cb,
+      [](void* arg) {
+        int r = ::close(static_cast<int>(reinterpret_cast<intptr_t>(arg)));
+        return (r != 0 && errno != EINTR) ? -errno : 0;
+      },
+      nullptr, reinterpret_cast<void*>(static_cast<intptr_t>(fd)), nullptr);
+  return env.Undefined();
 }
 
 // fstat: 1 if fd is a socket, 0 if not, -errno if fd is invalid.
@@ -157,47 +170,6 @@ static Napi::Value GetSockOptRaw(const Napi::CallbackInfo& info) {
 }
 
 // ownFd(fd): the environment closes fd at teardown unless it is closed or forgotten first.
-// sendmsgFd(fd, data, address|null, control|null) → bytes sent | -errno.
-// One sendmsg(MSG_DONTWAIT|MSG_NOSIGNAL) on a descriptor: UdpSocket's
-// per-datagram path (address and control are pre-encoded and cached by JS).
-// It takes the descriptor directly rather than going through the I/O
-// engine's object: the wrapper lookup and optional-argument probes were about
-// 0.4 us of a 3.5 us send (perf, bench:udp). JS checks the socket is open.
-static Napi::Value SendMsgFd(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int fd = ArgFd(info);
-  napi_value argv[3] = {nullptr, nullptr, nullptr};
-  for (size_t i = 0; i < 3; i++) argv[i] = i + 1 < info.Length() ? static_cast<napi_value>(info[i + 1]) : nullptr;
-  Bytes data;
-  if (!FastU8(env, argv[0], &data)) ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "The \"data\" argument must be a Uint8Array");
-  Bytes opt[2];
-  static const char* const names[2] = {"address", "control"};
-  for (int i = 0; i < 2; i++) {
-    napi_value v = argv[i + 1];
-    if (v == nullptr) continue;
-    napi_valuetype t;
-    if (napi_typeof(env, v, &t) == napi_ok && (t == napi_null || t == napi_undefined)) continue;
-    if (!FastU8(env, v, &opt[i]))
-      ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", std::string("The \"") + names[i] + "\" argument must be a Uint8Array or null");
-  }
-  if (opt[0].data != nullptr && (opt[0].length < sizeof(sa_family_t) || opt[0].length > sizeof(sockaddr_storage)))
-    ThrowRangeError(env, "ERR_OUT_OF_RANGE", "an encoded address has 2 to 128 bytes");
-  if (opt[1].length > 4096) ThrowRangeError(env, "ERR_OUT_OF_RANGE", "control data is larger than 4096 bytes");
-  iovec iov{data.data, data.length};
-  msghdr m{};
-  m.msg_name = opt[0].length ? opt[0].data : nullptr;
-  m.msg_namelen = static_cast<socklen_t>(opt[0].length);
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = opt[1].length ? opt[1].data : nullptr;
-  m.msg_controllen = opt[1].length;
-  ssize_t r;
-  do r = ::sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) return Errno(env, errno);
-  return Napi::Number::New(env, static_cast<double>(r));
-}
-
 static Napi::Value OwnFd(const Napi::CallbackInfo& info) {
   int fd = ArgFd(info);
   GetAddonData(info.Env())->ownedFds.insert(fd);
@@ -236,7 +208,7 @@ void RegisterSocket(Napi::Env env, Napi::Object exports) {
   exports.Set("setsockoptRaw", Napi::Function::New(env, SetSockOptRaw, "setsockoptRaw"));
   exports.Set("getsockoptRaw", Napi::Function::New(env, GetSockOptRaw, "getsockoptRaw"));
   exports.Set("dup", Napi::Function::New(env, Dup, "dup"));
-  exports.Set("sendmsgFd", Napi::Function::New(env, SendMsgFd, "sendmsgFd"));
+  exports.Set("closeAsync", Napi::Function::New(env, CloseAsync, "closeAsync"));
 }
 
 }  // namespace sockit

@@ -15,11 +15,11 @@ if [ ! -f "$node_inc/node_api.h" ]; then
 fi
 [ -f "$node_inc/node_api.h" ] || { echo "build-asan: Node headers not found (node_api.h)"; exit 1; }
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-CXXFLAGS="-std=c++17 -fPIC -g -O1 -fexceptions $SAN -DNAPI_VERSION=8 -DNODE_ADDON_API_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS -D_GNU_SOURCE -DBUILDING_NODE_EXTENSION -I$napi_inc -I$node_inc -Inative -Wall -Wno-unused-parameter -Wno-missing-field-initializers"
-newest_header=$(ls -t native/*.h native/sys/*.h 2>/dev/null | head -1)
+CXXFLAGS="-std=c++17 -fPIC -g -O1 -fexceptions $SAN -DNAPI_VERSION=8 -DNODE_ADDON_API_CPP_EXCEPTIONS -DNODE_ADDON_API_CPP_EXCEPTIONS_ALL -DNODE_ADDON_API_DISABLE_DEPRECATED -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS -D_GNU_SOURCE -DBUILDING_NODE_EXTENSION -I$napi_inc -I$node_inc -Inative -Wall -Wno-unused-parameter -Wno-missing-field-initializers"
+newest_header=$(ls -t native/*.h native/codec/*.h native/io/*.h 2>/dev/null | head -1)
 objs=()
 todo=()
-for src in native/*.cc native/sys/*.cc; do
+for src in native/*.cc native/codec/*.cc native/io/*.cc; do
   obj="$out/obj/$(echo "${src#native/}" | tr / _).o"
   objs+=("$obj")
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_header" -nt "$obj" ] || [ "$0" -nt "$obj" ]; then todo+=("$src:$obj"); fi

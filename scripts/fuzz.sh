@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and runs the libFuzzer harnesses in test/fuzz/ (clang, ASan+UBSan+LSan)
-# against the pure native/sys/ code, each for a bounded time, starting from the
+# against the pure native/codec/ code, each for a bounded time, starting from the
 # seed corpus test/fuzz/corpus/<harness>/ (new inputs go to build-fuzz/, the
 # repository corpus is never modified). Fails on any crash, leak, timeout or
 # sanitizer report.
@@ -25,7 +25,7 @@ fi
 # A harness whose code under test is not in this tree (yet) is reported, not built.
 present=()
 for h in "${harnesses[@]}"; do
-  miss=$(grep -oE '#include "sys/[a-z_]+\.h"' "test/fuzz/$h.cc" 2>/dev/null | sed -E 's/.*"(.*)"/\1/' | while read -r inc; do [ -f "native/$inc" ] || echo "native/$inc"; done)
+  miss=$(grep -oE '#include "codec/[a-z_]+\.h"' "test/fuzz/$h.cc" 2>/dev/null | sed -E 's/.*"(.*)"/\1/' | while read -r inc; do [ -f "native/$inc" ] || echo "native/$inc"; done)
   if [ -n "$miss" ]; then echo "fuzz: $h not built: $miss is not in this tree"; else present+=("$h"); fi
 done
 harnesses=("${present[@]}")
@@ -34,13 +34,13 @@ command -v "$CXX" >/dev/null || { echo "fuzz: $CXX not found (apt-get install cl
 out=build-fuzz
 mkdir -p "$out"
 FLAGS="-std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Inative"
-sys_sources=(native/sys/*.cc)
+codec_sources=(native/codec/*.cc)
 echo "== fuzz: building ${#harnesses[@]} harness(es)"
 for h in "${harnesses[@]}"; do
   [ -f "test/fuzz/$h.cc" ] || { echo "fuzz: no test/fuzz/$h.cc"; exit 1; }
   echo "  $h" >&2
   printf '%s\n' "$h"
-done | xargs -P "$(nproc)" -I{} sh -c "$CXX $FLAGS test/fuzz/{}.cc ${sys_sources[*]} -o $out/{} 2>$out/{}.build.log || { cat $out/{}.build.log; exit 255; }" || { echo "fuzz: build failed"; exit 1; }
+done | xargs -P "$(nproc)" -I{} sh -c "$CXX $FLAGS test/fuzz/{}.cc ${codec_sources[*]} -o $out/{} 2>$out/{}.build.log || { cat $out/{}.build.log; exit 255; }" || { echo "fuzz: build failed"; exit 1; }
 
 run_one() {
   h=$1

@@ -1,5 +1,5 @@
 /**
- * The native I/O engine (native/io.cc), shared by every event-driven
+ * The native I/O engine (native/io/: handle.cc, pool.cc, recv.cc, ring.cc, send.cc), shared by every event-driven
  * datagram-style socket: UDP (lib/sockets/udp.ts) and AF_PACKET (lib/sockets/packet.ts).
  *
  * ## Model
@@ -37,9 +37,12 @@
  *  - Errors the engine sees on its own (a failed `recvmmsg`, `SO_ERROR` after
  *    POLLERR such as ECONNREFUSED on a connected UDP socket) come as
  *    `onEvent.call(owner, EV_ERROR, -errno, SYS_*)`. Fatal receive errors
- *    (EBADF, ENOTSOCK, EINVAL, EFAULT) also stop receiving.
- *  - `close()` stops polling; the descriptor is closed in the `uv_close`
- *    callback, then `onEvent.call(owner, EV_CLOSE, 0, 0)`. While open, the
+ *    (EBADF, ENOTSOCK, EINVAL, EFAULT) also stop receiving, and so does an
+ *    allocation failure while receiving (`-ENOMEM`, `SYS_ALLOC`): no
+ *    allocation failure aborts the process.
+ *  - `close()` stops polling; the descriptor is closed on the threadpool
+ *    (closing a packet socket waits one RCU grace period), then
+ *    `onEvent.call(owner, EV_CLOSE, 0, 0)`. While open, the
  *    handle and its owner are kept alive by the engine (like a bound dgram
  *    socket); when the environment exits (process exit, Worker terminated)
  *    every live handle's descriptor is closed without calling JS.
@@ -62,6 +65,7 @@
  * @module
  */
 import type { NativeAddress } from './socket';
+import { native } from './index';
 
 /** Options for a new {@link IoHandle}. */
 export interface IoHandleOptions {
@@ -81,7 +85,7 @@ export interface IoHandleOptions {
 
 /**
  * A mapped TPACKET_V3 receive ring not yet adopted by an {@link IoHandle}
- * (native/io.cc `IoRing`). Unmapped by `unmap()`, by adoption (ownership
+ * (native/io/ring.cc `IoRing`). Unmapped by `unmap()`, by adoption (ownership
  * moves to the handle), or when garbage collected.
  */
 export interface IoRing {
@@ -98,7 +102,7 @@ export type IoRecvCallback = (this: object, data: Buffer, count: number) => void
 /** `onEvent` receives (EV_* type, -errno or 0, SYS_* code); `this` is the owner. */
 export type IoEventCallback = (this: object, type: number, errno: number, syscall: number) => void;
 
-/** A native engine handle (native/io.cc `IoHandle`). */
+/** A native engine handle (native/io/handle.cc `IoHandle`). */
 export interface IoHandle {
   /** Per-message `[offset, length, realLength, flags]`, META_STRIDE apart. Reused per batch. */
   readonly meta: Uint32Array;
@@ -115,13 +119,21 @@ export interface IoHandle {
   readonly fd: number;
   /** True once close() was called. */
   readonly closed: boolean;
-  /** Poll READABLE (true) or not. → 0 | -errno */
+  /**
+   * Poll READABLE (true) or not. → 0 | -errno. The receive slab (batchSize ×
+   * messageSize bytes) is allocated on the first `setReceiving(true)`, so a
+   * send-only handle costs little; -ENOMEM when it cannot be (nothing changed).
+   */
   setReceiving(on: boolean): number;
   /** Poll WRITABLE (true) or not. → 0 | -errno */
   setWritable(on: boolean): number;
   /**
    * sendmmsg of `datas[start .. start+count)` (at most 1024) → datagrams sent (may be fewer) | -errno.
    * `addresses`/`controls`: null, one encoding for all, or an array parallel to `datas` (entries may be null).
+   * Every element is read before any pointer is taken (getters may run JS);
+   * entries must be Uint8Arrays (Buffer included), as for `sendmsgFd`; a
+   * detached one is a TypeError (ERR_INVALID_STATE), never a 0-byte datagram.
+   * -ENOMEM if the send scratch cannot grow.
    */
   sendBatch(
     datas: readonly Uint8Array[],
@@ -140,7 +152,20 @@ export interface IoHandle {
    * replacement). → 0 | -EBADF (closed) | -EINVAL (no ring).
    */
   ringSkip(): number;
-  /** Start closing (fd closed in the uv_close callback, then EV_CLOSE). → 0 | -EBADF if already closing. */
+  /**
+   * {@link IoHandle.ringSkip} without blocking the loop: the membarrier (one
+   * RCU grace period, ~10 ms) runs on the threadpool, then the skip on the
+   * loop, then `callback(0 | -EBADF | -EINVAL)` (-EBADF: the handle closed
+   * meanwhile). → 0 when queued | -EBADF | -EINVAL (callback not called).
+   */
+  ringSkipAsync(callback: (result: number) => void): number;
+  /**
+   * Start closing: polling stops now, `fd` reads -1 and `closed` true; the
+   * descriptor is closed (and a ring unmapped) on the threadpool, because
+   * closing a packet socket waits one RCU grace period; EV_CLOSE comes once
+   * it is really closed. At environment teardown it is closed synchronously,
+   * without JS. → 0 | -EBADF if already closing.
+   */
   close(): number;
 }
 
@@ -162,101 +187,213 @@ export interface NativeSendControl {
 }
 
 /**
- * Byte offsets inside one `control` record (CONTROL_STRIDE = 144 bytes,
- * host-endian; addresses are raw network-order bytes). A field is valid only
- * when its `present` bit (ioConstants.HAS_*) is set.
+ * Byte offsets inside one `control` record (CONTROL_STRIDE bytes, host-endian;
+ * addresses are raw network-order bytes). A field is valid only when its
+ * `present` bit (ioConstants.HAS_*) is set. Every offset is `offsetof` in
+ * `codec::ControlInfo` (native/codec/cmsg.h), exported by native/constants.cc.
  */
-export const ControlLayout = {
+export interface ControlRecordLayout {
   /** u32: bit set of the valid fields (ioConstants.HAS_*). */
-  present: 0, // u32
+  readonly present: number;
   /** u32: receiving interface index (IP_PKTINFO / IPV6_PKTINFO; HAS_PKTINFO). */
-  ifindex: 4, // u32  HAS_PKTINFO
+  readonly ifindex: number;
   /** 16 bytes: destination address the packet was sent to (ipi_addr / ipi6_addr; 4 bytes used for IPv4; HAS_PKTINFO). */
-  dst: 8, // 16 bytes HAS_PKTINFO (4 used for IPv4)
+  readonly dst: number;
   /** u32: AF_INET or AF_INET6, the family of `dst` (HAS_PKTINFO). */
-  dstFamily: 24, // u32
+  readonly dstFamily: number;
   /** i32: received TTL or hop limit (IP_TTL / IPV6_HOPLIMIT; HAS_TTL). */
-  ttl: 28, // i32  HAS_TTL (IP_TTL / IPV6_HOPLIMIT)
+  readonly ttl: number;
   /** i32: received TOS byte or traffic class (IP_TOS / IPV6_TCLASS; HAS_TOS). */
-  tos: 32, // i32  HAS_TOS (IP_TOS / IPV6_TCLASS)
+  readonly tos: number;
   /** u32: packets dropped by the socket so far, cumulative (SO_RXQ_OVFL; HAS_DROP_COUNT). */
-  dropCount: 36, // u32 HAS_DROP_COUNT (SO_RXQ_OVFL, cumulative)
+  readonly dropCount: number;
   /** i64: software receive time in ns since the epoch (SO_TIMESTAMP, SO_TIMESTAMPNS or SO_TIMESTAMPING; HAS_TIMESTAMP). */
-  timestampNs: 40, // i64 HAS_TIMESTAMP
+  readonly timestampNs: number;
   /** i64: raw hardware timestamp in ns (SO_TIMESTAMPING; HAS_HW_TIMESTAMP). */
-  hwTimestampNs: 48, // i64 HAS_HW_TIMESTAMP
+  readonly hwTimestampNs: number;
   /** u32: segment size of a coalesced UDP_GRO datagram (HAS_GRO). */
-  groSize: 56, // u32 HAS_GRO
+  readonly groSize: number;
   /** u32: sock_extended_err.ee_errno (IP_RECVERR / IPV6_RECVERR; HAS_EXT_ERR). */
-  eeErrno: 60, // u32 HAS_EXT_ERR
+  readonly eeErrno: number;
   /** u8: sock_extended_err.ee_origin (SO_EE_ORIGIN_*). */
-  eeOrigin: 64, // u8
+  readonly eeOrigin: number;
   /** u8: sock_extended_err.ee_type (ICMP type for ICMP origins). */
-  eeType: 65, // u8
+  readonly eeType: number;
   /** u8: sock_extended_err.ee_code (ICMP code for ICMP origins). */
-  eeCode: 66, // u8
+  readonly eeCode: number;
   /** u32: sock_extended_err.ee_info (e.g. the MTU for "fragmentation needed"). */
-  eeInfo: 68, // u32
+  readonly eeInfo: number;
   /** u32: sock_extended_err.ee_data. */
-  eeData: 72, // u32
+  readonly eeData: number;
   /** u32: AF_INET or AF_INET6, family of `offender` (SO_EE_OFFENDER; HAS_OFFENDER). */
-  offenderFamily: 76, // u32 HAS_OFFENDER
+  readonly offenderFamily: number;
   /** 16 bytes: address of the node that reported the error (4 bytes used for IPv4; HAS_OFFENDER). */
-  offender: 80, // 16 bytes
+  readonly offender: number;
   /** u16: AF_INET or AF_INET6, family of `origDst` (IP_ORIGDSTADDR / IPV6_ORIGDSTADDR; HAS_ORIG_DST). */
-  origDstFamily: 96, // u16 HAS_ORIG_DST
+  readonly origDstFamily: number;
   /** u16: original destination port, host order (HAS_ORIG_DST). */
-  origDstPort: 98, // u16 (host order)
+  readonly origDstPort: number;
   /** 16 bytes: original destination address (4 bytes used for IPv4; HAS_ORIG_DST). */
-  origDst: 100, // 16 bytes
+  readonly origDst: number;
   /** u32: tpacket_auxdata.tp_status (TP_STATUS_* bits; PACKET_AUXDATA; HAS_AUXDATA). */
-  tpStatus: 116, // u32 HAS_AUXDATA (PACKET_AUXDATA)
+  readonly tpStatus: number;
   /** u32: tpacket_auxdata.tp_len, the original frame length. */
-  tpLen: 120, // u32
+  readonly tpLen: number;
   /** u32: tpacket_auxdata.tp_snaplen, the captured length. */
-  tpSnaplen: 124, // u32
+  readonly tpSnaplen: number;
   /** u16: tpacket_auxdata.tp_mac, link-layer header offset. */
-  tpMac: 128, // u16
+  readonly tpMac: number;
   /** u16: tpacket_auxdata.tp_net, network header offset. */
-  tpNet: 130, // u16
+  readonly tpNet: number;
   /** u16: tpacket_auxdata.tp_vlan_tci, the offloaded VLAN tag control information. */
-  tpVlanTci: 132, // u16
+  readonly tpVlanTci: number;
   /** u16: tpacket_auxdata.tp_vlan_tpid, the offloaded VLAN tag protocol id. */
-  tpVlanTpid: 134, // u16
+  readonly tpVlanTpid: number;
   /** u32: IPv6 scope id of `origDst` (sin6_scope_id; 0 for IPv4; HAS_ORIG_DST). */
-  origDstScope: 136, // u32
-} as const;
+  readonly origDstScope: number;
+  /** sizeof(ControlInfo): equals ioConstants.CONTROL_STRIDE. */
+  readonly size: number;
+}
+
+/** Word indexes inside one `meta` record (u32 words, `stride` words per message). */
+export interface MetaRecordLayout {
+  /** Offset of the message in the batch's data Buffer. */
+  readonly offset: number;
+  /** Bytes copied. */
+  readonly length: number;
+  /** Length on the wire (larger than `length` when truncated, MSG_TRUNC). */
+  readonly realLength: number;
+  /** msg_flags (MSG_TRUNC, MSG_CTRUNC, MSG_ERRQUEUE). */
+  readonly flags: number;
+  /** u32 words per message (ioConstants.META_STRIDE). */
+  readonly stride: number;
+}
+
+/** Byte offsets of struct sockaddr_in (`offsetof`; `sin_port` and `sin_addr` are network order). */
+export interface SockaddrInLayout {
+  /** sa_family_t, host order. */
+  readonly sin_family: number;
+  /** u16 port, network order. */
+  readonly sin_port: number;
+  /** 4 address bytes. */
+  readonly sin_addr: number;
+  /** sizeof(struct sockaddr_in). */
+  readonly size: number;
+}
+
+/** Byte offsets of struct sockaddr_in6 (`offsetof`). */
+export interface SockaddrIn6Layout {
+  /** sa_family_t, host order. */
+  readonly sin6_family: number;
+  /** u16 port, network order. */
+  readonly sin6_port: number;
+  /** u32 flow information, network order. */
+  readonly sin6_flowinfo: number;
+  /** 16 address bytes. */
+  readonly sin6_addr: number;
+  /** u32 scope id, host order. */
+  readonly sin6_scope_id: number;
+  /** sizeof(struct sockaddr_in6). */
+  readonly size: number;
+}
+
+/** Byte offsets of struct sockaddr_ll (`offsetof`). */
+export interface SockaddrLlLayout {
+  /** u16 AF_PACKET, host order. */
+  readonly sll_family: number;
+  /** u16 EtherType, network order. */
+  readonly sll_protocol: number;
+  /** i32 interface index, host order. */
+  readonly sll_ifindex: number;
+  /** u16 ARPHRD_* hardware type, host order. */
+  readonly sll_hatype: number;
+  /** u8 PACKET_* packet type. */
+  readonly sll_pkttype: number;
+  /** u8 hardware address length. */
+  readonly sll_halen: number;
+  /** 8 hardware address bytes. */
+  readonly sll_addr: number;
+  /** sizeof(struct sockaddr_ll). */
+  readonly size: number;
+}
+
+/** The sockaddr layouts of the `addresses` records (one decoder for every socket kind reads these). */
+export interface SockaddrLayouts {
+  /** struct sockaddr_in. */
+  readonly sockaddr_in: SockaddrInLayout;
+  /** struct sockaddr_in6. */
+  readonly sockaddr_in6: SockaddrIn6Layout;
+  /** struct sockaddr_ll. */
+  readonly sockaddr_ll: SockaddrLlLayout;
+}
+
+/** Record layouts exported by native/constants.cc (`offsetof` of the C structs). */
+export interface RecordLayouts {
+  /** The `meta` record. */
+  readonly meta: MetaRecordLayout;
+  /** The `control` record (codec::ControlInfo). */
+  readonly control: ControlRecordLayout;
+  /** The sockaddr structures found in `addresses` records. */
+  readonly sockaddr: SockaddrLayouts;
+}
+
+const layouts = native.layouts;
+
+/** Byte offsets inside one `control` record, from native (see {@link ControlRecordLayout}). */
+export const ControlLayout: ControlRecordLayout = layouts.control;
+/** Word indexes inside one `meta` record, from native (see {@link MetaRecordLayout}). */
+export const MetaLayout: MetaRecordLayout = layouts.meta;
+/** The sockaddr structures of the `addresses` records, from native, by C field name (see {@link SockaddrLayouts}). */
+export const SockaddrStructs: SockaddrLayouts = layouts.sockaddr;
 
 /**
  * Byte offsets inside one `addresses` record (sockaddr_in / sockaddr_in6 /
- * sockaddr_ll as the kernel fills them).
+ * sockaddr_ll as the kernel fills them), flat for the one sockaddr decoder
+ * (lib/core/sockaddr.ts); every value is a native `offsetof`.
  */
-export const SockaddrLayout = {
+export interface FlatSockaddrLayout {
   /** u16 sa_family (host order). */
-  family: 0,
+  readonly family: number;
   /** u16 sin_port / sin6_port (network order). */
-  inPort: 2,
+  readonly inPort: number;
   /** 4 bytes sin_addr. */
-  inAddr: 4,
+  readonly inAddr: number;
   /** u32 sin6_flowinfo. */
-  in6Flowinfo: 4,
+  readonly in6Flowinfo: number;
   /** 16 bytes sin6_addr. */
-  in6Addr: 8,
+  readonly in6Addr: number;
   /** u32 sin6_scope_id (host order). */
-  in6ScopeId: 24,
+  readonly in6ScopeId: number;
   /** u16 sll_protocol (network order). */
-  llProtocol: 2,
+  readonly llProtocol: number;
   /** i32 sll_ifindex. */
-  llIfindex: 4,
+  readonly llIfindex: number;
   /** u16 sll_hatype. */
-  llHatype: 8,
+  readonly llHatype: number;
   /** u8 sll_pkttype. */
-  llPkttype: 10,
+  readonly llPkttype: number;
   /** u8 sll_halen. */
-  llHalen: 11,
+  readonly llHalen: number;
   /** 8 bytes sll_addr. */
-  llAddr: 12,
-} as const;
+  readonly llAddr: number;
+}
+
+const { sockaddr_in: in4, sockaddr_in6: in6, sockaddr_ll: ll } = layouts.sockaddr;
+/** Byte offsets inside one `addresses` record, from native (see {@link FlatSockaddrLayout}). */
+export const SockaddrLayout: FlatSockaddrLayout = Object.freeze({
+  family: in4.sin_family,
+  inPort: in4.sin_port,
+  inAddr: in4.sin_addr,
+  in6Flowinfo: in6.sin6_flowinfo,
+  in6Addr: in6.sin6_addr,
+  in6ScopeId: in6.sin6_scope_id,
+  llProtocol: ll.sll_protocol,
+  llIfindex: ll.sll_ifindex,
+  llHatype: ll.sll_hatype,
+  llPkttype: ll.sll_pkttype,
+  llHalen: ll.sll_halen,
+  llAddr: ll.sll_addr,
+});
 
 /** Engine constants (strides, limits, event/syscall codes, HAS_* bits, MSG_* flags). */
 export interface IoConstants {
@@ -272,6 +409,8 @@ export interface IoConstants {
   SYS_RECV: number;
   SYS_SO_ERROR: number;
   SYS_POLL: number;
+  /** An allocation failed in the poll callback (EV_ERROR with -ENOMEM; receiving stopped). */
+  SYS_ALLOC: number;
   MSG_TRUNC: number;
   MSG_CTRUNC: number;
   MSG_ERRQUEUE: number;
@@ -314,4 +453,6 @@ export interface IoBinding {
   ioRingSetup(fd: number, blockSize: number, blockCount: number, frameSize: number, timeoutMs: number): IoRing | number;
   /** Engine constants (strides, limits, event codes, HAS_* bits, MSG_* flags). */
   ioConstants: IoConstants;
+  /** Record layouts (offsetof values): build readers from these, never from hand-copied offsets. */
+  layouts: RecordLayouts;
 }

@@ -62,6 +62,12 @@ export interface SocketBinding {
   shutdown(fd: number, how: number): number;
   /** close(2) (also unregisters an owned fd; EINTR counts as closed) → 0 \| -errno. */
   close(fd: number): number;
+  /**
+   * close(2) on the threadpool, then `callback(0 | -errno)` on the loop: for
+   * descriptors whose close blocks (an AF_PACKET socket waits one RCU grace
+   * period, ~10 ms). The fd is unregistered (ownFd) at once; do not use it again.
+   */
+  closeAsync(fd: number, callback: (result: number) => void): void;
   /** Register fd as owned by a JS Socket: closed at environment teardown (Worker exit) unless closed or forgotten first. */
   ownFd(fd: number): void;
   /** Unregister fd (ownership handed elsewhere). */
@@ -78,6 +84,8 @@ export interface SocketBinding {
    * One sendmsg(MSG_DONTWAIT | MSG_NOSIGNAL) of `data` on `fd`, with an
    * encoded destination (ioEncodeAddress) and control data (ioEncodeControl),
    * each optional → bytes sent | -errno. The caller checks the fd is open.
+   * Arguments must be Uint8Arrays (Buffer included); a detached one is a
+   * TypeError (ERR_INVALID_STATE). Implemented with sendBatch in native/io/send.cc.
    */
   sendmsgFd(fd: number, data: Uint8Array, address: Uint8Array | null, control: Uint8Array | null): number;
   /** setsockopt with raw bytes (the escape hatch). */

@@ -148,6 +148,27 @@ export interface Credentials {
   /** Peer effective group id (ucred.gid). */
   gid: number;
 }
+/** SO_MEMINFO: the socket's memory counters (u32[SK_MEMINFO_VARS], read live, never reset). */
+export interface SocketMemInfo {
+  /** Bytes in the receive queue (SK_MEMINFO_RMEM_ALLOC). */
+  rmemAlloc: number;
+  /** Receive buffer limit (SK_MEMINFO_RCVBUF). */
+  rcvbuf: number;
+  /** Bytes of sent data not yet freed (SK_MEMINFO_WMEM_ALLOC). */
+  wmemAlloc: number;
+  /** Send buffer limit (SK_MEMINFO_SNDBUF). */
+  sndbuf: number;
+  /** Forward-allocated bytes (SK_MEMINFO_FWD_ALLOC). */
+  fwdAlloc: number;
+  /** Bytes queued for sending (SK_MEMINFO_WMEM_QUEUED). */
+  wmemQueued: number;
+  /** Option memory (SK_MEMINFO_OPTMEM). */
+  optmem: number;
+  /** Bytes in the backlog queue (SK_MEMINFO_BACKLOG). */
+  backlog: number;
+  /** Packets the socket dropped so far, cumulative (SK_MEMINFO_DROPS; 0 on kernels that do not report it). */
+  drops: number;
+}
 /** IP_LOCAL_PORT_RANGE. */
 export interface PortRange {
   /** Lowest local port (lower 16 bits of the u32); 0 = use net.ipv4.ip_local_port_range. */
@@ -210,6 +231,8 @@ export interface SetValueTypes {
   fanout: Fanout | number;
   /** Read-only (SO_PEERCRED): cannot be set. */
   ucred: never;
+  /** Read-only (SO_MEMINFO): cannot be set. */
+  memInfo: never;
   /** Local port range (IP_LOCAL_PORT_RANGE). */
   portRange: PortRange;
 }
@@ -267,6 +290,8 @@ export interface GetValueTypes {
   fanout: Fanout;
   /** Peer credentials (SO_PEERCRED). */
   ucred: Credentials;
+  /** Live memory counters (SO_MEMINFO). */
+  memInfo: SocketMemInfo;
   /** Local port range (IP_LOCAL_PORT_RANGE). */
   portRange: PortRange;
 }
@@ -740,6 +765,7 @@ function encodeValue(info: OptionInfo, value: unknown, t: ResolvedTarget): Encod
     }
     case 'packetStats':
     case 'ucred':
+    case 'memInfo':
       break;
   }
   throw new SockitTypeError('ERR_SOCKIT_OPTION_READONLY', `${info.name} cannot be set`);
@@ -778,6 +804,15 @@ function decodeValue(info: OptionInfo, raw: unknown): unknown {
     case 'portRange': {
       const v = raw as number;
       return { low: v & 0xffff, high: (v >>> 16) & 0xffff };
+    }
+    case 'memInfo': {
+      const w = raw as number[];
+      const at = (name: string): number => w[constants[name] ?? -1] ?? 0;
+      return {
+        rmemAlloc: at('SK_MEMINFO_RMEM_ALLOC'), rcvbuf: at('SK_MEMINFO_RCVBUF'), wmemAlloc: at('SK_MEMINFO_WMEM_ALLOC'),
+        sndbuf: at('SK_MEMINFO_SNDBUF'), fwdAlloc: at('SK_MEMINFO_FWD_ALLOC'), wmemQueued: at('SK_MEMINFO_WMEM_QUEUED'),
+        optmem: at('SK_MEMINFO_OPTMEM'), backlog: at('SK_MEMINFO_BACKLOG'), drops: at('SK_MEMINFO_DROPS'),
+      };
     }
     default:
       return raw;

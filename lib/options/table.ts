@@ -16,7 +16,7 @@
 /** Option level, by the C name of its constant. */
 export type LevelName = 'SOL_SOCKET' | 'IPPROTO_IP' | 'IPPROTO_IPV6' | 'IPPROTO_UDP' | 'IPPROTO_TCP' | 'SOL_PACKET';
 
-/** The wire format of a value (a C type or structure); packed by native/sys/optcodec.cc. */
+/** The wire format of a value (a C type or structure); packed by native/codec/optcodec.cc. */
 export type CodecName =
   | 'int'
   | 'bool'
@@ -39,13 +39,14 @@ export type CodecName =
   | 'tpacket_req3'
   | 'string'
   | 'bytes'
-  | 'ucred';
+  | 'ucred'
+  | 'sk_meminfo';
 
 /** Every codec name, in the native enum's order. */
 export const codecNames: readonly CodecName[] = [
   'int', 'bool', 'u8', 'u32', 'u64', 'timeval', 'linger', 'in_addr', 'ip_mreq', 'ip_mreqn', 'ip_mreq_source',
   'group_req', 'group_source_req', 'ipv6_mreq', 'packet_mreq', 'sock_fprog', 'tpacket_stats', 'tpacket_req',
-  'tpacket_req3', 'string', 'bytes', 'ucred',
+  'tpacket_req3', 'string', 'bytes', 'ucred', 'sk_meminfo',
 ];
 
 /**
@@ -61,6 +62,7 @@ export const codecNames: readonly CodecName[] = [
  * - `detach`: set-only trigger (pass `true`); `fd`: a BPF program descriptor;
  * - `packetMembership`: {interface, type, address?}; `packetStats`: {packets, drops, freezeQueueCount?};
  * - `ring`: tpacket_req(3) fields; `fanout`: {id, mode, flags}; `ucred`: {pid, uid, gid};
+ * - `memInfo`: the SK_MEMINFO_* counters (SO_MEMINFO) by name;
  * - `portRange`: {low, high}.
  */
 export type ValueKind =
@@ -90,6 +92,7 @@ export type ValueKind =
   | 'ring'
   | 'fanout'
   | 'ucred'
+  | 'memInfo'
   | 'portRange';
 
 /** Socket families by name. */
@@ -184,6 +187,7 @@ export const optionTable = {
   SO_MARK: { level: 'SOL_SOCKET', codec: 'u32', kind: 'uint', get: true, set: true, families: ANY, capability: 'CAP_NET_ADMIN', doc: 'Firewall/routing mark (fwmark) for packets sent on this socket.' },
   SO_PROTOCOL: { level: 'SOL_SOCKET', codec: 'int', kind: 'int', get: true, set: false, families: ANY, doc: 'The protocol number of the socket.' },
   SO_DOMAIN: { level: 'SOL_SOCKET', codec: 'int', kind: 'int', get: true, set: false, families: ANY, doc: 'The address family of the socket (AF_*).' },
+  SO_MEMINFO: { level: 'SOL_SOCKET', codec: 'sk_meminfo', kind: 'memInfo', get: true, set: false, families: ANY, doc: 'Live memory counters of the socket (u32[SK_MEMINFO_VARS]), including SK_MEMINFO_DROPS: every datagram the socket dropped so far.' },
   SO_RXQ_OVFL: { level: 'SOL_SOCKET', codec: 'bool', kind: 'boolean', get: true, set: true, families: ANY, doc: 'Receive SO_RXQ_OVFL control messages counting packets dropped since the last one.' },
   SO_WIFI_STATUS: { level: 'SOL_SOCKET', codec: 'bool', kind: 'boolean', get: true, set: true, families: ANY, doc: 'Receive SCM_WIFI_STATUS acknowledgement status.' },
   SO_PEEK_OFF: { level: 'SOL_SOCKET', codec: 'int', kind: 'int', get: true, set: true, families: UNIX, min: -1, max: 2147483647, doc: 'Offset for MSG_PEEK reads (-1 disables).' },

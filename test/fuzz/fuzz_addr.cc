@@ -1,4 +1,4 @@
-// libFuzzer harness for native/sys/addr.cc: sockaddr building (inet, inet6,
+// libFuzzer harness for native/codec/addr.cc: sockaddr building (inet, inet6,
 // AF_PACKET, AF_UNIX) from hostile text/bytes, and formatting of hostile
 // sockaddr bytes of any length. Properties: no memory error, no UB, and
 // MakeInet → FormatInet → MakeInet reproduces the same address.
@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "sys/addr.h"
+#include "codec/addr.h"
 
-using namespace sockit::sys;
+using namespace sockit::codec;
 
 static void Check(bool ok, const char* what) {
   if (!ok) {

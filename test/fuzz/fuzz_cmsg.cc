@@ -1,4 +1,4 @@
-// libFuzzer harness for native/sys/cmsg.cc: the control-message walk over
+// libFuzzer harness for native/codec/cmsg.cc: the control-message walk over
 // hostile buffers (any cmsg_len, truncated headers and payloads, unaligned
 // tails), and the send-side encoder with hostile fields and capacities.
 // The input buffer is an exact-size heap copy so any read past the end is an
@@ -12,9 +12,9 @@
 #include <memory>
 #include <vector>
 
-#include "sys/cmsg.h"
+#include "codec/cmsg.h"
 
-using namespace sockit::sys;
+using namespace sockit::codec;
 
 static void Check(bool ok, const char* what) {
   if (!ok) {

@@ -1,4 +1,4 @@
-// libFuzzer harness for native/sys/optcodec.cc: every option codec decoding
+// libFuzzer harness for native/codec/optcodec.cc: every option codec decoding
 // hostile getsockopt bytes (any length, exact-size heap copy), encoding
 // hostile typed values, and the round trip decode → encode → decode.
 // Properties: no memory error, no UB, Encode output has exactly the codec's C
@@ -13,9 +13,9 @@
 #include <memory>
 #include <vector>
 
-#include "sys/optcodec.h"
+#include "codec/optcodec.h"
 
-using namespace sockit::sys::opt;
+using namespace sockit::codec::opt;
 
 static void Check(bool ok, const char* what, int codec) {
   if (!ok) {
@@ -35,7 +35,8 @@ static bool Same(const OptValue& a, const OptValue& b) {
          a.packets == b.packets && a.drops == b.drops && a.freezeQueueCount == b.freezeQueueCount &&
          a.statsV3 == b.statsV3 && a.blockSize == b.blockSize && a.blockNr == b.blockNr && a.frameSize == b.frameSize &&
          a.frameNr == b.frameNr && a.retireBlkTov == b.retireBlkTov && a.sizeofPriv == b.sizeofPriv &&
-         a.featureReqWord == b.featureReqWord && a.pid == b.pid && a.uid == b.uid && a.gid == b.gid;
+         a.featureReqWord == b.featureReqWord && a.pid == b.pid && a.uid == b.uid && a.gid == b.gid &&
+         a.meminfoCount == b.meminfoCount && std::memcmp(a.meminfo, b.meminfo, sizeof(a.meminfo)) == 0;
 }
 
 static void RoundTrip(Codec c, const OptValue& v) {

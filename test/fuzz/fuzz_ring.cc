@@ -1,4 +1,4 @@
-// libFuzzer harness for native/sys/ring.cc: the TPACKET_V3 block walk and
+// libFuzzer harness for native/codec/ring.cc: the TPACKET_V3 block walk and
 // frame decoder over a hostile "ring" (block headers, frame headers, offsets,
 // lengths and statuses all from the input), laid out in an exact-size heap
 // buffer so any read past the mapping is an ASan report. The engine's loop is
@@ -13,9 +13,9 @@
 #include <cstring>
 #include <vector>
 
-#include "sys/ring.h"
+#include "codec/ring.h"
 
-using namespace sockit::sys;
+using namespace sockit::codec;
 
 static void Check(bool ok, const char* what) {
   if (!ok) {

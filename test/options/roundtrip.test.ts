@@ -153,6 +153,7 @@ const SPECS: Record<string, Spec> = {
   SO_MARK: { set: 42 },
   SO_PROTOCOL: { read: (v, _s, k) => expect(v).toBe(k.startsWith('tcp') ? constants.IPPROTO_TCP : constants.IPPROTO_UDP) },
   SO_DOMAIN: { read: (v, _s, k) => expect(v).toBe(isV6(k) ? constants.AF_INET6 : constants.AF_INET) },
+  SO_MEMINFO: { read: (v) => expect(v).toMatchObject({ drops: 0, rcvbuf: expect.any(Number), sndbuf: expect.any(Number) }) },
   SO_PEEK_OFF: { set: 0 },
   SO_BUSY_POLL: { set: 50 },
   SO_MAX_PACING_RATE: { set: 1000000n },

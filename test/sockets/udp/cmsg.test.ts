@@ -1,4 +1,4 @@
-// The native control-message decoder (native/sys/cmsg.cc) on hand-built and
+// The native control-message decoder (native/codec/cmsg.cc) on hand-built and
 // hostile input, and the error-queue path (IP_RECVERR) end to end.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlLayout, SocketError, UdpSocket, native } from '../../helpers/sockit';

@@ -18,7 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace sockit::sys {
+namespace sockit::codec {
 
 struct RingGeometry {
   uint32_t blockSize = 0;   // bytes, a multiple of the page size
@@ -97,4 +97,4 @@ void RxRingSkipQueued(RxRing* r);
 // Hand block `index` back to the kernel (TP_STATUS_KERNEL, release order).
 void RxRingRelease(RxRing* r, uint32_t index);
 
-}  // namespace sockit::sys
+}  // namespace sockit::codec

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace sockit::sys::opt {
+namespace sockit::codec::opt {
 
 // Wire formats. The numeric ids are the native ABI between TypeScript and
 // C++ (exported by name as `optionCodecs`); append only.
@@ -39,6 +39,7 @@ enum class Codec : int {
   String,          // NUL-terminated text (interface / congestion control names)
   Bytes,           // uninterpreted bytes
   Ucred,           // struct ucred
+  SkMeminfo,       // u32[SK_MEMINFO_VARS] (SO_MEMINFO; the kernel may return fewer words)
   kCount
 };
 
@@ -84,6 +85,7 @@ bool FormatIp(const IpAddr& ip, char* buf, size_t bufLen);
 //   TpacketStats: packets, drops, freezeQueueCount, statsV3
 //   TpacketReq(3): blockSize, blockNr, frameSize, frameNr (+ retireBlkTov, sizeofPriv, featureReqWord)
 //   String: str                   Bytes: bytes                 Ucred: pid, uid, gid
+//   SkMeminfo: meminfo[0 .. meminfoCount) (SK_MEMINFO_* indexes)
 struct OptValue {
   int64_t num = 0;
   uint64_t u64 = 0;
@@ -100,6 +102,9 @@ struct OptValue {
   uint32_t retireBlkTov = 0, sizeofPriv = 0, featureReqWord = 0;
   int32_t pid = 0;
   uint32_t uid = 0, gid = 0;
+  static constexpr size_t kMeminfoWords = 9;  // SK_MEMINFO_VARS (static_assert in optcodec.cc)
+  uint32_t meminfo[kMeminfoWords] = {};
+  uint32_t meminfoCount = 0;
 };
 
 enum class OptError : int {
@@ -130,4 +135,4 @@ OptError Encode(Codec c, const OptValue& v, Packed* out);
 // Unpack `len` bytes returned by getsockopt as codec `c`.
 OptError Decode(Codec c, const uint8_t* data, size_t len, OptValue* out);
 
-}  // namespace sockit::sys::opt
+}  // namespace sockit::codec::opt

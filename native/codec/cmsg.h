@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace sockit::sys {
+namespace sockit::codec {
 
 // Bits of ControlInfo::present.
 enum ControlPresent : uint32_t {
@@ -97,4 +97,4 @@ constexpr size_t kMaxSendControl = 128;
 // -EINVAL for a bad family/value, -ENOSPC if `cap` is too small.
 int EncodeSendControl(const SendControl& c, uint8_t* buf, size_t cap);
 
-}  // namespace sockit::sys
+}  // namespace sockit::codec

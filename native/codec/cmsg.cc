@@ -1,4 +1,4 @@
-#include "sys/cmsg.h"
+#include "codec/cmsg.h"
 
 #include <linux/errqueue.h>
 #include <linux/if_packet.h>
@@ -30,7 +30,7 @@
 #define SOCKIT_SO_TIMESTAMPING_NEW 65
 #define SOCKIT_SO_RXQ_OVFL 40
 
-namespace sockit::sys {
+namespace sockit::codec {
 
 namespace {
 
@@ -314,4 +314,4 @@ int EncodeSendControl(const SendControl& c, uint8_t* buf, size_t cap) {
   return static_cast<int>(off);
 }
 
-}  // namespace sockit::sys
+}  // namespace sockit::codec

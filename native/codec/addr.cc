@@ -1,4 +1,4 @@
-#include "sys/addr.h"
+#include "codec/addr.h"
 
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace sockit::sys {
+namespace sockit::codec {
 
 int MakeInet(int family, const char* ip, uint16_t port, uint32_t scopeId, SockAddr* out) {
   std::memset(out, 0, sizeof(*out));
@@ -91,4 +91,4 @@ size_t FormatMac(const uint8_t* addr, size_t addrLen, char* buf, size_t bufLen) 
   return n;
 }
 
-}  // namespace sockit::sys
+}  // namespace sockit::codec

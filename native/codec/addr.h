@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace sockit::sys {
+namespace sockit::codec {
 
 struct SockAddr {
   sockaddr_storage ss;
@@ -27,4 +27,4 @@ int FormatInet(const sockaddr* sa, socklen_t len, char* buf, size_t bufLen, uint
 // "aa:bb:cc:dd:ee:ff" for up to 8 bytes; returns chars written (0 on error).
 size_t FormatMac(const uint8_t* addr, size_t addrLen, char* buf, size_t bufLen);
 
-}  // namespace sockit::sys
+}  // namespace sockit::codec

@@ -1,4 +1,5 @@
-#include "sys/optcodec.h"
+#include <linux/sock_diag.h>
+#include "codec/optcodec.h"
 
 #include <arpa/inet.h>
 #include <linux/filter.h>
@@ -10,7 +11,7 @@
 #include <cstring>
 #include <limits>
 
-namespace sockit::sys::opt {
+namespace sockit::codec::opt {
 
 namespace {
 
@@ -44,7 +45,9 @@ const CodecInfo kCodecs[] = {
     {"string", kMaxStringLength + 1},
     {"bytes", 1024},
     {"ucred", sizeof(ucred)},
+    {"sk_meminfo", sizeof(uint32_t) * SK_MEMINFO_VARS},
 };
+static_assert(OptValue::kMeminfoWords == SK_MEMINFO_VARS, "OptValue::meminfo holds every SK_MEMINFO_* word");
 static_assert(sizeof(kCodecs) / sizeof(kCodecs[0]) == static_cast<size_t>(Codec::kCount),
               "kCodecs must list every Codec");
 static_assert(sizeof(sock_filter) == kFilterInstructionSize, "sock_filter is 8 bytes");
@@ -299,6 +302,7 @@ OptError Encode(Codec c, const OptValue& v, Packed* out) {
     }
     case Codec::TpacketStats:
     case Codec::Ucred:
+    case Codec::SkMeminfo:
       return OptError::NotEncodable;
     case Codec::TpacketReq: {
       tpacket_req r{};
@@ -516,10 +520,18 @@ OptError Decode(Codec c, const uint8_t* data, size_t len, OptValue* out) {
       out->gid = u.gid;
       return OptError::None;
     }
+    case Codec::SkMeminfo: {
+      // Older kernels return fewer words; never more than we offered.
+      if (len % sizeof(uint32_t) != 0) return OptError::BadLength;
+      if (len > sizeof(out->meminfo)) return OptError::TooLong;
+      if (len != 0) std::memcpy(out->meminfo, data, len);
+      out->meminfoCount = static_cast<uint32_t>(len / sizeof(uint32_t));
+      return OptError::None;
+    }
     case Codec::kCount:
       break;
   }
   return OptError::BadCodec;
 }
 
-}  // namespace sockit::sys::opt
+}  // namespace sockit::codec::opt

@@ -1,4 +1,4 @@
-#include "sys/ring.h"
+#include "codec/ring.h"
 
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -11,7 +11,7 @@
 #define SOL_PACKET 263
 #endif
 
-namespace sockit::sys {
+namespace sockit::codec {
 
 namespace {
 
@@ -174,4 +174,4 @@ void RxRingRelease(RxRing* r, uint32_t index) {
   __atomic_store_n(&Block(r, index)->hdr.bh1.block_status, static_cast<uint32_t>(TP_STATUS_KERNEL), __ATOMIC_RELEASE);
 }
 
-}  // namespace sockit::sys
+}  // namespace sockit::codec

@@ -1,0 +1,177 @@
+// The event-driven I/O engine shared by every datagram-style socket (UDP,
+// AF_PACKET, ...), split by job:
+//   handle.cc  IoHandle, the uv_poll lifecycle (mask, close, teardown)
+//   pool.cc    receive memory: the per-handle slab (lazy) and the pooled Buffers
+//   recv.cc    recvmmsg delivery (and the error queue)
+//   ring.cc    TPACKET_V3 ring delivery, IoRing, ioRingSetup, ringSkip
+//   send.cc    sendmsg and sendmmsg, with one set of argument checks
+// The JS interface is documented in lib/binding/io.ts.
+#pragma once
+
+#include <sys/socket.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <unordered_set>
+#include <vector>
+
+#include "codec/cmsg.h"
+#include "codec/ring.h"
+#include "common.h"
+
+namespace sockit::io {
+
+// One meta record: u32 words, exported as layouts.meta.
+enum MetaWord : uint32_t { kMetaOffset = 0, kMetaLength = 1, kMetaRealLength = 2, kMetaFlags = 3 };
+constexpr uint32_t kMetaStride = 4;
+constexpr uint32_t kAddrStride = 32;   // raw sockaddr bytes (in, in6, ll)
+constexpr uint32_t kInfoStride = sizeof(codec::ControlInfo);
+constexpr uint32_t kMaxBatch = 1024;
+constexpr uint32_t kMaxMessage = 1u << 20;
+constexpr uint32_t kMaxControl = 4096;
+constexpr int kBatchesPerWakeup = 32;
+constexpr size_t kPoolSize = 2u << 20;  // receive pool: 2 MiB, or one batch if larger
+// Bytes of each message received into the compact head slab (see AllocRecvBuffers).
+constexpr uint32_t kHeadSize = 2048;
+
+enum Event : int { kEvWritable = 1, kEvError = 2, kEvClose = 3 };
+enum Syscall : int { kSysRecv = 1, kSysSoError = 2, kSysPoll = 3, kSysAlloc = 4 };
+
+struct IoState;
+class IoHandle;
+
+// Per-environment engine state (AddonData::io).
+struct Registry {
+  std::unordered_set<IoState*> live;
+  napi_ref ringCtor = nullptr;  // IoRing constructor (never deleted: lives as long as the environment)
+  napi_async_cleanup_hook_handle hook = nullptr;
+  bool exiting = false;
+};
+
+struct IoState {
+  uv_poll_t poll;
+  uv_work_t closeWork;  // close(fd) (and munmap) on the threadpool: packet_release waits an RCU grace period
+  napi_env env = nullptr;
+  Registry* reg = nullptr;
+  IoHandle* wrap = nullptr;
+  int fd = -1;
+  bool closing = false;
+  bool wantRead = false;
+  bool wantWrite = false;
+  int mask = 0;
+  uint32_t batch = 0, msgSize = 0, ctlSize = 0;
+  // Receive buffers (AllocRecvBuffers, on the first setReceiving(true) or
+  // POLLERR): message i lands in head[i] (headSize bytes, packed back to
+  // back) and, beyond that, in tail[i] (msgSize - headSize bytes).
+  bool recvReady = false;
+  std::unique_ptr<uint8_t[]> slab, tail, ctl;
+  uint32_t headSize = 0;
+  std::vector<sockaddr_storage> names;
+  std::vector<mmsghdr> msgs;
+  std::vector<iovec> iovs;
+  // sendBatch scratch (grown once, reused; filled only after all JS values are read)
+  std::vector<mmsghdr> smsgs;
+  std::vector<iovec> siovs;
+  // shared with JS
+  uint32_t* meta = nullptr;
+  uint8_t* addrs = nullptr;
+  uint8_t* infos = nullptr;
+  napi_ref owner = nullptr, onRecv = nullptr, onEvent = nullptr;
+  napi_ref metaRef = nullptr, addrsRef = nullptr, infosRef = nullptr;
+  // Receive pool: batches are copied back to back into one JS Buffer until it
+  // is full, then a new one is made (allocation amortized over many batches).
+  napi_ref poolRef = nullptr;
+  size_t poolSize = 0, poolOff = 0;
+  napi_async_context async = nullptr;
+  // TPACKET_V3 receive ring (adopted from an IoRing), its batch scratch.
+  std::unique_ptr<codec::RxRing> ring;
+  std::vector<codec::RingFrame> rframes;
+  std::vector<uint32_t> rdone;
+};
+
+// --- handle.cc: poll lifecycle and calls into JS ---------------------------
+int ApplyMask(IoState* s);
+void Call(IoState* s, napi_ref fnRef, size_t argc, napi_value* argv);
+void Emit(IoState* s, int type, int err, int syscall);
+// Out of memory inside the poll callback: EV_ERROR(-ENOMEM, SYS_ALLOC) and stop receiving.
+void FailNoMemory(IoState* s);
+
+// --- pool.cc: receive memory ------------------------------------------------
+// Allocate the receive slab of `s` if not yet done → 0 | -ENOMEM.
+int AllocRecvBuffers(IoState* s);
+// The current receive pool and room for `need` bytes in it (a new one when
+// full or detached) → false when out of memory (no pending exception left).
+bool PoolReserve(IoState* s, size_t need, napi_value* buf, uint8_t** data);
+// The bytes of a message of `len` that fit a receive record (messageSize).
+inline uint32_t Captured(const IoState* s, uint32_t len) { return len < s->msgSize ? len : s->msgSize; }
+// Fill message i's meta record.
+inline void PutMeta(IoState* s, uint32_t i, size_t off, uint32_t len, uint32_t real, uint32_t flags) {
+  uint32_t* meta = s->meta + i * kMetaStride;
+  meta[kMetaOffset] = static_cast<uint32_t>(off);
+  meta[kMetaLength] = len;
+  meta[kMetaRealLength] = real;
+  meta[kMetaFlags] = flags;
+}
+// The batch's n messages fill the pool up to `end`: advance the pool and
+// make the one onRecv(pool, n) call.
+void Publish(IoState* s, napi_value buf, size_t end, uint32_t n);
+
+// --- recv.cc / ring.cc: delivery ---------------------------------------------
+void DrainRead(IoState* s);
+void HandlePollError(IoState* s);
+void DrainRing(IoState* s);
+Napi::Value DecodeControlJs(const Napi::CallbackInfo& info);
+
+// --- send.cc -------------------------------------------------------------------
+Napi::Value SendMsgFd(const Napi::CallbackInfo& info);
+Napi::Value EncodeAddress(const Napi::CallbackInfo& info);
+Napi::Value EncodeControl(const Napi::CallbackInfo& info);
+
+// A mapped TPACKET_V3 receive ring made by ioRingSetup, waiting to be adopted
+// by an IoHandle on the same descriptor (the ring has to exist before the
+// socket is bound, the handle is made last). Unmapped by unmap(), by the
+// garbage collector, or at environment teardown if never adopted.
+class IoRing : public Napi::ObjectWrap<IoRing> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit IoRing(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IoRing>(info) {}
+  ~IoRing() override;
+  // The wrapped ring of `v` if it is an IoRing, else nullptr (runs no JS).
+  static IoRing* From(Napi::Env env, Napi::Value v);
+  codec::RxRing ring;
+
+ private:
+  Napi::Value Unmap(const Napi::CallbackInfo& info);
+  Napi::Value GetMapped(const Napi::CallbackInfo& info);
+  Napi::Value GetSize(const Napi::CallbackInfo& info);
+};
+Napi::Value RingSetup(const Napi::CallbackInfo& info);
+
+class IoHandle : public Napi::ObjectWrap<IoHandle> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit IoHandle(const Napi::CallbackInfo& info);
+  ~IoHandle() override;
+  // Called from the close path.
+  void Detach() { s_ = nullptr; }
+  void DropSelfRef() { Napi::ObjectWrap<IoHandle>::Unref(); }
+
+ private:
+  IoState* s_ = nullptr;
+  IoState* Open() const { return (s_ == nullptr || s_->closing) ? nullptr : s_; }
+  void Construct(const Napi::CallbackInfo& info);
+  Napi::Value SetReceiving(const Napi::CallbackInfo& info);
+  Napi::Value SetWritable(const Napi::CallbackInfo& info);
+  Napi::Value SendBatch(const Napi::CallbackInfo& info);    // send.cc
+  Napi::Value Ref(const Napi::CallbackInfo& info);
+  Napi::Value Unref(const Napi::CallbackInfo& info);
+  Napi::Value HasRef(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value RingSkip(const Napi::CallbackInfo& info);       // ring.cc
+  Napi::Value RingSkipAsync(const Napi::CallbackInfo& info);  // ring.cc
+  Napi::Value GetFd(const Napi::CallbackInfo& info);
+  Napi::Value GetClosed(const Napi::CallbackInfo& info);
+};
+
+}  // namespace sockit::io
