@@ -83,9 +83,20 @@ export function parseCommand(spec: CommandSpec, argv: string[]): { flags: Parsed
     if (f.short) options[name].short = f.short;
     if (f.multiple) options[name].multiple = true;
   }
+  // `--count -1`: a negative number after a value-taking flag is its value (parseArgs calls it ambiguous).
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const next = argv[i + 1];
+    const flag = /^--([^=]+)$/.exec(a)?.[1] ?? (/^-([a-zA-Z])$/.test(a) ? Object.keys(all).find((k) => all[k]?.short === a[1]) : undefined);
+    if (flag && all[flag] && all[flag].type !== 'boolean' && next !== undefined && /^-\d/.test(next)) {
+      args.push(`--${flag}=${next}`);
+      i++;
+    } else args.push(a);
+  }
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as typeof parsed;
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (e) {
     const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(msg)?.[1];
@@ -116,8 +127,10 @@ export function parseCommand(spec: CommandSpec, argv: string[]): { flags: Parsed
   if (spec.minPositionals !== undefined && n < spec.minPositionals) {
     throw new UsageError(`missing ${spec.positionals ?? 'arguments'}`, spec.name);
   }
-  if (spec.maxPositionals !== undefined && n > spec.maxPositionals) {
-    throw new UsageError(`unexpected argument "${parsed.positionals[spec.maxPositionals]}"`, spec.name);
+  // A command that declares no positionals takes none.
+  const max = spec.maxPositionals ?? (spec.positionals === undefined ? 0 : undefined);
+  if (max !== undefined && n > max) {
+    throw new UsageError(`unexpected argument "${parsed.positionals[max]}"${max === 0 ? ' (this command takes only options)' : ''}`, spec.name);
   }
   return { flags, positionals: parsed.positionals, help: false };
 }

@@ -62,15 +62,43 @@ export function payloadFrom(flags: ParsedFlags, command: string, fallback?: () =
   if (given.length > 1) throw new UsageError(`give only one of --message, --hex, --file (got ${given.map((g) => `--${g}`).join(', ')})`, command);
   if (flags.message !== undefined) return Buffer.from(String(flags.message), 'utf8');
   if (flags.hex !== undefined) return parseHex(String(flags.hex), command);
-  if (flags.file !== undefined) {
-    try {
-      return fs.readFileSync(String(flags.file));
-    } catch (e) {
-      throw new UsageError(`cannot read --file ${String(flags.file)}: ${(e as Error).message}`, command);
-    }
-  }
+  if (flags.file !== undefined) return readBounded(String(flags.file), MAX_DATAGRAM, 'a UDP datagram', command);
   if (fallback) return fallback();
   throw new UsageError('give the payload with --message TEXT, --hex HEX or --file PATH', command);
+}
+
+/** The largest UDP payload (IPv6 jumbograms aside): a 16-bit length minus the 8-byte header. */
+export const MAX_DATAGRAM = 65535 - 8;
+/** The largest frame a packet socket sends (64 KiB; GSO aside). */
+export const MAX_FRAME = 65535;
+
+/**
+ * Read a file of at most `max` bytes, reading no more than `max + 1` (so
+ * /dev/zero or a huge file is refused without being read). Errors are usage errors.
+ */
+export function readBounded(path: string, max: number, what: string, command: string, flag = '--file'): Buffer {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    throw new UsageError(`cannot read ${flag} ${path}: ${(e as Error).message}`, command);
+  }
+  try {
+    const buf = Buffer.alloc(max + 1);
+    let n = 0;
+    for (;;) {
+      const r = fs.readSync(fd, buf, n, buf.length - n, null);
+      if (r === 0) break;
+      n += r;
+      if (n > max) throw new UsageError(`${flag} ${path} is larger than ${max} bytes, the most ${what} can hold`, command);
+    }
+    return buf.subarray(0, n);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot read ${flag} ${path}: ${(e as Error).message}`, command);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Printable text, or null when the bytes are not plain UTF-8 text. */
@@ -113,14 +141,22 @@ export function ifName(index: number | undefined): string | undefined {
   return n;
 }
 
-function endpoint(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+/** "ADDR:PORT" or "[ADDR%IF]:PORT" (a link-local peer keeps its scope, so the line can be pasted back). */
+export function endpoint(address: string, port: number, scopeId?: number): string {
+  const scope = scopeId ? `%${ifName(scopeId) ?? scopeId}` : '';
+  return address.includes(':') ? `[${address}${scope}]:${port}` : `${address}:${port}`;
+}
+
+/** A link-local IPv6 address (fe80::/10, ff02::/16-style multicast) needs a scope to be usable. */
+function linkLocal(address: string): boolean {
+  return /^fe[89ab][0-9a-f]:|^ff[0-9a-f][12]:/i.test(address);
 }
 
 /** One received datagram as a line of text. */
 export function datagramLine(m: Message, localPort: number, hex: boolean): string {
   const i = m.info;
-  const parts = [`${endpoint(i.address, i.port)} -> ${i.destination ? endpoint(i.destination, localPort) : `port ${localPort}`}`];
+  const dstScope = i.destination && linkLocal(i.destination) ? i.interfaceIndex : undefined;
+  const parts = [`${endpoint(i.address, i.port, i.scopeId)} -> ${i.destination ? endpoint(i.destination, localPort, dstScope) : `port ${localPort}`}`];
   const ifn = ifName(i.interfaceIndex);
   if (ifn) parts.push(`on ${ifn}`);
   if (i.ttl !== undefined) parts.push(`ttl ${i.ttl}`);
@@ -134,7 +170,7 @@ export function datagramJson(m: Message, localPort: number): Record<string, unkn
   const i = m.info;
   const text = asText(m.data);
   return {
-    source: { address: i.address, port: i.port },
+    source: { address: i.address, port: i.port, ...(i.scopeId ? { scopeId: i.scopeId, scope: ifName(i.scopeId) } : {}) },
     destination: i.destination !== undefined ? { address: i.destination, port: localPort } : { port: localPort },
     interface: ifName(i.interfaceIndex) ?? null,
     interfaceIndex: i.interfaceIndex ?? null,
@@ -173,11 +209,12 @@ export async function receiveLoop(sock: UdpSocket, flags: ParsedFlags, io: Io, c
     progress.done();
     await sock.close();
   }
-  if (io.tty && !json) io.err(progress.summary());
+  if ((io.tty && !json) || io.signal.aborted) io.err(progress.summary());
   if (timedOut && (count === undefined ? progress.count === 0 : progress.count < count)) {
     io.err(`${command}: timed out after ${timeout} s with ${progress.count}${count !== undefined ? ` of ${count}` : ''} datagrams`);
     return EXIT.TIMEOUT;
   }
-  if (io.signal.aborted && count !== undefined && progress.count < count) return EXIT.INTERRUPTED;
+  // Like tcpdump and every shell tool: interrupted means 130, whatever was received.
+  if (io.signal.aborted && !(count !== undefined && progress.count >= count)) return EXIT.INTERRUPTED;
   return EXIT.OK;
 }

@@ -262,7 +262,7 @@ export const STEPS: Step[] = [
       const filter = or(etherType(ETHERTYPE), vlan(10));
       const capture = await PacketSocket.open({ interface: b.interface, netns: b.netns, filter });
       const tx = await PacketSocket.open({ interface: a.interface, netns: a.netns, filter: compile(none()) });
-      const writer = PcapWriter.create(ctx.pcapPath, { precision: 'nanosecond' });
+      const writer = await PcapWriter.create(ctx.pcapPath, { precision: 'nanosecond' });
       const frames = [
         buildEthernet({ destination: macB, source: macA, etherType: ETHERTYPE, payload: Buffer.from('sockit demo: custom EtherType'), pad: true }),
         buildEthernet({ destination: 'ff:ff:ff:ff:ff:ff', source: macA, etherType: ETHERTYPE, vlans: [{ id: 10, priority: 3 }], payload: Buffer.from('sockit demo: VLAN 10'), pad: true }),

@@ -3,14 +3,13 @@
  * or built from MACs, an EtherType, an optional VLAN tag and a payload.
  * @module
  */
-import * as fs from 'node:fs';
 import { parseMac } from '../core/address';
 import { compile, none } from '../formats/bpf/builder';
 import { buildEthernet, VlanTagInput } from '../formats/frames/ethernet';
 import { getInterface } from '../system/interfaces';
 import { PacketSocket } from '../sockets/packet';
 import { CommandSpec, EXIT, UsageError, helpText, parseCommand } from './args';
-import { NETNS_FLAG, applyNetns, parseHex, positive } from './common';
+import { MAX_FRAME, NETNS_FLAG, applyNetns, parseHex, positive, readBounded } from './common';
 import type { Command } from './main';
 import { Io, Progress, sleep } from './output';
 
@@ -58,12 +57,7 @@ function frameFrom(flags: Record<string, unknown>, io: Io, ifname: string): Buff
     return b;
   }
   if (flags.file !== undefined) {
-    let b: Buffer;
-    try {
-      b = fs.readFileSync(String(flags.file));
-    } catch (e) {
-      throw new UsageError(`cannot read --file: ${(e as Error).message}`, cmd);
-    }
+    const b = readBounded(String(flags.file), MAX_FRAME, 'an Ethernet frame', cmd);
     if (b.length < 14) throw new UsageError(`--file holds ${b.length} bytes; an Ethernet frame has at least 14`, cmd);
     return b;
   }

@@ -87,7 +87,8 @@ export const recv: Command = {
       ...(flags.source !== undefined ? { source: String(flags.source) } : {}),
       receive: { packetInfo: true, ttl: true },
     });
-    const ifn = flags.interface !== undefined ? interfaceName(resolveInterfaceIndex(String(flags.interface))) : 'the routed interface';
+    // An explicit interface, else the group's scope ([ff02::1%veth0]), else whatever the routes say.
+    const ifn = flags.interface !== undefined ? interfaceName(resolveInterfaceIndex(String(flags.interface))) : ep.scopeId ? interfaceName(ep.scopeId) : 'the routed interface';
     io.err(`joined ${ep.address}${flags.source !== undefined ? ` (source ${String(flags.source)})` : ''} on ${ifn}, port ${ep.port}`);
     return receiveLoop(sock, flags, io, recvSpec.name);
   },
@@ -125,10 +126,11 @@ export const send: Command = {
     let ifindex = 0;
     if (flags.interface !== undefined) ifindex = resolveInterfaceIndex(String(flags.interface), 'interface');
     else if (from && from.address !== '0.0.0.0' && from.address !== '::') ifindex = resolveInterfaceIndex(from.address, 'from');
-    else if (targets.every((t) => t.scopeId)) ifindex = 0;
+    else if (targets.every((t) => t.scopeId) && new Set(targets.map((t) => t.scopeId)).size === 1) ifindex = targets[0]?.scopeId ?? 0;
+    else if (targets.some((t) => t.scopeId)) ifindex = 0;
     else io.err('mcast send: no --interface or --from address given; the routing table picks the interface');
 
-    const sock = await UdpSocket.create({ family, ...(from ? { address: from.address, port: from.port } : {}) });
+    const sock = await UdpSocket.create({ family, ...(from ? { address: from.scopeId ? `${from.address}%${from.scopeId}` : from.address, port: from.port } : {}) });
     try {
       if (ifindex) sock.setMulticastInterface(ifindex);
       sock.setMulticastTTL(ttl);

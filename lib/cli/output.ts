@@ -3,6 +3,7 @@
  * TTY, and turning errors into a message, a hint and an exit code.
  * @module
  */
+import type { Writable } from 'node:stream';
 import { SocketError } from '../core/errors';
 import { EXIT, UsageError, usageLine, CommandSpec } from './args';
 
@@ -16,6 +17,10 @@ export interface Io {
   tty: boolean;
   /** Aborted on SIGINT/SIGTERM. */
   signal: AbortSignal;
+  /** Binary output (`sniff -w -`); default process.stdout. */
+  output?: Writable;
+  /** Binary input (`sniff -r -`); default process.stdin. */
+  input?: NodeJS.ReadableStream;
 }
 
 /** A standard Io over process.stdout/stderr. */
@@ -25,6 +30,8 @@ export function processIo(signal: AbortSignal): Io {
     err: (l) => process.stderr.write(`${l}\n`),
     tty: Boolean(process.stderr.isTTY) && process.env.TERM !== 'dumb',
     signal,
+    output: process.stdout,
+    input: process.stdin,
   };
 }
 

@@ -6,7 +6,7 @@
 import { parseEndpoint } from '../core/address';
 import { UdpSocket, SendOptions } from '../sockets/udp';
 import { CommandSpec, EXIT, UsageError, helpText, parseCommand } from './args';
-import { NETNS_FLAG, PAYLOAD_FLAGS, RECV_FLAGS, applyNetns, fromFlag, payloadFrom, positive, receiveLoop } from './common';
+import { NETNS_FLAG, PAYLOAD_FLAGS, RECV_FLAGS, applyNetns, endpoint, fromFlag, payloadFrom, positive, receiveLoop } from './common';
 import type { Command } from './main';
 import { Io, Progress, sleep } from './output';
 
@@ -110,14 +110,15 @@ export const recv: Command = {
     positive(flags, 'count', recvSpec.name);
     const sock = await UdpSocket.create({
       family: e.family,
-      address: e.address,
+      // Keep the scope: a link-local bind needs it (fe80::1%veth0).
+      address: e.scopeId ? `${e.address}%${e.scopeId}` : e.address,
       port: e.port,
       ...(flags.reuseport ? { reusePort: true } : {}),
       ...(flags.interface !== undefined ? { interface: String(flags.interface) } : {}),
       receive: { packetInfo: true, ttl: true },
     });
     const local = sock.address();
-    io.err(`listening on ${local.family === 'IPv6' ? `[${local.address}]` : local.address}:${local.port}`);
+    io.err(`listening on ${endpoint(local.address, local.port, e.scopeId)}`);
     return receiveLoop(sock, flags, io, recvSpec.name);
   },
 };
@@ -143,7 +144,7 @@ export const send: Command = {
     const family = from?.family ?? (targets[0] as { family: 'ipv4' | 'ipv6' }).family;
     const sock = await UdpSocket.create({
       family,
-      ...(from ? { address: from.address, port: from.port } : {}),
+      ...(from ? { address: from.scopeId ? `${from.address}%${from.scopeId}` : from.address, port: from.port } : {}),
       ...(flags.broadcast ? { options: { SO_BROADCAST: true } } : {}),
     });
     try {

@@ -70,8 +70,8 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_NET_RAW'], '`npm r
   });
 
   it('captured the custom-EtherType and VLAN frames, decoded, and wrote a pcap that reads back', () => {
-    expect(result.stdout).toMatch(/> [0-9a-f:]{17} 0x88b5 \(local-experimental-1\) 60 bytes: payload 46 bytes "sockit demo: custom EtherType"/);
-    expect(result.stdout).toMatch(/> ff:ff:ff:ff:ff:ff vlan 10 pcp 3 0x88b5 .*"sockit demo: VLAN 10"/);
+    expect(result.stdout).toMatch(/> [0-9a-f:]{17}, ethertype Unknown \(0x88b5\), length 60: 46 bytes "sockit demo: custom EtherType"/);
+    expect(result.stdout).toMatch(/> ff:ff:ff:ff:ff:ff, ethertype 802\.1Q \(0x8100\), .*vlan 10, p 3, ethertype Unknown \(0x88b5\), .*"sockit demo: VLAN 10"/);
     expect(result.stdout).toContain('sent 3 frames, captured 2 (the 0x88b6 frame was dropped in the kernel)');
     const pcap = join(out, 'demo.pcap');
     expect(existsSync(pcap)).toBe(true);

@@ -65,8 +65,8 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_NET_RAW'], 'sockit
     expect(o.code, o.stderr).toBe(0);
     const lines = o.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{6} ${macA} > ${macB} 0x88b5 \\(local-experimental-1\\) 60 bytes: payload 46 bytes "hello sockit"`));
-    expect(lines[1]).toMatch(new RegExp(`${macA} > ff:ff:ff:ff:ff:ff vlan 10 pcp 5 0x88b5 .* payload \\d+ bytes deadbeef`));
+    expect(lines[0]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{6} ${macA} > ${macB}, ethertype Unknown \\(0x88b5\\), length 60: 46 bytes "hello sockit"`));
+    expect(lines[1]).toMatch(new RegExp(`${macA} > ff:ff:ff:ff:ff:ff, ethertype 802.1Q \\(0x8100\\), length \\d+: vlan 10, p 5, ethertype Unknown \\(0x88b5\\), \\d+ bytes deadbeef`));
     expect(o.stderr).toContain('2 frames in');
     expect(o.stderr).toContain(`wrote 2 to ${pcap}`);
 
@@ -90,7 +90,8 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_NET_RAW'], 'sockit
     expect(o.code, o.stderr).toBe(0);
     const j = JSON.parse(o.stdout.trim()) as Record<string, unknown>;
     expect(j).toMatchObject({ interface: 'veth0', etherType: 0x0800, packetType: 'host' });
-    expect(j.summary).toBe(`IPv4 ${a.address}:7001 > ${b.address}:7000 UDP 13 bytes ttl 64 "over the wire"`);
+    // (The checksum may be a partial, offloaded one: its verdict depends on FrameInfo.checksum.)
+    expect(j.summary).toMatch(new RegExp(`^${a.address}\\.7001 > ${b.address}\\.7000: UDP, length 13( \\[bad checksum\\])? "over the wire"$`));
   });
 
   it('frame send --count with --rate paces and reports; sniff --quiet counts', async () => {
@@ -122,7 +123,7 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_NET_RAW'], 'sockit
     const o = await sniffer.done;
     expect(o.code, o.stderr).toBe(0);
     expect(o.stdout.trim().split('\n')).toHaveLength(1);
-    expect(o.stdout).toMatch(new RegExp(`${macA} > ff:ff:ff:ff:ff:ff vlan 10 0x88b5 .*"wanted"`));
+    expect(o.stdout).toMatch(new RegExp(`${macA} > ff:ff:ff:ff:ff:ff, ethertype 802.1Q \\(0x8100\\), .*vlan 10, p 0, ethertype Unknown \\(0x88b5\\), .*"wanted"`));
   });
 
   it('sniff exits 4 when nothing matches before --timeout', () => {

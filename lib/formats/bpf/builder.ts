@@ -1,65 +1,48 @@
 /**
  * A small typed builder for the filters people actually write, compiled to
- * classic BPF for packet sockets:
+ * classic BPF for packet sockets, and `compile()`, which also takes the
+ * tcpdump-style expression language:
  *
  * ```ts
  * import { bpf } from 'sockit-linux';
  * const f = bpf.compile(bpf.and(bpf.vlan(100), bpf.udpPort(5000, 'dst')));
+ * const g = bpf.compile('vlan 100 and udp dst port 5000');
  * ```
  *
  * Offsets assume the frame as a packet socket sees it on receive: Linux moves
  * a VLAN tag out of the frame into metadata before filters run, so
- * `vlan()` tests that metadata (and an inline 802.1Q/802.1ad tag, for frames
- * that still carry one), and every other predicate reads the untagged layout.
+ * `vlan()` tests that metadata (or, when there is none, an inline 802.1Q/802.1ad
+ * tag, as tcpdump does), and every other builder predicate reads the untagged
+ * layout. (In the expression language, as in tcpdump, a `vlan` keyword also
+ * moves the offsets of what follows it.)
  * @module
  */
 import { invalidArgType, invalidArgValue, validateInteger } from '../../core/errors';
 import { parseMac } from '../../core/address';
-import { BPF, BpfInstruction, BpfProgram, insn, SKF, validateBpf } from './program';
+import { ipToBytes } from '../frames/bytes';
+import { BpfProgram } from './program';
+import {
+  Direction,
+  FilterExpression,
+  FIXED,
+  PORT_PROTOCOLS,
+  allOf,
+  anyOf,
+  etherTypeAt,
+  generate,
+  ipv4Host,
+  ipv4Proto,
+  ipv6Host,
+  ipv6Proto,
+  macDir,
+  negate,
+  portTest,
+  snaplenOf,
+  vlanTest,
+} from './expression';
+import { parseFilter } from './filter';
 
-/** A filter expression; build with the functions of this module, compile with {@link compile}. */
-export type FilterExpression =
-  | {
-      /** A single test: run `load`, then compare A with `k` using the jump `op`. */
-      readonly kind: 'atom';
-      /** Instructions that leave the tested value in the accumulator A. */
-      readonly load: readonly BpfInstruction[];
-      /** Jump operation comparing A with `k` (BPF.JEQ, BPF.JGT, BPF.JGE or BPF.JSET). */
-      readonly op: number;
-      /** Constant compared against, unsigned 32-bit. */
-      readonly k: number;
-    }
-  | {
-      /** All (`and`) or any (`or`) of `items`. */
-      readonly kind: 'and' | 'or';
-      /** The sub-expressions. */
-      readonly items: readonly FilterExpression[];
-    }
-  | {
-      /** The negation of `item`. */
-      readonly kind: 'not';
-      /** The negated expression. */
-      readonly item: FilterExpression;
-    }
-  | {
-      /** A constant: matches every frame or none. */
-      readonly kind: 'const';
-      /** true = match all, false = match none. */
-      readonly value: boolean;
-    };
-
-/** Which side of a flow a port or MAC predicate looks at. */
-export type Direction = 'src' | 'dst' | 'either';
-
-const ld = (size: number, off: number): BpfInstruction => insn(BPF.LD | size | BPF.ABS, off);
-const ldInd = (size: number, off: number): BpfInstruction => insn(BPF.LD | size | BPF.IND, off);
-const andK = (k: number): BpfInstruction => insn(BPF.ALU | BPF.AND | BPF.K, k);
-
-function atom(load: BpfInstruction[], op: number, k: number): FilterExpression {
-  return { kind: 'atom', load, op, k: k >>> 0 };
-}
-const eq = (load: BpfInstruction[], k: number): FilterExpression => atom(load, BPF.JEQ, k);
-const set = (load: BpfInstruction[], k: number): FilterExpression => atom(load, BPF.JSET, k);
+export type { Direction, FilterExpression } from './expression';
 
 function check(e: unknown, name: string): FilterExpression {
   if (e === null || typeof e !== 'object' || !('kind' in e)) throw invalidArgType(name, 'a filter expression (from bpf.*)', e);
@@ -69,16 +52,16 @@ function check(e: unknown, name: string): FilterExpression {
 /** All of the expressions (true when empty). */
 export function and(...items: FilterExpression[]): FilterExpression {
   items.forEach((e, i) => check(e, `and[${i}]`));
-  return items.length === 1 ? (items[0] as FilterExpression) : { kind: 'and', items };
+  return allOf(items);
 }
 /** Any of the expressions (false when empty). */
 export function or(...items: FilterExpression[]): FilterExpression {
   items.forEach((e, i) => check(e, `or[${i}]`));
-  return items.length === 1 ? (items[0] as FilterExpression) : { kind: 'or', items };
+  return anyOf(items);
 }
 /** The negation. */
 export function not(item: FilterExpression): FilterExpression {
-  return { kind: 'not', item: check(item, 'not') };
+  return negate(check(item, 'not'));
 }
 /** Matches every frame. */
 export function all(): FilterExpression {
@@ -89,104 +72,115 @@ export function none(): FilterExpression {
   return { kind: 'const', value: false };
 }
 
-/** The (inner) EtherType, e.g. 0x0800, 0x86dd, 0x88b5. */
+/** The (inner) EtherType, e.g. 0x0800, 0x86dd, 0x88b5 (`ether proto N`). */
 export function etherType(type: number): FilterExpression {
-  return eq([ld(BPF.H, 12)], validateInteger(type, 'etherType', 0, 0xffff));
+  return etherTypeAt(FIXED, validateInteger(type, 'etherType', 0, 0xffff));
 }
 
 /**
- * A VLAN tag, with a given id or any. Matches a tag the kernel stripped (the
- * usual case on receive) and a tag still inline in the frame (802.1Q, 802.1ad or 0x9100).
+ * A VLAN tag, with a given id or any (`vlan [ID]`). Like tcpdump on Linux: a
+ * tag the kernel stripped is the one tested when there is one (so a QinQ
+ * frame with S-tag 100 stripped and inline C-tag 42 is `vlan 100`, not
+ * `vlan 42`); otherwise an inline 802.1Q, 802.1ad or 0x9100 tag.
  */
 export function vlan(id?: number): FilterExpression {
   const vid = id === undefined ? undefined : validateInteger(id, 'vlan id', 0, 4095);
-  const meta = and(
-    eq([ld(BPF.W, SKF.AD_OFF + SKF.AD_VLAN_TAG_PRESENT)], 1),
-    ...(vid === undefined ? [] : [eq([ld(BPF.W, SKF.AD_OFF + SKF.AD_VLAN_TAG), andK(0x0fff)], vid)]),
-  );
-  const inlineTag = and(
-    or(eq([ld(BPF.H, 12)], 0x8100), eq([ld(BPF.H, 12)], 0x88a8), eq([ld(BPF.H, 12)], 0x9100)),
-    ...(vid === undefined ? [] : [eq([ld(BPF.H, 14), andK(0x0fff)], vid)]),
-  );
-  return or(meta, inlineTag);
+  return vlanTest(FIXED, true, vid).expression;
 }
 
-function macAt(offset: number, mac: string | Uint8Array, name: string): FilterExpression {
-  const b = parseMac(mac, name);
-  return and(eq([ld(BPF.W, offset)], b.readUInt32BE(0)), eq([ld(BPF.H, offset + 4)], b.readUInt16BE(4)));
-}
-/** Source MAC address. */
+/** Source MAC address (`ether src MAC`). */
 export function srcMac(mac: string | Uint8Array): FilterExpression {
-  return macAt(6, mac, 'srcMac');
+  return macDir(parseMac(mac, 'srcMac'), 'src');
 }
-/** Destination MAC address. */
+/** Destination MAC address (`ether dst MAC`). */
 export function dstMac(mac: string | Uint8Array): FilterExpression {
-  return macAt(0, mac, 'dstMac');
+  return macDir(parseMac(mac, 'dstMac'), 'dst');
 }
-/** Source or destination MAC address. */
+/** Source or destination MAC address (`ether host MAC`). */
 export function mac(address: string | Uint8Array, direction: Direction = 'either'): FilterExpression {
-  if (direction === 'src') return srcMac(address);
-  if (direction === 'dst') return dstMac(address);
-  return or(srcMac(address), dstMac(address));
+  return macDir(parseMac(address, 'mac'), directionOf(direction));
 }
 
-/** IPv4 frames. */
+function directionOf(d: unknown): Direction {
+  if (d !== 'src' && d !== 'dst' && d !== 'either') throw invalidArgValue('direction', d, "must be 'src', 'dst' or 'either'");
+  return d;
+}
+
+/** IPv4 frames (`ip`). */
 export function ipv4(): FilterExpression {
   return etherType(0x0800);
 }
-/** IPv6 frames. */
+/** IPv6 frames (`ip6`). */
 export function ipv6(): FilterExpression {
   return etherType(0x86dd);
 }
 
-const PROTOCOLS = { icmp: 1, tcp: 6, udp: 17, icmpv6: 58 } as const;
-/** An IP protocol name this builder knows, or a number. */
+/** IP protocol names, as tcpdump spells them. */
+const PROTOCOLS = { icmp: 1, igmp: 2, tcp: 6, udp: 17, icmp6: 58, sctp: 132 } as const;
+/** An IP protocol name as tcpdump spells it ('icmp', 'igmp', 'tcp', 'udp', 'icmp6', 'sctp'). */
 export type IpProtocolName = keyof typeof PROTOCOLS;
 
 function protoNumber(p: IpProtocolName | number, name: string): number {
   if (typeof p === 'string') {
-    if (!(p in PROTOCOLS)) throw invalidArgValue(name, p, `must be one of ${Object.keys(PROTOCOLS).join(', ')} or a number`);
-    return PROTOCOLS[p];
+    // 'icmpv6' was this builder's old spelling; tcpdump's is 'icmp6'.
+    const n = p === ('icmpv6' as string) ? 58 : (PROTOCOLS as Record<string, number>)[p];
+    if (n === undefined) throw invalidArgValue(name, p, `must be one of ${Object.keys(PROTOCOLS).join(', ')} or a number`);
+    return n;
   }
   return validateInteger(p, name, 0, 255);
 }
 
 /**
- * IP protocol (IPv4 protocol field or IPv6 next header; extension headers are not walked).
+ * IP protocol: the IPv4 protocol field, or the IPv6 next header (also after
+ * one fragment header), as tcpdump's `ip proto N` / `ip6 proto N` / `proto N`.
  * @param family restrict to 'ipv4' or 'ipv6' (default both)
  */
 export function ipProtocol(protocol: IpProtocolName | number, family?: 'ipv4' | 'ipv6'): FilterExpression {
   const n = protoNumber(protocol, 'protocol');
-  const v4 = and(ipv4(), eq([ld(BPF.B, 23)], n));
-  const v6 = and(ipv6(), eq([ld(BPF.B, 20)], n));
-  return family === 'ipv4' ? v4 : family === 'ipv6' ? v6 : or(v4, v6);
+  const v4 = ipv4Proto(FIXED, n);
+  const v6 = ipv6Proto(FIXED, n);
+  return family === 'ipv4' ? v4 : family === 'ipv6' ? v6 : anyOf([v4, v6]);
 }
 
-function port(protocol: number, p: number, direction: Direction, name: string): FilterExpression {
+/**
+ * An IPv4 or IPv6 host or network (`host A`, `src net 198.18.0.0/15`,
+ * `dst host fd00:5f::1`): for IPv4, ARP/RARP sender and target addresses
+ * match too, as in tcpdump.
+ * @param address an address, or a CIDR network "a.b.c.d/n" / "x::/n"
+ */
+export function host(address: string, direction: Direction = 'either'): FilterExpression {
+  if (typeof address !== 'string') throw invalidArgType('address', 'of type string', address);
+  const dir = directionOf(direction);
+  const [ip, len] = address.split('/') as [string, string | undefined];
+  const bytes = ipToBytes(ip, 'address');
+  const max = bytes.length * 8;
+  const prefix = len === undefined ? max : /^\d+$/.test(len) ? Number(len) : NaN;
+  if (!(prefix >= 0 && prefix <= max)) throw invalidArgValue('address', address, `has a bad prefix length (0..${max})`);
+  if (bytes.length === 4) {
+    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+    const addr = bytes.readUInt32BE(0);
+    if (((addr & ~mask) >>> 0) !== 0) throw invalidArgValue('address', address, 'has host bits set beyond the prefix length');
+    return ipv4Host(FIXED, addr, mask, dir);
+  }
+  return ipv6Host(FIXED, bytes, prefix, dir);
+}
+
+function port(protocols: readonly number[], p: number, direction: Direction, name: string): FilterExpression {
   const value = validateInteger(p, name, 0, 65535);
-  if (direction !== 'src' && direction !== 'dst' && direction !== 'either') throw invalidArgValue('direction', direction, "must be 'src', 'dst' or 'either'");
-  const at = (dir: 'src' | 'dst'): FilterExpression => {
-    const off = dir === 'src' ? 0 : 2;
-    // IPv4: first fragment only, header length from IHL (ldx msh).
-    const v4 = and(
-      ipv4(),
-      eq([ld(BPF.B, 23)], protocol),
-      not(set([ld(BPF.H, 20)], 0x1fff)),
-      eq([insn(BPF.LDX | BPF.B | BPF.MSH, 14), ldInd(BPF.H, 14 + off)], value),
-    );
-    const v6 = and(ipv6(), eq([ld(BPF.B, 20)], protocol), eq([ld(BPF.H, 54 + off)], value));
-    return or(v4, v6);
-  };
-  return direction === 'either' ? or(at('src'), at('dst')) : at(direction);
+  return portTest(FIXED, protocols, value, value, directionOf(direction));
 }
 
-/** UDP port (IPv4 or IPv6). */
+/** UDP port, IPv4 (first fragments) or IPv6 (`udp [src|dst] port N`). */
 export function udpPort(p: number, direction: Direction = 'either'): FilterExpression {
-  return port(17, p, direction, 'udpPort');
+  return port([17], p, direction, 'udpPort');
 }
-/** TCP port (IPv4 or IPv6). */
+/** TCP port, IPv4 (first fragments) or IPv6 (`tcp [src|dst] port N`). */
 export function tcpPort(p: number, direction: Direction = 'either'): FilterExpression {
-  return port(6, p, direction, 'tcpPort');
+  return port([6], p, direction, 'tcpPort');
+}
+/** TCP, UDP or SCTP port, as tcpdump's bare `port N`. */
+export function anyPort(p: number, direction: Direction = 'either'): FilterExpression {
+  return port(PORT_PROTOCOLS, p, direction, 'port');
 }
 
 /** Options of {@link compile}. */
@@ -196,66 +190,12 @@ export interface CompileOptions {
 }
 
 /**
- * Compile an expression into a validated classic BPF program: a matching
- * frame returns `snaplen`, anything else 0.
+ * Compile a builder expression, or a tcpdump-style filter expression
+ * (`'udp port 53 and host 198.18.0.1'`, see {@link parseFilter}), into a
+ * validated classic BPF program: a matching frame returns `snaplen`,
+ * anything else 0. A string that does not parse throws a {@link FilterSyntaxError}.
  */
-export function compile(expression: FilterExpression, options: CompileOptions = {}): BpfProgram {
-  check(expression, 'expression');
-  const snaplen = validateInteger(options.snaplen ?? 262144, 'snaplen', 1, 0xffffffff);
-  type Pending = { code: number; k: number; t?: number; f?: number; ja?: number };
-  const code: Pending[] = [];
-  const labels: number[] = [];
-  const newLabel = (): number => labels.push(-1) - 1;
-  const place = (l: number): void => {
-    labels[l] = code.length;
-  };
-  const ACCEPT = newLabel();
-  const REJECT = newLabel();
-  const gen = (e: FilterExpression, t: number, f: number): void => {
-    switch (e.kind) {
-      case 'const':
-        code.push({ code: BPF.JMP | BPF.JA, k: 0, ja: e.value ? t : f });
-        return;
-      case 'not':
-        gen(e.item, f, t);
-        return;
-      case 'atom':
-        for (const i of e.load) code.push({ code: i.code, k: i.k });
-        code.push({ code: BPF.JMP | e.op | BPF.K, k: e.k, t, f });
-        return;
-      case 'and':
-      case 'or': {
-        if (e.items.length === 0) {
-          gen({ kind: 'const', value: e.kind === 'and' }, t, f);
-          return;
-        }
-        e.items.forEach((item, i) => {
-          if (i === e.items.length - 1) {
-            gen(item, t, f);
-            return;
-          }
-          const next = newLabel();
-          if (e.kind === 'and') gen(item, next, f);
-          else gen(item, t, next);
-          place(next);
-        });
-      }
-    }
-  };
-  gen(expression, ACCEPT, REJECT);
-  place(ACCEPT);
-  code.push({ code: BPF.RET | BPF.K, k: snaplen });
-  place(REJECT);
-  code.push({ code: BPF.RET | BPF.K, k: 0 });
-  const rel = (pc: number, label: number): number => {
-    const d = (labels[label] as number) - pc - 1;
-    if (d < 0 || d > 255) throw invalidArgValue('expression', `${code.length} instructions`, 'is too large to compile (a conditional jump spans more than 255 instructions); split it or use tcpdump -dd');
-    return d;
-  };
-  const out: BpfInstruction[] = code.map((c, pc) => {
-    if (c.ja !== undefined) return insn(c.code, (labels[c.ja] as number) - pc - 1);
-    if (c.t !== undefined && c.f !== undefined) return insn(c.code, c.k, rel(pc, c.t), rel(pc, c.f));
-    return insn(c.code, c.k);
-  });
-  return validateBpf(out, 'compiled program');
+export function compile(expression: FilterExpression | string, options: CompileOptions = {}): BpfProgram {
+  const e = typeof expression === 'string' ? parseFilter(expression) : check(expression, 'expression');
+  return generate(e, snaplenOf(options.snaplen));
 }

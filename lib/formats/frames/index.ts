@@ -1,6 +1,8 @@
 /**
  * Frame codecs (pure TypeScript, zero-copy parsing): Ethernet II with
- * 802.1Q/802.1ad tags, ARP, IPv4, IPv6, UDP, ICMPv4 echo, MAC helpers.
+ * 802.1Q/802.1ad tags, ARP, IPv4 (+ options), IPv6 (+ extension headers),
+ * UDP, TCP (+ options), ICMPv4 and ICMPv6 (echo, errors, neighbour
+ * discovery, MLDv2), DHCPv4, LLDP, MAC helpers.
  * Parsers only ever throw {@link FrameParseError} on malformed input.
  * @module
  */
@@ -12,4 +14,9 @@ export * from './ethernet';
 export * from './arp';
 export * from './ip';
 export * from './transport';
+export * from './icmp';
+export * from './tcp';
+export * from './ipext';
+export * from './dhcp';
+export * from './lldp';
 export * from './decode';

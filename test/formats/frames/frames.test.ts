@@ -210,10 +210,11 @@ describe('UDP and ICMP', () => {
 describe('summarizeFrame', () => {
   it('describes frames in one line and never throws', () => {
     const f = buildUdpFrame({ sourceMac: A, destinationMac: B, source: '198.18.0.1', destination: '198.18.0.2', sourcePort: 4000, destinationPort: 5000, payload: Buffer.from('hello'), vlans: [{ id: 100 }] });
-    expect(summarizeFrame(f)).toBe(`${A} > ${B} vlan 100 IPv4 198.18.0.1:4000 > 198.18.0.2:5000 UDP 5 bytes`);
+    // As tcpdump -e -n prints it (without the timestamp).
+    expect(summarizeFrame(f)).toBe(`${A} > ${B}, ethertype 802.1Q (0x8100), length 60: vlan 100, p 0, ethertype IPv4 (0x0800), 198.18.0.1.4000 > 198.18.0.2.5000: UDP, length 5`);
     const f6 = buildUdpFrame({ sourceMac: A, destinationMac: B, source: 'fd00:5f::1', destination: 'fd00:5f::2', sourcePort: 1, destinationPort: 2 });
-    expect(summarizeFrame(f6)).toBe(`${A} > ${B} IPv6 [fd00:5f::1]:1 > [fd00:5f::2]:2 UDP 0 bytes`);
-    expect(summarizeFrame(buildEthernet({ destination: B, source: A, etherType: 0x88b5, payload: Buffer.alloc(3) }))).toBe(`${A} > ${B} ethertype 0x88b5 3 bytes`);
+    expect(summarizeFrame(f6)).toBe(`${A} > ${B}, ethertype IPv6 (0x86dd), length 62: fd00:5f::1.1 > fd00:5f::2.2: UDP, length 0`);
+    expect(summarizeFrame(buildEthernet({ destination: B, source: A, etherType: 0x88b5, payload: Buffer.alloc(3) }))).toBe(`${A} > ${B}, ethertype Unknown (0x88b5), length 17: 3 bytes`);
     expect(summarizeFrame(f.subarray(0, 30))).toMatch(/\[ERR_FRAME_TRUNCATED: ipv4: /);
     expect(summarizeFrame(Buffer.alloc(5))).toMatch(/^5 bytes \[ERR_FRAME_TRUNCATED/);
   });

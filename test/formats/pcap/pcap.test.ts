@@ -36,7 +36,7 @@ const T0 = 1_700_000_000_123_456_789n;
 
 async function writeFile(path: string, precision: 'microsecond' | 'nanosecond'): Promise<Buffer[]> {
   const frames = sampleFrames();
-  const w = PcapWriter.create(path, { precision });
+  const w = await PcapWriter.create(path, { precision });
   frames.forEach((f, i) => w.write(f, { timestamp: T0 + BigInt(i) * 1_000_001n }));
   await w.close();
   return frames;

@@ -478,7 +478,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     });
     const tx = await open(a);
     const rx = await open(b, { protocol: 'all', filter: bpf.udpPort(5000, 'dst') });
-    const w = PcapWriter.create(ours, { precision: 'nanosecond' });
+    const w = await PcapWriter.create(ours, { precision: 'nanosecond' });
     rx.on('frame', (f: Buffer, info: FrameInfo) => w.write(f, { timestamp: info.timestamp, originalLength: info.length }));
     // tcpdump says "listening on veth0" once its capture is attached.
     for (let i = 0; i < 500 && !/listening on veth0/.test(tdErr); i++) await sleep(10);
