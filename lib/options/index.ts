@@ -40,6 +40,7 @@ import {
 } from './table';
 import { OptionTarget, ResolvedTarget, resolveTarget } from '../core/target';
 import { rejectUnknownKeys } from '../core/validate';
+import { decodeBpf, packInstructions } from '../formats/bpf/program';
 
 export type { OptionName, LevelName, CodecName, ValueKind, FamilyName, TypeName, CapabilityName, OptionRow } from './table';
 export { optionTable } from './table';
@@ -553,40 +554,26 @@ const FANOUT_FLAGS: Record<FanoutFlag, string> = {
   defrag: 'PACKET_FANOUT_FLAG_DEFRAG',
 };
 
-/** Pack classic BPF instructions as struct sock_filter[] (host byte order). */
+/** Check the shape of classic BPF instructions and pack them as struct sock_filter[] (the one codec: formats/bpf). */
 export function packBpf(program: readonly BpfInstruction[], name = 'value'): Buffer {
   if (!Array.isArray(program)) throw invalidArgType(name, 'an array of { code, jt, jf, k } instructions', program);
   if (program.length === 0 || program.length > 4096) throw outOfRange(`${name}.length`, '>= 1 && <= 4096 (BPF_MAXINSNS)', program.length);
-  const buf = Buffer.alloc(program.length * 8);
-  program.forEach((ins, i) => {
-    const o = validateObject(ins, `${name}[${i}]`);
-    const code = validateInteger(o.code, `${name}[${i}].code`, 0, 0xffff);
-    const jt = validateInteger(o.jt, `${name}[${i}].jt`, 0, 0xff);
-    const jf = validateInteger(o.jf, `${name}[${i}].jf`, 0, 0xff);
-    const k = validateInteger(o.k, `${name}[${i}].k`, I32_MIN, U32_MAX) >>> 0;
-    if (LE) buf.writeUInt16LE(code, i * 8);
-    else buf.writeUInt16BE(code, i * 8);
-    buf.writeUInt8(jt, i * 8 + 2);
-    buf.writeUInt8(jf, i * 8 + 3);
-    if (LE) buf.writeUInt32LE(k, i * 8 + 4);
-    else buf.writeUInt32BE(k, i * 8 + 4);
-  });
-  return buf;
+  return packInstructions(
+    program.map((ins, i) => {
+      const o = validateObject(ins, `${name}[${i}]`);
+      return {
+        code: validateInteger(o.code, `${name}[${i}].code`, 0, 0xffff),
+        jt: validateInteger(o.jt, `${name}[${i}].jt`, 0, 0xff),
+        jf: validateInteger(o.jf, `${name}[${i}].jf`, 0, 0xff),
+        k: validateInteger(o.k, `${name}[${i}].k`, I32_MIN, U32_MAX) >>> 0,
+      };
+    }),
+  );
 }
 
 /** Unpack struct sock_filter[] bytes. */
 export function unpackBpf(bytes: Uint8Array): BpfInstruction[] {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: BpfInstruction[] = [];
-  for (let o = 0; o + 8 <= b.length; o += 8) {
-    out.push({
-      code: LE ? b.readUInt16LE(o) : b.readUInt16BE(o),
-      jt: b.readUInt8(o + 2),
-      jf: b.readUInt8(o + 3),
-      k: LE ? b.readUInt32LE(o + 4) : b.readUInt32BE(o + 4),
-    });
-  }
-  return out;
+  return [...decodeBpf(bytes.subarray(0, bytes.length - (bytes.length % 8)))];
 }
 
 interface Encoded {

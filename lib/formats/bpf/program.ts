@@ -4,6 +4,7 @@
  * `struct sock_filter[]`, and parsing of `tcpdump -dd` / `-ddd` output.
  * @module
  */
+import { endianness as osEndianness } from 'node:os';
 import { invalidArgType, invalidArgValue } from '../../core/errors';
 
 /** One instruction: `struct sock_filter { __u16 code; __u8 jt; __u8 jf; __u32 k; }`. */
@@ -220,13 +221,24 @@ export function validateBpf(program: unknown, name = 'filter'): BpfProgram {
 
 /** `struct sock_filter[]` bytes (native little-endian layout) for setsockopt(SO_ATTACH_FILTER). */
 export function encodeBpf(program: BpfProgram): Buffer {
-  const p = validateBpf(program as unknown);
-  const b = Buffer.alloc(p.length * 8);
-  p.forEach((i, n) => {
-    b.writeUInt16LE(i.code, n * 8);
+  return packInstructions(validateBpf(program as unknown));
+}
+
+/**
+ * The byte codec of `struct sock_filter[]` (host byte order, 8 bytes per
+ * instruction), without the kernel's checks: the one packer both
+ * {@link encodeBpf} and the option table's SO_ATTACH_FILTER use.
+ */
+export function packInstructions(program: readonly BpfInstruction[]): Buffer {
+  const b = Buffer.alloc(program.length * 8);
+  const le = osEndianness() === 'LE';
+  program.forEach((i, n) => {
+    if (le) b.writeUInt16LE(i.code, n * 8);
+    else b.writeUInt16BE(i.code, n * 8);
     b[n * 8 + 2] = i.jt;
     b[n * 8 + 3] = i.jf;
-    b.writeUInt32LE(i.k, n * 8 + 4);
+    if (le) b.writeUInt32LE(i.k >>> 0, n * 8 + 4);
+    else b.writeUInt32BE(i.k >>> 0, n * 8 + 4);
   });
   return b;
 }
@@ -235,8 +247,11 @@ export function encodeBpf(program: BpfProgram): Buffer {
 export function decodeBpf(bytes: Uint8Array): BpfProgram {
   if (!(bytes instanceof Uint8Array) || bytes.length % 8 !== 0) throw invalidArgValue('bytes', bytes, 'must be a multiple of 8 bytes');
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = osEndianness() === 'LE';
   const out: BpfInstruction[] = [];
-  for (let o = 0; o < b.length; o += 8) out.push({ code: b.readUInt16LE(o), jt: b[o + 2] as number, jf: b[o + 3] as number, k: b.readUInt32LE(o + 4) });
+  for (let o = 0; o < b.length; o += 8) {
+    out.push({ code: le ? b.readUInt16LE(o) : b.readUInt16BE(o), jt: b[o + 2] as number, jf: b[o + 3] as number, k: le ? b.readUInt32LE(o + 4) : b.readUInt32BE(o + 4) });
+  }
   return out;
 }
 

@@ -32,11 +32,12 @@ import { EngineSocket, SendContext, validateEngineOptions } from '../engine';
 import { Socket } from '../socket';
 import { ETH_HLEN, PacketCodec } from './codec';
 import { PacketDecoder } from './decoder';
-import { C, DROP_ALL, OPEN_KEYS, lookupInterface, ringGeometry, setBuffer, toBpfProgram, withRawHint } from './setup';
+import { C, DROP_ALL, OPEN_KEYS, lookupInterface, ringGeometry, setBuffer, withRawHint } from './setup';
+import { toBpfProgram } from '../../formats/bpf/filter';
 import type { FrameInfo, PacketBatchEntry, PacketFilter, PacketMode, PacketRingOptions, PacketSendOptions, PacketSocketOptions, PacketStats, ReceivedFrame } from './types';
 
 export * from './types';
-export { toBpfProgram } from './setup';
+export { toBpfProgram } from '../../formats/bpf/filter';
 
 const { EMSGSIZE } = osConstants.errno;
 const noop = (): void => {};

@@ -9,9 +9,8 @@ import type { InterfaceRef } from '../../core/address';
 import { SocketError, capabilityHint, invalidArgType, outOfRange, validateInteger } from '../../core/errors';
 import { rejectUnknownKeys } from '../../core/validate';
 import { setOption } from '../../options';
-import { BpfProgram, insn, BPF, parseTcpdumpDd, validateBpf } from '../../formats/bpf/program';
-import { compile, FilterExpression } from '../../formats/bpf/builder';
-import type { PacketFilter, PacketRingOptions } from './types';
+import { BpfProgram, insn, BPF } from '../../formats/bpf/program';
+import type { PacketRingOptions } from './types';
 
 const io = native.ioConstants;
 
@@ -30,14 +29,6 @@ export const OPEN_KEYS = ['interface', 'protocol', 'mode', 'promiscuous', 'allMu
 
 /** A program that drops every frame (the first step of a filter swap). */
 export const DROP_ALL: BpfProgram = [insn(BPF.RET | BPF.K, 0)];
-
-/** Turn a user filter into a validated program. */
-export function toBpfProgram(filter: PacketFilter, name = 'filter'): BpfProgram {
-  if (typeof filter === 'string') return parseTcpdumpDd(filter);
-  if (Array.isArray(filter)) return validateBpf(filter, name);
-  if (filter !== null && typeof filter === 'object' && 'kind' in filter) return compile(filter as FilterExpression);
-  throw invalidArgType(name, 'a BPF program ({ code, jt, jf, k }[]), a bpf.* expression or tcpdump -dd text', filter);
-}
 
 /** Validate `options.ring` and fill in the defaults; undefined when off. */
 export function ringGeometry(r: boolean | PacketRingOptions | undefined): Required<PacketRingOptions> | undefined {

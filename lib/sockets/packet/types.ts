@@ -5,8 +5,7 @@
  */
 import type { InterfaceRef } from '../../core/address';
 import type { Fanout } from '../../options';
-import type { BpfProgram } from '../../formats/bpf/program';
-import type { FilterExpression } from '../../formats/bpf/builder';
+import type { PacketFilter } from '../../formats/bpf/filter';
 import type { VlanTag } from '../../formats/frames/ethernet';
 import type { EngineStats } from '../engine';
 
@@ -43,8 +42,8 @@ export interface PacketRingOptions {
 }
 
 
-/** A filter as {@link PacketSocket} accepts it: a cBPF program, a builder expression, or `tcpdump -dd` text. */
-export type PacketFilter = BpfProgram | FilterExpression | string;
+/** A filter as {@link PacketSocket} accepts it: a cBPF program, a builder expression, a filter expression ('udp port 68') or `tcpdump -dd` text. */
+export type { PacketFilter } from '../../formats/bpf/filter';
 
 /** Options of {@link PacketSocket.open}. */
 export interface PacketSocketOptions {

@@ -188,6 +188,27 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     }
   });
 
+  it('filter and setFilter take the filter language (tcpdump expressions), compiled by bpf.compile', async () => {
+    const tx = await open(a);
+    const rx = await open(b, { protocol: 'all', filter: 'ether proto 0x88b5' });
+    // PacketSocket.interface carries the MAC and addresses (issue 13, item 3).
+    expect(rx.interface?.mac).toBe(macB);
+    expect(rx.interface?.addresses.map((x) => x.address)).toContain(b.address);
+    const first = collect(rx, 3000, (n) => n >= 1);
+    await sleep(5);
+    await tx.send(seqFrame(macA, macB, 1, 64, 0x88b6)); // filtered out in the kernel
+    await tx.send(seqFrame(macA, macB, 2, 64, 0x88b5));
+    const got = await first;
+    expect(got.map((g) => g.frame.readUInt16BE(12))).toEqual([0x88b5]);
+    await rx.setFilter('ether proto 0x88b6');
+    const second = collect(rx, 3000, (n) => n >= 1);
+    await sleep(5);
+    await tx.send(seqFrame(macA, macB, 3, 64, 0x88b5));
+    await tx.send(seqFrame(macA, macB, 4, 64, 0x88b6));
+    expect((await second).map((g) => g.frame.readUInt16BE(12))).toEqual([0x88b6]);
+    await Promise.all([tx.close(), rx.close()]);
+  });
+
   it('backpressure: EAGAIN queues sends until the socket is writable; nothing accepted is lost', async () => {
     // A slow qdisc holds frames, so a tiny send buffer fills and the kernel says EAGAIN.
     a.exec('tc', ['qdisc', 'add', 'dev', 'veth0', 'root', 'tbf', 'rate', '5mbit', 'burst', '4000', 'limit', '10000000']);
