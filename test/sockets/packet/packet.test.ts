@@ -7,6 +7,8 @@ import {
   FrameInfo,
   PacketSocket,
   PcapWriter,
+  UdpSocket,
+  decodeFrame,
   SocketError,
   bpf,
   buildEthernet,
@@ -207,6 +209,22 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'Packet
     await tx.send(seqFrame(macA, macB, 4, 64, 0x88b6));
     expect((await second).map((g) => g.frame.readUInt16BE(12))).toEqual([0x88b6]);
     await Promise.all([tx.close(), rx.close()]);
+  });
+
+  it("checksum state per frame: a kernel UDP send over veth is 'partial' (offloaded), never bad, with and without a ring", async () => {
+    for (const ring of [false, true]) {
+      // Outgoing frames of host a: the kernel leaves the UDP checksum to offload (CHECKSUM_PARTIAL).
+      const cap = await PacketSocket.open({ interface: 'veth0', protocol: 'all', netns: a.netns, filter: 'udp dst port 7777', ...(ring ? { ring: { blockSize: 65536, blockCount: 4, blockTimeoutMs: 2 } } : {}) });
+      const got = collect(cap, 3000, (n) => n >= 1);
+      await sleep(5);
+      const u = await UdpSocket.create({ netns: a.netns });
+      await u.send('checksum', 7777, b.address);
+      const frames = await got;
+      expect(frames.length, ring ? 'ring' : 'recvmmsg').toBeGreaterThanOrEqual(1);
+      expect(frames[0]?.info.checksum).toBe('partial');
+      expect(decodeFrame(frames[0]!.frame, { checksum: frames[0]!.info.checksum }).udp?.checksumStatus).toBe('partial');
+      await Promise.all([u.close(), cap.close()]);
+    }
   });
 
   it('backpressure: EAGAIN queues sends until the socket is writable; nothing accepted is lost', async () => {
