@@ -3,7 +3,7 @@
 # no musl prebuild ships. This compiles every native source syntax-only
 # against musl's libc headers (Debian musl-dev) with GCC's libstdc++ headers,
 # to keep the source build (npm rebuild on Alpine) compiling on musl.
-# It caught <linux/errqueue.h> needing <time.h> first (native/sys/cmsg.cc).
+# It caught <linux/errqueue.h> needing <time.h> first (native/codec/cmsg.cc).
 # The -D flags and the pre-included declarations paper over libstdc++ headers
 # configured for glibc (a real musl toolchain has its own), not over our code.
 set -euo pipefail
@@ -29,10 +29,10 @@ int pthread_rwlock_clockwrlock(pthread_rwlock_t *, clockid_t, const struct times
 }
 H
 status=0
-for f in "$root"/native/*.cc "$root"/native/sys/*.cc; do
-  # native/sys/ (no Node-API, no <mutex>) compiles with musl's headers alone.
+for f in "$root"/native/*.cc "$root"/native/io/*.cc "$root"/native/codec/*.cc; do
+  # native/codec/ (no Node-API, no <mutex>) compiles with musl's headers alone.
   pre="-include $uapi/glibc-only.h"
-  case "$f" in */native/sys/*) pre="" ;; esac
+  case "$f" in */native/codec/*) pre="" ;; esac
   g++ -std=c++17 -fsyntax-only -fexceptions -D_GNU_SOURCE -DNAPI_VERSION=8 -DNODE_ADDON_API_CPP_EXCEPTIONS \
     '-D__GLIBC_PREREQ(a,b)=0' -D__locale_t=locale_t \
     -nostdinc -isystem "/usr/include/c++/$cxx" -isystem "/usr/include/$(gcc -dumpmachine)/c++/$cxx" \
