@@ -448,6 +448,16 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
     return this;
   }
 
+  /**
+   * Close (see the engine's rules). A filter swap in progress finishes first:
+   * its drain runs on the descriptor by number, which must not be closed and
+   * reused underneath it.
+   */
+  override close(): Promise<void> {
+    if (this.#swapping === 0) return super.close();
+    return this.#filterChain.then(() => super.close());
+  }
+
   /** @internal Promiscuous / all-multicast are turned off before the descriptor goes. */
   protected override _beforeClose(): void {
     const promisc = this.#promisc;
