@@ -1000,15 +1000,15 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     } catch {
       /* best effort: the kernel undoes memberships on close anyway */
     }
+    try {
+      this.#lastDropped = this._kernelDropped(); // the last live count, while the descriptor is still ours
+    } catch {
+      /* keep the last value */
+    }
     this.#closed = true;
     if (this.#backoffTimer !== undefined) {
       clearTimeout(this.#backoffTimer);
       this.#backoffTimer = undefined;
-    }
-    try {
-      this.#lastDropped = this._kernelDropped();
-    } catch {
-      /* keep the last value */
     }
     for (const q of this.#iters) q.end();
     this.#iters.clear();

@@ -419,6 +419,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
     await until(() => got >= before.kernelReceived);
     expect(rx.stats().received).toBe(before.kernelReceived);
     await Promise.all([rx.close(), tx.close()]);
+    expect(rx.stats().kernelDropped).toBe(before.kernelDropped); // still told after close
   });
 
   it('PacketSocket: a frame from a new interface that reuses an ifindex carries the new name (defect k)', async () => {
