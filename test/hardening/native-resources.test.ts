@@ -59,7 +59,7 @@ describeWith(['netns'], 'native engine under an address-space limit', () => {
     // 3 GB on Node 20, whose bare process maps ~0.73 GB; newer Node versions reserve more address space
     // up front (Node 26: ~1.29 GB), so the limit is the same headroom above this Node's own baseline.
     const base = Number(
-      spawnSync(process.execPath, ['-e', "process.stdout.write(require('fs').readFileSync('/proc/self/status', 'utf8').match(/VmSize:\\s+(\\d+)/)[1])"], { encoding: 'utf8' }).stdout,
+      spawnSync(process.execPath, ['-e', "process.stdout.write(require('fs').readFileSync('/proc/self/status', 'utf8').match(/VmSize:\\s+(\\d+)/)[1])"], { encoding: 'utf8', env }).stdout,
     ) * 1024;
     const limit = 3_000_000_000 + Math.max(0, base - 730 * 1024 * 1024);
     const r = spawnSync('prlimit', [`--as=${limit}`, '--nofile=8192', process.execPath, '-e', prelude + body], {
