@@ -16,6 +16,8 @@
 #include <netinet/in.h>
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/icmp.h>
+#include <netinet/icmp6.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <netinet/udp.h>

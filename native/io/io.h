@@ -3,6 +3,7 @@
 //   handle.cc  IoHandle, the uv_poll lifecycle (mask, close, teardown)
 //   pool.cc    receive memory: the per-handle slab (lazy) and the pooled Buffers
 //   recv.cc    recvmmsg delivery (and the error queue)
+//   errqueue.cc  the error queue on demand (setErrors) and stale ICMP errors on send
 //   ring.cc    TPACKET_V3 ring delivery, IoRing, ioRingSetup, ringSkip
 //   send.cc    sendmsg and sendmmsg, with one set of argument checks
 // The JS interface is documented in lib/binding/io.ts.
@@ -59,6 +60,7 @@ struct IoState {
   bool closing = false;
   bool wantRead = false;
   bool wantWrite = false;
+  bool wantErrors = false;  // errqueue.cc: poll for POLLERR even when not receiving
   int mask = 0;
   uint32_t batch = 0, msgSize = 0, ctlSize = 0;
   // Receive buffers (AllocRecvBuffers, on the first setReceiving(true) or
@@ -123,6 +125,12 @@ void HandlePollError(IoState* s);
 void DrainRing(IoState* s);
 Napi::Value DecodeControlJs(const Napi::CallbackInfo& info);
 
+// --- errqueue.cc ---------------------------------------------------------------
+// True when a send that failed with `err` may have failed on an error the
+// kernel left from an earlier ICMP message (sk_err; IP_RECVERR on an
+// unconnected socket, or a raw socket): the send is retried once.
+bool StaleSocketError(int fd, int err);
+
 // --- send.cc -------------------------------------------------------------------
 Napi::Value SendMsgFd(const Napi::CallbackInfo& info);
 Napi::Value EncodeAddress(const Napi::CallbackInfo& info);
@@ -163,6 +171,7 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
   void Construct(const Napi::CallbackInfo& info);
   Napi::Value SetReceiving(const Napi::CallbackInfo& info);
   Napi::Value SetWritable(const Napi::CallbackInfo& info);
+  Napi::Value SetErrors(const Napi::CallbackInfo& info);    // errqueue.cc
   Napi::Value SendBatch(const Napi::CallbackInfo& info);    // send.cc
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
