@@ -27,3 +27,5 @@ export * as multicast from './sockets/multicast';
 export * as bpf from './formats/bpf';
 export type { BpfProgram, BpfInstruction } from './formats/bpf';
 export * from './sockets/packet';
+export * from './sockets/ip';
+export type { TransportError, TransportErrorOrigin } from './sockets/errqueue';
