@@ -29,3 +29,7 @@ export type { BpfProgram, BpfInstruction } from './formats/bpf';
 export * from './sockets/packet';
 export * from './sockets/ip';
 export type { TransportError, TransportErrorOrigin } from './sockets/errqueue';
+export { Ping, ping, describeIcmpError } from './tools/ping';
+export type { PingOptions, PingEvent, PingReply, PingError, PingSummary } from './tools/ping';
+export { Traceroute, traceroute } from './tools/traceroute';
+export type { TracerouteOptions, TracerouteHop, TracerouteProbe } from './tools/traceroute';

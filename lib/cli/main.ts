@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `sockit` command: interfaces, the option table, UDP and multicast
- * senders/receivers, raw Ethernet frames, a sniffer with pcap output, and the
+ * senders/receivers, ping and traceroute, raw Ethernet frames, a sniffer with pcap output, and the
  * demo. Each subcommand has `--help` with examples; exit codes are listed
  * there and in {@link EXIT}.
  * @module
@@ -30,6 +30,8 @@ const COMMANDS: Record<string, Entry> = {
   'mcast send': { summary: 'send to multicast groups from a chosen address/interface', load: async () => (await import('./mcast')).send },
   'mcast recv': { summary: 'join a group on an interface and print what arrives', load: async () => (await import('./mcast')).recv },
   'frame send': { summary: 'send raw Ethernet frames (custom EtherType, VLAN tags)', load: async () => (await import('./frame')).send },
+  ping: { summary: 'ICMP echo like iputils ping, no capability needed (ping socket)', load: async () => (await import('./icmp')).pingCommand },
+  traceroute: { summary: 'the route to a host like traceroute, no capability needed (error queue)', load: async () => (await import('./icmp')).tracerouteCommand },
   sniff: { summary: 'capture frames on an interface, decode them, write pcap', load: async () => import('./sniff') },
   demo: { summary: 'the guided demo in private network namespaces', load: async () => import('./demo') },
 };
