@@ -10,6 +10,8 @@
 //    with it whatever its destination (sock_alloc_send_pskb → sock_error,
 //    which clears it). The record is still in the error queue, so the send
 //    is simply retried once: a genuine failure fails again the same way.
+//    recvmmsg fails the same way (sk_err): the receive loop reads on, and
+//    the error reaches JS once, as the error-queue record.
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -18,7 +20,7 @@
 
 namespace sockit::io {
 
-bool StaleSocketError(int fd, int err) {
+bool IcmpErrno(int err) {
   switch (err) {
     // icmp_err_convert / icmpv6_err_convert results
     case ECONNREFUSED:
@@ -31,10 +33,14 @@ bool StaleSocketError(int fd, int err) {
     case EMSGSIZE:
     case EACCES:
     case EOPNOTSUPP:
-      break;
+      return true;
     default:
       return false;
   }
+}
+
+bool StaleSocketError(int fd, int err) {
+  if (!IcmpErrno(err)) return false;
   // A connected socket's error is about its one peer: fail as before.
   sockaddr_storage ss;
   socklen_t len = sizeof(ss);

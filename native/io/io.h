@@ -130,6 +130,14 @@ Napi::Value DecodeControlJs(const Napi::CallbackInfo& info);
 // kernel left from an earlier ICMP message (sk_err; IP_RECVERR on an
 // unconnected socket, or a raw socket): the send is retried once.
 bool StaleSocketError(int fd, int err);
+// errno values an ICMP error becomes (icmp_err_convert, icmpv6_err_convert).
+bool IcmpErrno(int err);
+// A receive or SO_ERROR failure that the error queue reports instead: sk_err
+// mirrored from a queued ICMP error on an unconnected socket, or any ICMP
+// errno while 'transportError' is listened for (setErrors).
+inline bool ReportedByQueue(const IoState* s, int err) {
+  return (s->wantErrors && IcmpErrno(err)) || StaleSocketError(s->fd, err);
+}
 
 // --- send.cc -------------------------------------------------------------------
 Napi::Value SendMsgFd(const Napi::CallbackInfo& info);
