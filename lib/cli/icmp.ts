@@ -88,6 +88,7 @@ export function pingSummaryLines(s: PingSummary): string[] {
   const extra = `${s.duplicates ? `+${s.duplicates} duplicates, ` : ''}${s.errors ? `+${s.errors} errors, ` : ''}`;
   const lines = ['', `--- ${s.host} ping statistics ---`, `${s.transmitted} packets transmitted, ${s.received} received, ${extra}${Number(s.loss.toPrecision(6))}% packet loss, time ${Math.round(s.time)}ms`];
   if (s.rtt) lines.push(`rtt min/avg/max/mdev = ${[s.rtt.min, s.rtt.avg, s.rtt.max, s.rtt.mdev].map((x) => x.toFixed(3)).join('/')} ms`);
+  else lines.push(''); // iputils ends a summary without round trips with an empty line
   return lines;
 }
 
@@ -184,7 +185,7 @@ export const tracerouteCommand: Command = {
     });
     const address = await t.address.catch(() => host);
     const v6 = address.includes(':');
-    if (!flags.json) io.err(`traceroute to ${host} (${address}), ${maxHops ?? 30} hops max, ${v6 ? 80 : 60} byte packets`);
+    if (!flags.json) io.out(`traceroute to ${host} (${address}), ${maxHops ?? 30} hops max, ${v6 ? 80 : 60} byte packets`);
     for await (const hop of t) io.out(flags.json ? JSON.stringify(hop) : hopLine(hop));
     const hops = await t.hops;
     return hops.some((h) => h.final) || io.signal.aborted ? EXIT.OK : EXIT.FAILURE;
