@@ -44,7 +44,12 @@ export interface TransportError {
   /** The path MTU: set for ICMP fragmentation needed, ICMPv6 packet too big and local EMSGSIZE. */
   mtu?: number;
   /** The destination of the datagram the error is about. */
-  destination: { address: string; port: number };
+  destination: {
+    /** Its destination address. */
+    address: string;
+    /** Its destination port (UDP; 0 for ping and raw sockets). */
+    port: number;
+  };
   /** The start of that datagram's payload (as far as the ICMP message quoted it; UDP: the UDP payload, ping: the ICMP echo). */
   payload: Buffer;
 }

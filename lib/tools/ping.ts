@@ -109,7 +109,16 @@ export interface PingSummary {
   /** Milliseconds from the first request to the end. */
   time: number;
   /** Round trips in ms (absent when nothing came back). */
-  rtt?: { min: number; avg: number; max: number; mdev: number };
+  rtt?: {
+    /** Shortest. */
+    min: number;
+    /** Mean. */
+    avg: number;
+    /** Longest. */
+    max: number;
+    /** Mean deviation as iputils computes it: sqrt(mean of squares − square of mean). */
+    mdev: number;
+  };
 }
 
 const KEYS = ['family', 'count', 'interval', 'size', 'ttl', 'timeout', 'interface', 'netns', 'socket', 'signal'] as const;
