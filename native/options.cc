@@ -29,6 +29,9 @@
 #include <string>
 
 #include "common.h"
+#include "icmp_filter.h"
+
+static_assert(ICMP_FILTER == sockit::kIcmpFilter, "icmp_filter.h agrees with linux/icmp.h");
 #include "codec/optcodec.h"
 
 namespace sockit {

@@ -455,7 +455,8 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   #errorsOn = false;
 
   #updateErrors(): void {
-    const want = !this.#closed && this.#errorListeners > 0;
+    if (this.#closed) return; // the descriptor is gone: nothing to turn off
+    const want = this.#errorListeners > 0;
     if (want === this.#errorsOn) return;
     this._setErrorQueue(want);
     this.#errorsOn = want;

@@ -42,10 +42,13 @@ bool IcmpErrno(int err) {
 bool StaleSocketError(int fd, int err) {
   if (!IcmpErrno(err)) return false;
   // A connected socket's error is about its one peer: fail as before.
+  // (errno is kept: the caller reports the send's own error when not retrying.)
+  int saved = errno;
   sockaddr_storage ss;
   socklen_t len = sizeof(ss);
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) return false;
-  return errno == ENOTCONN;
+  bool unconnected = ::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0 && errno == ENOTCONN;
+  errno = saved;
+  return unconnected;
 }
 
 // setErrors(on) → 0 | -errno: poll for POLLERR (the error queue) even while not receiving.

@@ -67,6 +67,23 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'tool:setpriv'], 'ping 
       expect(s2.rtt).toBeUndefined();
     });
 
+    it(`${family}: where ping sockets are refused, ping() falls back to a raw socket with CAP_NET_RAW (and says the sysctl without it)`, async () => {
+      net.b.exec('sysctl', ['-qw', 'net.ipv4.ping_group_range=1 0']);
+      try {
+        const run = ping(addr(net.a), { count: 3, interval: 20, netns: net.b.netns });
+        const events: PingEvent[] = [];
+        for await (const e of run) events.push(e);
+        expect(await run.summary).toMatchObject({ socket: 'raw', transmitted: 3, received: 3, loss: 0 });
+        expect(events.map((e) => [e.type, e.sequence])).toEqual([['reply', 1], ['reply', 2], ['reply', 3]]);
+        expect(events[0]).toMatchObject({ from: addr(net.a), bytes: 64, ttl: 61 });
+        const denied = nodeAsNobody(net.b, `await sockit.ping('${addr(net.a)}', { count: 1 }).summary;`) as { ok: boolean; error: { code: string; hint: string } };
+        expect(denied).toMatchObject({ ok: false, error: { code: 'EACCES' } });
+        expect(denied.error.hint).toContain('net.ipv4.ping_group_range');
+      } finally {
+        net.b.exec('sysctl', ['-qw', 'net.ipv4.ping_group_range=0 2147483647']);
+      }
+    });
+
     it(`${family}: stop() ends an endless ping; the summary still resolves`, async () => {
       const run = ping(addr(net.b), { interval: 10, netns: net.a.netns });
       let n = 0;

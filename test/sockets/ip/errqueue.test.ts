@@ -259,3 +259,14 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'the error queue acros
     });
   }
 });
+
+describeWith(['netns'], 'the error queue and the socket lifecycle', () => {
+  it('removing a transportError listener after close() does nothing (no ERR_SOCKET_CLOSED)', async () => {
+    const s = await UdpSocket.create({ family: 'ipv4' });
+    const f = (): void => {};
+    s.on('transportError', f);
+    await s.close();
+    expect(() => s.off('transportError', f)).not.toThrow();
+    expect(() => s.on('transportError', f)).not.toThrow();
+  });
+});
