@@ -333,7 +333,7 @@ export class PingSocket extends IpSocket {
 
 /** An ICMP or ICMPv6 echo request with identifier 0 (ping sockets and the kernel's ICMPv6 checksum fill the rest). */
 export function echoRequest(family: 'ipv4' | 'ipv6', sequence: number, payload: Uint8Array, identifier = 0): Buffer {
-  if (family === 'ipv4') return buildIcmpv4({ type: 8, rest: ((identifier & 0xffff) << 16) | sequence, payload });
+  if (family === 'ipv4') return buildIcmpv4({ type: 8, rest: (((identifier & 0xffff) << 16) | sequence) >>> 0, payload });
   const b = Buffer.alloc(8 + payload.byteLength);
   b[0] = 128;
   b.writeUInt16BE(identifier & 0xffff, 4);

@@ -4,7 +4,7 @@
 // error) reproduced against sockit.
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { PingSocket, RawSocket, UdpSocket } from '../../helpers/sockit';
+import { PingSocket, RawSocket, UdpSocket, echoRequest, parseIcmpv4 } from '../../helpers/sockit';
 import type { TransportError } from '../../helpers/sockit';
 import { describeWith } from '../../helpers/env';
 import { icmpTopology } from './icmp-topology';
@@ -268,5 +268,16 @@ describeWith(['netns'], 'the error queue and the socket lifecycle', () => {
     await s.close();
     expect(() => s.off('transportError', f)).not.toThrow();
     expect(() => s.on('transportError', f)).not.toThrow();
+  });
+});
+
+describeWith([], 'echo requests', () => {
+  it('echoRequest() takes every identifier and sequence (the top bit too)', () => {
+    for (const [id, seq] of [[0, 0], [0x8000, 1], [0xffff, 0xffff], [0x7fff, 0x8000]] as const) {
+      const m = parseIcmpv4(echoRequest('ipv4', seq, Buffer.from('x'), id));
+      expect([m.type, m.identifier, m.sequence, m.checksumValid]).toEqual([8, id, seq, true]);
+      const b = echoRequest('ipv6', seq, Buffer.from('x'), id);
+      expect([b[0], b.readUInt16BE(4), b.readUInt16BE(6)]).toEqual([128, id, seq]);
+    }
   });
 });
