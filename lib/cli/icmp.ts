@@ -116,12 +116,10 @@ export const pingCommand: Command = {
       ...(flags.raw ? { socket: 'raw' as const } : {}),
       signal: io.signal,
     });
-    let headed = false;
+    // The header as soon as the address is known (a run that fails before that reports its error alone).
+    const address = await Promise.race([run.address, run.summary.then(() => undefined, () => undefined)]);
+    if (address !== undefined && !flags.json) io.out(header(address, host, size ?? 56));
     for await (const ev of run) {
-      if (!headed) {
-        headed = true;
-        if (!flags.json) io.out(header(await run.address, host, size ?? 56));
-      }
       if (flags.json) io.out(JSON.stringify(ev.type === 'reply' ? ev : { type: ev.type, sequence: ev.sequence, from: ev.from, message: ev.message, error: { ...ev.error, payload: undefined } }));
       else if (flags.quiet) continue;
       else if (ev.type === 'reply') io.out(`${ev.bytes} bytes from ${ev.from}: icmp_seq=${ev.sequence}${ev.ttl !== undefined ? ` ttl=${ev.ttl}` : ''} time=${formatRtt(ev.time)} ms${ev.duplicate ? ' (DUP!)' : ''}`);
@@ -129,10 +127,7 @@ export const pingCommand: Command = {
     }
     const s = await run.summary;
     if (flags.json) io.out(JSON.stringify({ type: 'summary', ...s }));
-    else {
-      if (!headed) io.out(header(s.address, host, size ?? 56));
-      for (const l of pingSummaryLines(s)) io.out(l);
-    }
+    else for (const l of pingSummaryLines(s)) io.out(l);
     if (io.signal.aborted && count !== undefined && s.transmitted < count) return s.received > 0 ? EXIT.OK : EXIT.INTERRUPTED;
     return s.received > 0 ? EXIT.OK : EXIT.FAILURE;
   },

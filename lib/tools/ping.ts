@@ -11,7 +11,6 @@
  * ```
  * @module
  */
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import type { InterfaceRef } from '../core/address';
@@ -189,6 +188,8 @@ export async function resolveHost(host: string, family: 'ipv4' | 'ipv6' | undefi
     if (family !== undefined && family !== f) throw invalidArgValue('host', host, `is an ${f} address but family is ${family}`);
     return { address: host, family: f };
   }
+  // node:dns is loaded on first use: most runs get an address, and loading it costs every importer.
+  const { lookup } = await import('node:dns/promises');
   const r = await lookup(host, { family: family === 'ipv6' ? 6 : family === 'ipv4' ? 4 : 0 });
   return { address: r.address, family: r.family === 6 ? 'ipv6' : 'ipv4' };
 }

@@ -134,6 +134,10 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'tool:setpriv'], 'ping 
         const theirs = runIn(net.a, 'ping', args, { root: true });
         expect(ours.code).toBe(theirs.code);
         expect(untimed(ours.stdout)).toBe(untimed(theirs.stdout));
+        // the raw-socket path (root) prints the same
+        const raw = runIn(net.a, process.execPath, [CLI, 'ping', '--raw', ...args], { root: true });
+        expect(raw.code).toBe(theirs.code);
+        expect(untimed(raw.stdout)).toBe(untimed(theirs.stdout));
       }
     });
 
