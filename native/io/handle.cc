@@ -146,7 +146,7 @@ void Finish(IoState* s) {
       s->wrap->DropSelfRef();
     }
     napi_async_destroy(env, s->async);
-    for (napi_ref r : {s->owner, s->onRecv, s->onEvent, s->metaRef, s->addrsRef, s->infosRef, s->poolRef})
+    for (napi_ref r : {s->owner, s->onRecv, s->onEvent, s->metaRef, s->addrsRef, s->infosRef, s->poolRef, s->rightsRef})
       if (r) napi_delete_reference(env, r);
     delete s;
     return;
@@ -223,17 +223,19 @@ void IoHandle::Construct(const Napi::CallbackInfo& info) {
   Napi::Function onEvent = ArgFunction(info, 3, "onEvent");
   // Read every option first (a getter may run JS, e.g. unmap or adopt the
   // ring), then validate: nothing read earlier can change under us.
-  Napi::Value rv = env.Undefined(), bv = env.Undefined(), mv = env.Undefined(), cv = env.Undefined();
+  Napi::Value rv = env.Undefined(), bv = env.Undefined(), mv = env.Undefined(), cv = env.Undefined(), xv = env.Undefined();
   if (info.Length() > 4 && info[4].IsObject()) {
     Napi::Object o = info[4].As<Napi::Object>();
     rv = o.Get("ring");
     bv = o.Get("batchSize");
     mv = o.Get("messageSize");
     cv = o.Get("controlSize");
+    xv = o.Get("maxRights");
   }
   uint32_t batch = bv.IsUndefined() ? 64 : static_cast<uint32_t>(ValueInteger(env, bv, "batchSize", 1, kMaxBatch));
   uint32_t msgSize = mv.IsUndefined() ? 65536 : static_cast<uint32_t>(ValueInteger(env, mv, "messageSize", 1, kMaxMessage));
   uint32_t ctlSize = cv.IsUndefined() ? 256 : static_cast<uint32_t>(ValueInteger(env, cv, "controlSize", 0, kMaxControl));
+  uint32_t maxRights = xv.IsUndefined() ? 0 : static_cast<uint32_t>(ValueInteger(env, xv, "maxRights", 0, 253));
   IoRing* ring = nullptr;
   if (!rv.IsUndefined() && !rv.IsNull()) {
     ring = IoRing::From(env, rv);
@@ -274,6 +276,7 @@ void IoHandle::Construct(const Napi::CallbackInfo& info) {
       Napi::PropertyDescriptor::Value("controlSize", Napi::Number::New(env, ctlSize), napi_enumerable),
       Napi::PropertyDescriptor::Value("ring", Napi::Boolean::New(env, ring != nullptr), napi_enumerable),
   });
+  InitRights(env, s.get(), self, maxRights);
 
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr)
@@ -388,6 +391,9 @@ void RegisterIo(Napi::Env env, Napi::Object exports) {
   exports.Set("ioEncodeControl", Napi::Function::New(env, io::EncodeControl, "ioEncodeControl"));
   exports.Set("ioDecodeControl", Napi::Function::New(env, io::DecodeControlJs, "ioDecodeControl"));
   exports.Set("sendmsgFd", Napi::Function::New(env, io::SendMsgFd, "sendmsgFd"));
+  exports.Set("ioEncodeUnixControl", Napi::Function::New(env, io::EncodeUnixControlJs, "ioEncodeUnixControl"));
+  exports.Set("socketpair", Napi::Function::New(env, io::SocketPairJs, "socketpair"));
+  exports.Set("unixAutobind", Napi::Function::New(env, io::UnixAutobindJs, "unixAutobind"));
 }
 
 }  // namespace sockit

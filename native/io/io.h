@@ -25,7 +25,7 @@ namespace sockit::io {
 // One meta record: u32 words, exported as layouts.meta.
 enum MetaWord : uint32_t { kMetaOffset = 0, kMetaLength = 1, kMetaRealLength = 2, kMetaFlags = 3 };
 constexpr uint32_t kMetaStride = 4;
-constexpr uint32_t kAddrStride = 32;   // raw sockaddr bytes (in, in6, ll)
+constexpr uint32_t kAddrStride = 112;  // raw sockaddr bytes (in, in6, ll, un: sockaddr_un is 110)
 constexpr uint32_t kInfoStride = sizeof(codec::ControlInfo);
 constexpr uint32_t kMaxBatch = 1024;
 constexpr uint32_t kMaxMessage = 1u << 20;
@@ -88,6 +88,10 @@ struct IoState {
   std::unique_ptr<codec::RxRing> ring;
   std::vector<codec::RingFrame> rframes;
   std::vector<uint32_t> rdone;
+  // AF_UNIX SCM_RIGHTS: maxRights descriptors per message, shared with JS (unix.cc).
+  int32_t* rights = nullptr;
+  uint32_t maxRights = 0;
+  napi_ref rightsRef = nullptr;
 };
 
 // --- handle.cc: poll lifecycle and calls into JS ---------------------------
@@ -122,6 +126,13 @@ void DrainRead(IoState* s);
 void HandlePollError(IoState* s);
 void DrainRing(IoState* s);
 Napi::Value DecodeControlJs(const Napi::CallbackInfo& info);
+
+// --- unix.cc: AF_UNIX descriptors and credentials ------------------------------
+void InitRights(Napi::Env env, IoState* s, Napi::Object self, uint32_t maxRights);
+void CollectUnix(IoState* s, uint32_t i, const uint8_t* ctl, size_t clen, codec::ControlInfo* info);
+Napi::Value EncodeUnixControlJs(const Napi::CallbackInfo& info);
+Napi::Value SocketPairJs(const Napi::CallbackInfo& info);
+Napi::Value UnixAutobindJs(const Napi::CallbackInfo& info);
 
 // --- send.cc -------------------------------------------------------------------
 Napi::Value SendMsgFd(const Napi::CallbackInfo& info);

@@ -27,7 +27,7 @@ int RecvBatch(IoState* s, int extraFlags) {
     s->msgs[i].msg_len = 0;
   }
   int n;
-  do n = ::recvmmsg(s->fd, s->msgs.data(), s->batch, MSG_DONTWAIT | MSG_TRUNC | extraFlags, nullptr);
+  do n = ::recvmmsg(s->fd, s->msgs.data(), s->batch, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC | extraFlags, nullptr);
   while (n < 0 && errno == EINTR);
   if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
   return n;
@@ -65,7 +65,9 @@ bool Deliver(IoState* s, int n) {
     if (clen == 0) {
       info->present = 0;
     } else {
-      codec::DecodeControl(s->ctl.get() + static_cast<size_t>(i) * s->ctlSize, clen, info);
+      const uint8_t* c = s->ctl.get() + static_cast<size_t>(i) * s->ctlSize;
+      codec::DecodeControl(c, clen, info);
+      if (s->maxRights) CollectUnix(s, static_cast<uint32_t>(i), c, clen, info);
     }
     if (mm.msg_hdr.msg_flags & MSG_CTRUNC) info->present |= codec::kHasCtrunc;
   }
