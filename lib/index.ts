@@ -28,3 +28,4 @@ export * as bpf from './formats/bpf';
 export type { BpfProgram, BpfInstruction } from './formats/bpf';
 export * from './sockets/packet';
 export * from './sockets/unix';
+export * from './sockets/unix/notify';

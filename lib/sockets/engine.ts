@@ -860,6 +860,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   /** The kernel refused for now: EAGAIN → poll POLLOUT; ENOBUFS → retry after a back-off. */
   #wait(why: number): void {
     if (why === ENOBUFS || this._backoffOnEagain()) {
+      this.#wantDrain = true; // 'drain' once the back-off emptied the queue, as after POLLOUT
       this.#setWritable(false);
       this.#startBackoff();
     } else if (this.#backoffTimer === undefined) this.#setWritable(true);
