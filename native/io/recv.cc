@@ -26,8 +26,10 @@ int RecvBatch(IoState* s, int extraFlags) {
     m.msg_flags = 0;
     s->msgs[i].msg_len = 0;
   }
+  // MSG_CMSG_CLOEXEC only where descriptors can arrive: packet_recvmsg refuses unknown flags with EINVAL.
+  if (s->maxRights) extraFlags |= MSG_CMSG_CLOEXEC;
   int n;
-  do n = ::recvmmsg(s->fd, s->msgs.data(), s->batch, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC | extraFlags, nullptr);
+  do n = ::recvmmsg(s->fd, s->msgs.data(), s->batch, MSG_DONTWAIT | MSG_TRUNC | extraFlags, nullptr);
   while (n < 0 && errno == EINTR);
   if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
   return n;
