@@ -200,7 +200,7 @@ export class UnixSocket extends EngineSocket<UnixMessageInfo, UnixMessage> {
     try {
       this.#sock.connect({ path: raw });
     } catch (e) {
-      throw e instanceof SocketError ? this.#withHint(e, path) : e;
+      throw e instanceof SocketError ? unixError(-e.errno, e.syscall, path) : e;
     }
     this.#connected = true;
   }
@@ -311,20 +311,7 @@ export class UnixSocket extends EngineSocket<UnixMessageInfo, UnixMessage> {
 
   /** @internal */
   protected _sendError(errno: number, syscall: string, ctx: SendContext): Error {
-    const path = (ctx as UnixContext | undefined)?.path;
-    return this.#withHint(new SocketError(errno, syscall, path !== undefined ? { address: path } : {}), path);
-  }
-
-  #withHint(e: SocketError, path: string | undefined): SocketError {
-    const errno = -e.errno;
-    let hint: string | undefined;
-    if (errno === ECONNREFUSED) hint = `no socket is bound at ${path ?? 'the peer address'} (or it is a stream socket)`;
-    else if (errno === ENOENT) hint = `${path} does not exist: is the receiver running? ('@name' is an abstract name)`;
-    else if (errno === EPERM) hint = 'credentials other than your own need CAP_SYS_ADMIN (pid) or CAP_SETUID/CAP_SETGID';
-    else if (errno === EISCONN) hint = 'the socket is connected: send without a destination';
-    else if (errno === ENOTCONN) hint = 'the socket is not connected: give a destination path';
-    if (hint) Object.defineProperty(e, 'hint', { value: hint, enumerable: true });
-    return e;
+    return unixError(errno, syscall, (ctx as UnixContext | undefined)?.path);
   }
 
   // ---- sending -----------------------------------------------------------------
@@ -411,6 +398,17 @@ export class UnixSocket extends EngineSocket<UnixMessageInfo, UnixMessage> {
       return Promise.reject(e);
     }
   }
+}
+
+/** A system error about `path`, with the hint for the usual unix socket mistakes. */
+function unixError(errno: number, syscall: string, path: string | undefined): SocketError {
+  let hint: string | undefined;
+  if (errno === ECONNREFUSED) hint = `no socket is bound at ${path ?? 'the peer address'} (or it is a stream socket)`;
+  else if (errno === ENOENT) hint = `${path ?? 'the peer'} does not exist: is the receiver running? ('@name' is an abstract name)`;
+  else if (errno === EPERM) hint = 'credentials other than your own need CAP_SYS_ADMIN (pid) or CAP_SETUID/CAP_SETGID';
+  else if (errno === EISCONN) hint = 'the socket is connected: send without a destination';
+  else if (errno === ENOTCONN) hint = 'the socket is not connected: give a destination path';
+  return new SocketError(errno, syscall, { ...(path !== undefined ? { address: path } : {}), ...(hint ? { hint } : {}) });
 }
 
 function toBytes(d: unknown, name: string): Uint8Array {
