@@ -38,6 +38,8 @@ const AF_UNIX = constants.AF_UNIX as number;
 const { ECONNREFUSED, ENOENT, EPERM, EISCONN, ENOTCONN } = osConstants.errno;
 const kCreate = Symbol('sockit.unix.create');
 const SEND_KEYS = ['path', 'fds', 'credentials'] as const;
+/** The target of a send to the connected peer (shared: no allocation per send). */
+const PEER = Object.freeze({ addr: null, ctl: null, ctx: Object.freeze({}) });
 
 /** Error context of one send: the destination as the user wrote it. */
 interface UnixContext {
@@ -319,7 +321,7 @@ export class UnixSocket extends EngineSocket<UnixMessageInfo, UnixMessage> {
   #target(to: string | UnixSendOptions | undefined, name: string): { addr: Buffer | null; ctl: Buffer | null; ctx: UnixContext } {
     if (to === undefined) {
       if (!this.#connected) throw new SockitStateError('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'send() has no destination and the socket is not connected');
-      return { addr: null, ctl: null, ctx: {} };
+      return PEER;
     }
     if (typeof to === 'string') return { addr: this.#codec.address(to), ctl: null, ctx: { path: to } };
     if (to === null || typeof to !== 'object') throw invalidArgType(name, 'a path string or a send options object', to);
