@@ -1,7 +1,7 @@
 /**
  * The datagram engine: the TypeScript half of the native I/O engine
  * (lib/binding/io.ts), written once for every event-driven socket kind.
- * {@link UdpSocket} and {@link PacketSocket} extend {@link EngineSocket} and
+ * {@link UdpSocket}, {@link PacketSocket} and {@link UnixSocket} extend {@link EngineSocket} and
  * add only what is theirs: an address codec (what `send` passes as the
  * destination), a record decoder (what a received record becomes), their
  * options and their extra methods.

@@ -57,9 +57,11 @@ export async function sdNotify(state: string | Readonly<Record<string, string | 
 /** Syslog severities (RFC 5424), by name. */
 export type SyslogSeverity = 'emerg' | 'alert' | 'crit' | 'err' | 'warning' | 'notice' | 'info' | 'debug';
 const SEVERITIES: readonly SyslogSeverity[] = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
-const FACILITIES = ['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp', 'security', 'console', 'solaris-cron', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'] as const;
-/** Syslog facilities (RFC 5424), by name. */
-export type SyslogFacility = (typeof FACILITIES)[number];
+/** Syslog facilities (RFC 5424), by name, in code order (kern = 0 … local7 = 23). */
+export type SyslogFacility =
+  | 'kern' | 'user' | 'mail' | 'daemon' | 'auth' | 'syslog' | 'lpr' | 'news' | 'uucp' | 'cron' | 'authpriv' | 'ftp'
+  | 'ntp' | 'security' | 'console' | 'solaris-cron' | 'local0' | 'local1' | 'local2' | 'local3' | 'local4' | 'local5' | 'local6' | 'local7';
+const FACILITIES: readonly SyslogFacility[] = ['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp', 'security', 'console', 'solaris-cron', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'];
 
 /** Options of {@link syslog}. */
 export interface SyslogOptions {

@@ -29,7 +29,16 @@ export type UnixPath = string;
  * and must stay open until its promise settles (the kernel duplicates it
  * when the message is sent; the sender keeps its own).
  */
-export type Passable = number | { readonly fd: number } | net.Socket | net.Server | dgram.Socket | FileHandle;
+export type Passable =
+  | number
+  | {
+      /** The descriptor (any sockit socket has one). */
+      readonly fd: number;
+    }
+  | net.Socket
+  | net.Server
+  | dgram.Socket
+  | FileHandle;
 
 /** Options for {@link UnixSocket.create}. */
 export interface UnixSocketOptions {

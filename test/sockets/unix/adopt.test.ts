@@ -20,7 +20,7 @@ function runChild(kind: string, fd: number): Promise<{ code: number | null; stde
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [child, dist, kind], { stdio: ['ignore', 'inherit', 'pipe', fd] });
     let stderr = '';
-    p.stderr.on('data', (d) => (stderr += d));
+    p.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     p.on('close', (code) => resolve({ code, stderr }));
   });
 }
