@@ -17,13 +17,14 @@ import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { constants, native } from '../../binding';
-import { SocketError, SockitStateError, check, invalidArgType, invalidArgValue, validateBoolean, validateInteger } from '../../core/errors';
+import { SocketError, SockitStateError, SockitTypeError, check, invalidArgType, invalidArgValue, validateBoolean, validateInteger } from '../../core/errors';
 import { rejectUnknownKeys } from '../../core/validate';
 import { resolveTarget } from '../../core/target';
 import { getOption } from '../../options';
 import type { Credentials } from '../../options';
 import { EngineSocket, SendContext } from '../engine';
 import { Socket } from '../socket';
+import { isDetached } from '../udp/setup';
 import { UnixCodec, fromSunPath, toSunPath } from './codec';
 import { UnixDecoder } from './decoder';
 import { ReceivedDescriptors } from './fds';
@@ -415,7 +416,10 @@ function unixError(errno: number, syscall: string, path: string | undefined): So
 
 function toBytes(d: unknown, name: string): Uint8Array {
   if (typeof d === 'string') return Buffer.from(d);
-  if (d instanceof Uint8Array) return d;
+  if (d instanceof Uint8Array) {
+    if (d.byteLength === 0 && isDetached(d)) throw new SockitTypeError('ERR_INVALID_STATE', `The "${name}" argument's ArrayBuffer is detached`);
+    return d;
+  }
   throw invalidArgType(name, 'a string, Buffer or Uint8Array', d);
 }
 
