@@ -195,6 +195,7 @@ void RegisterIoConstants(Napi::Env env, Napi::Object exports) {
   SOCKIT_CONST(c, "EV_WRITABLE", kEvWritable);
   SOCKIT_CONST(c, "EV_ERROR", kEvError);
   SOCKIT_CONST(c, "EV_CLOSE", kEvClose);
+  SOCKIT_CONST(c, "EV_END", kEvEnd);
   SOCKIT_CONST(c, "SYS_RECV", kSysRecv);
   SOCKIT_CONST(c, "SYS_SO_ERROR", kSysSoError);
   SOCKIT_CONST(c, "SYS_POLL", kSysPoll);

@@ -40,6 +40,9 @@
  *    (EBADF, ENOTSOCK, EINVAL, EFAULT) also stop receiving, and so does an
  *    allocation failure while receiving (`-ENOMEM`, `SYS_ALLOC`): no
  *    allocation failure aborts the process.
+ *  - A SOCK_SEQPACKET handle (maxRights > 0) whose peer shut down stops
+ *    receiving and reports `onEvent.call(owner, EV_END, 0, 0)` instead of
+ *    delivering empty reads forever.
  *  - `close()` stops polling; the descriptor is closed on the threadpool
  *    (closing a packet socket waits one RCU grace period), then
  *    `onEvent.call(owner, EV_CLOSE, 0, 0)`. While open, the
@@ -441,6 +444,8 @@ export interface IoConstants {
   EV_WRITABLE: number;
   EV_ERROR: number;
   EV_CLOSE: number;
+  /** A SOCK_SEQPACKET peer shut down (zero-length reads after RDHUP): receiving stopped. */
+  EV_END: number;
   SYS_RECV: number;
   SYS_SO_ERROR: number;
   SYS_POLL: number;

@@ -1009,6 +1009,13 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
         this.#thrown = undefined;
         throw e;
       }
+    } else if (type === io.EV_END) {
+      // The peer is gone (seqpacket): iterators end, receiving stays off, 'end' once.
+      this.#ready = false;
+      for (const q of this.#iters) q.end();
+      this.#iters.clear();
+      this.#updateReceiving();
+      this.emit('end');
     } else if (type === io.EV_CLOSE) {
       this.#finishClose();
     }

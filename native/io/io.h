@@ -35,7 +35,7 @@ constexpr size_t kPoolSize = 2u << 20;  // receive pool: 2 MiB, or one batch if 
 // Bytes of each message received into the compact head slab (see AllocRecvBuffers).
 constexpr uint32_t kHeadSize = 2048;
 
-enum Event : int { kEvWritable = 1, kEvError = 2, kEvClose = 3 };
+enum Event : int { kEvWritable = 1, kEvError = 2, kEvClose = 3, kEvEnd = 4 };
 enum Syscall : int { kSysRecv = 1, kSysSoError = 2, kSysPoll = 3, kSysAlloc = 4 };
 
 struct IoState;
@@ -92,6 +92,7 @@ struct IoState {
   int32_t* rights = nullptr;
   uint32_t maxRights = 0;
   napi_ref rightsRef = nullptr;
+  bool seqpacket = false;  // SOCK_SEQPACKET: a zero-length read after the peer shut down is the end
 };
 
 // --- handle.cc: poll lifecycle and calls into JS ---------------------------
@@ -130,6 +131,9 @@ Napi::Value DecodeControlJs(const Napi::CallbackInfo& info);
 // --- unix.cc: AF_UNIX descriptors and credentials ------------------------------
 void InitRights(Napi::Env env, IoState* s, Napi::Object self, uint32_t maxRights);
 void CollectUnix(IoState* s, uint32_t i, const uint8_t* ctl, size_t clen, codec::ControlInfo* info);
+// SOCK_SEQPACKET end of stream: the n messages read, less the trailing
+// zero-length reads that mean the peer shut down (*eof set then).
+int TrimSeqpacketEof(IoState* s, int n, bool* eof);
 Napi::Value EncodeUnixControlJs(const Napi::CallbackInfo& info);
 Napi::Value SocketPairJs(const Napi::CallbackInfo& info);
 Napi::Value UnixAutobindJs(const Napi::CallbackInfo& info);

@@ -97,8 +97,18 @@ void DrainRead(IoState* s) {
       }
       return;
     }
-    if (!Deliver(s, n)) {
+    bool eof = false;
+    int got = TrimSeqpacketEof(s, n, &eof);
+    if (got > 0 && !Deliver(s, got)) {
       FailNoMemory(s);
+      return;
+    }
+    if (eof) {
+      if (!s->closing) {
+        s->wantRead = false;
+        ApplyMask(s);
+        Emit(s, kEvEnd, 0, 0);
+      }
       return;
     }
     if (static_cast<uint32_t>(n) < s->batch) return;
@@ -116,7 +126,8 @@ void HandlePollError(IoState* s) {
     FailNoMemory(s);
     return;
   }
-  for (int iter = 0; iter < kBatchesPerWakeup && !s->closing; iter++) {
+  // AF_UNIX has no error queue, and its recvmsg ignores MSG_ERRQUEUE: it would take ordinary messages.
+  for (int iter = 0; iter < kBatchesPerWakeup && !s->closing && !s->maxRights; iter++) {
     int n = RecvBatch(s, MSG_ERRQUEUE);
     if (n <= 0) break;
     for (int i = 0; i < n; i++) s->msgs[i].msg_hdr.msg_flags |= MSG_ERRQUEUE;

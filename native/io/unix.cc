@@ -7,8 +7,11 @@
 // lib/sockets/unix closes every one nobody took. Descriptors that do not
 // fit the array are closed here and the message is flagged MSG_CTRUNC, as
 // the kernel does for those that did not fit the control buffer.
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/sockios.h>
 
 #include <cerrno>
 
@@ -24,6 +27,9 @@ void CloseDropped(int fd) { ::close(fd); }
 void InitRights(Napi::Env env, IoState* s, Napi::Object self, uint32_t maxRights) {
   s->maxRights = maxRights;
   if (maxRights == 0) return;
+  int type = 0;
+  socklen_t tl = sizeof(type);
+  s->seqpacket = ::getsockopt(s->fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_SEQPACKET;
   Napi::Int32Array rights = Napi::Int32Array::New(env, static_cast<size_t>(s->batch) * maxRights);
   s->rights = rights.Data();
   self.DefineProperty(Napi::PropertyDescriptor::Value("rights", rights, napi_enumerable));
@@ -34,6 +40,23 @@ void CollectUnix(IoState* s, uint32_t i, const uint8_t* ctl, size_t clen, codec:
   int32_t* fds = s->rights ? s->rights + static_cast<size_t>(i) * s->maxRights : nullptr;
   size_t dropped = codec::DecodeUnixControl(ctl, clen, info, fds, s->maxRights, CloseDropped);
   if (dropped) info->present |= codec::kHasCtrunc;
+}
+
+// recvmsg on a SOCK_SEQPACKET socket whose peer is gone returns 0 at once,
+// every time: without this the socket would read empty messages forever. An
+// empty message the peer sent just before closing looks the same and is
+// taken for the end too (Linux cannot tell them apart either).
+int TrimSeqpacketEof(IoState* s, int n, bool* eof) {
+  *eof = false;
+  if (!s->seqpacket || n <= 0 || s->msgs[n - 1].msg_len != 0) return n;
+  pollfd p = {s->fd, POLLRDHUP, 0};
+  if (::poll(&p, 1, 0) <= 0 || (p.revents & (POLLRDHUP | POLLHUP)) == 0) return n;
+  int queued = 0;
+  if (::ioctl(s->fd, SIOCINQ, &queued) != 0 || queued != 0) return n;
+  int k = n;
+  while (k > 0 && s->msgs[k - 1].msg_len == 0 && s->msgs[k - 1].msg_hdr.msg_controllen == 0) k--;
+  *eof = true;
+  return k;
 }
 
 // ioEncodeUnixControl(fds: number[], credentials?: { pid, uid, gid }) → Buffer | -errno

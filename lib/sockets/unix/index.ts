@@ -57,6 +57,7 @@ interface UnixContext {
  * `info.fds`) and credentials (`passCredentials`, `info.credentials`).
  *
  * Events: `'message' (data, info)`, `'batch'`, `'error' (err)`, `'drain'`,
+ * `'end'` (a seqpacket peer shut down: receiving stopped, iterators ended),
  * `'close'`. The engine's rules (receiving while somebody consumes,
  * iterators, the send queue and its bound, close) are in docs/engine.md.
  */

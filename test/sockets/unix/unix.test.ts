@@ -88,7 +88,7 @@ describe('socketpair and seqpacket', () => {
     await b.close();
   });
 
-  it('seqpacket keeps message boundaries and reports the peer closing as the end', async () => {
+  it('seqpacket keeps message boundaries', async () => {
     const [a, b] = UnixSocket.pair({ type: 'seqpacket' });
     expect(a.type).toBe('seqpacket');
     const msgs: string[] = [];
@@ -98,6 +98,41 @@ describe('socketpair and seqpacket', () => {
     expect(msgs).toEqual(['one', 'two', 'three']);
     await a.close();
     await b.close();
+  });
+
+  it("seqpacket: the peer closing ends iteration with 'end' (no endless empty reads), after its last messages", async () => {
+    const [a, b] = UnixSocket.pair({ type: 'seqpacket' });
+    await b.sendBatch(['last 1', 'last 2']);
+    await b.close();
+    let ends = 0;
+    a.on('end', () => ends++);
+    const got: string[] = [];
+    const cpu0 = process.cpuUsage();
+    for await (const m of a) got.push(m.data.toString());
+    await sleep(50);
+    const cpu = process.cpuUsage(cpu0);
+    expect(got).toEqual(['last 1', 'last 2']);
+    expect(ends).toBe(1);
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(100);
+    expect(a.stats().received).toBe(2);
+    await a.close();
+  });
+
+  it('seqpacket: a peer closing with our message unread is ECONNRESET, and what it sent before still arrives', async () => {
+    const [a, b] = UnixSocket.pair({ type: 'seqpacket' });
+    await b.send('reply');
+    await a.send('never read by b');
+    await b.close();
+    await sleep(20);
+    const errors: string[] = [];
+    const got: string[] = [];
+    a.on('error', (e: Error & { code?: string }) => errors.push(e.code as string));
+    a.on('message', (d) => got.push(d.toString()));
+    await until(() => errors.length > 0 && got.length > 0);
+    await sleep(20);
+    expect(errors).toEqual(['ECONNRESET']);
+    expect(got).toEqual(['reply']);
+    await a.close();
   });
 
   it('sends a batch with one sendmmsg and receives it in order, with per-entry destinations', async () => {
