@@ -29,3 +29,4 @@ export type { BpfProgram, BpfInstruction } from './formats/bpf';
 export * from './sockets/packet';
 export * from './sockets/unix';
 export * from './sockets/unix/notify';
+export * from './sockets/unix/server';

@@ -91,6 +91,14 @@ export interface IoHandleOptions {
    * and the message is flagged HAS_CTRUNC.
    */
   maxRights?: number;
+  /**
+   * A listening AF_UNIX socket (needs maxRights >= 1): READABLE means
+   * connections; each batch record is one accept4(SOCK_NONBLOCK |
+   * SOCK_CLOEXEC)ed descriptor in `rights` (HAS_RIGHTS, rightsCount 1), the
+   * peer's sockaddr in `addresses`, length 0. A failure other than EAGAIN
+   * (EMFILE...) stops accepting and comes as EV_ERROR.
+   */
+  accept?: boolean;
 }
 
 /**

@@ -223,7 +223,7 @@ void IoHandle::Construct(const Napi::CallbackInfo& info) {
   Napi::Function onEvent = ArgFunction(info, 3, "onEvent");
   // Read every option first (a getter may run JS, e.g. unmap or adopt the
   // ring), then validate: nothing read earlier can change under us.
-  Napi::Value rv = env.Undefined(), bv = env.Undefined(), mv = env.Undefined(), cv = env.Undefined(), xv = env.Undefined();
+  Napi::Value rv = env.Undefined(), bv = env.Undefined(), mv = env.Undefined(), cv = env.Undefined(), xv = env.Undefined(), lv = env.Undefined();
   if (info.Length() > 4 && info[4].IsObject()) {
     Napi::Object o = info[4].As<Napi::Object>();
     rv = o.Get("ring");
@@ -231,11 +231,14 @@ void IoHandle::Construct(const Napi::CallbackInfo& info) {
     mv = o.Get("messageSize");
     cv = o.Get("controlSize");
     xv = o.Get("maxRights");
+    lv = o.Get("accept");
   }
   uint32_t batch = bv.IsUndefined() ? 64 : static_cast<uint32_t>(ValueInteger(env, bv, "batchSize", 1, kMaxBatch));
   uint32_t msgSize = mv.IsUndefined() ? 65536 : static_cast<uint32_t>(ValueInteger(env, mv, "messageSize", 1, kMaxMessage));
   uint32_t ctlSize = cv.IsUndefined() ? 256 : static_cast<uint32_t>(ValueInteger(env, cv, "controlSize", 0, kMaxControl));
   uint32_t maxRights = xv.IsUndefined() ? 0 : static_cast<uint32_t>(ValueInteger(env, xv, "maxRights", 0, 253));
+  bool accepting = lv.IsBoolean() && lv.As<Napi::Boolean>().Value();
+  if (accepting && maxRights == 0) ThrowTypeError(env, "ERR_INVALID_ARG_VALUE", "options.accept needs options.maxRights >= 1");
   IoRing* ring = nullptr;
   if (!rv.IsUndefined() && !rv.IsNull()) {
     ring = IoRing::From(env, rv);
@@ -277,6 +280,7 @@ void IoHandle::Construct(const Napi::CallbackInfo& info) {
       Napi::PropertyDescriptor::Value("ring", Napi::Boolean::New(env, ring != nullptr), napi_enumerable),
   });
   InitRights(env, s.get(), self, maxRights);
+  s->accepting = accepting;
 
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr)

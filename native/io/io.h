@@ -93,6 +93,7 @@ struct IoState {
   uint32_t maxRights = 0;
   napi_ref rightsRef = nullptr;
   bool seqpacket = false;  // SOCK_SEQPACKET: a zero-length read after the peer shut down is the end
+  bool accepting = false;  // a listening socket: READABLE means connections to accept (unix.cc DrainAccept)
 };
 
 // --- handle.cc: poll lifecycle and calls into JS ---------------------------
@@ -134,6 +135,9 @@ void CollectUnix(IoState* s, uint32_t i, const uint8_t* ctl, size_t clen, codec:
 // SOCK_SEQPACKET end of stream: the n messages read, less the trailing
 // zero-length reads that mean the peer shut down (*eof set then).
 int TrimSeqpacketEof(IoState* s, int n, bool* eof);
+// A listening handle's READABLE: accept4 up to a batch of connections and
+// hand them to JS as records of one descriptor each (in `rights`).
+void DrainAccept(IoState* s);
 Napi::Value EncodeUnixControlJs(const Napi::CallbackInfo& info);
 Napi::Value SocketPairJs(const Napi::CallbackInfo& info);
 Napi::Value UnixAutobindJs(const Napi::CallbackInfo& info);

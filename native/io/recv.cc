@@ -86,6 +86,10 @@ void DrainRead(IoState* s) {
     DrainRing(s);
     return;
   }
+  if (s->accepting) {
+    DrainAccept(s);
+    return;
+  }
   for (int iter = 0; iter < kBatchesPerWakeup && !s->closing && s->wantRead; iter++) {
     int n = RecvBatch(s, 0);
     if (n == 0) return;

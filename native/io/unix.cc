@@ -14,6 +14,7 @@
 #include <linux/sockios.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "codec/unix.h"
 #include "io/io.h"
@@ -57,6 +58,53 @@ int TrimSeqpacketEof(IoState* s, int n, bool* eof) {
   while (k > 0 && s->msgs[k - 1].msg_len == 0 && s->msgs[k - 1].msg_hdr.msg_controllen == 0) k--;
   *eof = true;
   return k;
+}
+
+void DrainAccept(IoState* s) {
+  for (int iter = 0; iter < kBatchesPerWakeup && !s->closing && s->wantRead; iter++) {
+    uint32_t n = 0;
+    int err = 0;
+    while (n < s->batch) {
+      socklen_t len = sizeof(sockaddr_storage);
+      int fd = ::accept4(s->fd, reinterpret_cast<sockaddr*>(&s->names[n]), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) err = errno;
+        break;
+      }
+      PutMeta(s, n, s->poolOff, 0, 0, 0);
+      uint8_t* a = s->addrs + n * kAddrStride;
+      size_t copy = len < kAddrStride ? len : kAddrStride;
+      std::memcpy(a, &s->names[n], copy);
+      if (copy < kAddrStride) std::memset(a + copy, 0, kAddrStride - copy);
+      auto* info = reinterpret_cast<codec::ControlInfo*>(s->infos + n * kInfoStride);
+      std::memset(info, 0, sizeof(*info));
+      info->present = codec::kHasRights;
+      info->rightsCount = 1;
+      s->rights[static_cast<size_t>(n) * s->maxRights] = fd;
+      n++;
+    }
+    if (n > 0) {
+      napi_value buf;
+      uint8_t* out = nullptr;
+      if (!PoolReserve(s, 1, &buf, &out)) {
+        for (uint32_t i = 0; i < n; i++) ::close(s->rights[static_cast<size_t>(i) * s->maxRights]);
+        FailNoMemory(s);
+        return;
+      }
+      Publish(s, buf, s->poolOff, n);
+    }
+    if (err != 0) {
+      // EMFILE and the like stay readable: stop accepting rather than spin (JS reports it).
+      if (!s->closing) {
+        s->wantRead = false;
+        ApplyMask(s);
+        Emit(s, kEvError, err, kSysRecv);
+      }
+      return;
+    }
+    if (n < s->batch) return;
+  }
 }
 
 // ioEncodeUnixControl(fds: number[], credentials?: { pid, uid, gid }) → Buffer | -errno
