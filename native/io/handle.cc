@@ -124,7 +124,7 @@ void CloseDescriptor(IoState* s) {
 }
 
 void ReleaseRegistryIfDone(Registry* reg) {
-  if (reg->exiting && reg->live.empty()) {
+  if (reg->exiting && reg->live.empty() && reg->pendingWork == 0) {
     napi_remove_async_cleanup_hook(reg->hook);
     delete reg;
   }
@@ -161,21 +161,18 @@ void OnEnvTeardown(napi_async_cleanup_hook_handle handle, void* arg) {
   auto* reg = static_cast<Registry*>(arg);
   reg->exiting = true;
   reg->hook = handle;
-  if (reg->live.empty()) {
-    ReleaseRegistryIfDone(reg);
-    return;
-  }
   std::vector<IoState*> all(reg->live.begin(), reg->live.end());
   for (IoState* s : all) {
     if (!s->closing) StartClose(s);
   }
+  ReleaseRegistryIfDone(reg);
 }
 
 void OnPollClosed(uv_handle_t* h) {
   IoState* s = static_cast<IoState*>(h->data);
   if (!s->reg->exiting) {
     uv_loop_t* loop = s->poll.loop;
-    s->closeWork.data = s;
+    s->closeWork.data = s;  // s stays in reg->live until Finish: teardown waits for this request too
     int r = uv_queue_work(
         loop, &s->closeWork, [](uv_work_t* w) { CloseDescriptor(static_cast<IoState*>(w->data)); },
         [](uv_work_t* w, int) { Finish(static_cast<IoState*>(w->data)); });
@@ -384,8 +381,21 @@ void RegisterIo(Napi::Env env, Napi::Object exports) {
   // the first close after memory ran out (closes run on the pool).
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) == napi_ok && loop != nullptr) {
-    auto* warm = new uv_work_t();
-    if (uv_queue_work(loop, warm, [](uv_work_t*) {}, [](uv_work_t* w, int) { delete w; }) != 0) delete warm;
+    auto* warm = new (std::nothrow) uv_work_t();
+    if (warm) {
+      warm->data = reg;
+      reg->pendingWork++;
+      auto done = [](uv_work_t* w, int) {
+        auto* r = static_cast<io::Registry*>(w->data);
+        delete w;
+        r->pendingWork--;
+        io::ReleaseRegistryIfDone(r);
+      };
+      if (uv_queue_work(loop, warm, [](uv_work_t*) {}, done) != 0) {
+        reg->pendingWork--;
+        delete warm;
+      }
+    }
   }
   exports.Set("IoHandle", io::IoHandle::Init(env));
   Napi::Function ringCtor = io::IoRing::Init(env);

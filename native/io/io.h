@@ -47,6 +47,9 @@ struct Registry {
   napi_ref ringCtor = nullptr;  // IoRing constructor (never deleted: lives as long as the environment)
   napi_async_cleanup_hook_handle hook = nullptr;
   bool exiting = false;
+  // uv_work_t requests of ours still queued or running: libuv cannot close a loop (a Worker's
+  // teardown asserts) while one is active, so the cleanup hook stays until they finish.
+  int pendingWork = 0;
 };
 
 struct IoState {
