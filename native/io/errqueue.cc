@@ -43,10 +43,13 @@ bool StaleSocketError(int fd, int err) {
   if (!IcmpErrno(err)) return false;
   // A connected socket's error is about its one peer: fail as before.
   // (errno is kept: the caller reports the send's own error when not retrying.)
+  // Only IP sockets have an error queue fed by ICMP (a unix sender's ECONNREFUSED is its own).
   int saved = errno;
   sockaddr_storage ss;
   socklen_t len = sizeof(ss);
-  bool unconnected = ::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0 && errno == ENOTCONN;
+  bool ip = ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0 && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
+  len = sizeof(ss);
+  bool unconnected = ip && ::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0 && errno == ENOTCONN;
   errno = saved;
   return unconnected;
 }

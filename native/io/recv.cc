@@ -26,6 +26,8 @@ int RecvBatch(IoState* s, int extraFlags) {
     m.msg_flags = 0;
     s->msgs[i].msg_len = 0;
   }
+  // MSG_CMSG_CLOEXEC only where descriptors can arrive: packet_recvmsg refuses unknown flags with EINVAL.
+  if (s->maxRights) extraFlags |= MSG_CMSG_CLOEXEC;
   int n;
   do n = ::recvmmsg(s->fd, s->msgs.data(), s->batch, MSG_DONTWAIT | MSG_TRUNC | extraFlags, nullptr);
   while (n < 0 && errno == EINTR);
@@ -65,7 +67,9 @@ bool Deliver(IoState* s, int n) {
     if (clen == 0) {
       info->present = 0;
     } else {
-      codec::DecodeControl(s->ctl.get() + static_cast<size_t>(i) * s->ctlSize, clen, info);
+      const uint8_t* c = s->ctl.get() + static_cast<size_t>(i) * s->ctlSize;
+      codec::DecodeControl(c, clen, info);
+      if (s->maxRights) CollectUnix(s, static_cast<uint32_t>(i), c, clen, info);
     }
     if (mm.msg_hdr.msg_flags & MSG_CTRUNC) info->present |= codec::kHasCtrunc;
   }
@@ -82,6 +86,10 @@ void DrainRead(IoState* s) {
     DrainRing(s);
     return;
   }
+  if (s->accepting) {
+    DrainAccept(s);
+    return;
+  }
   for (int iter = 0; iter < kBatchesPerWakeup && !s->closing && s->wantRead; iter++) {
     int n = RecvBatch(s, 0);
     if (n == 0) return;
@@ -94,8 +102,18 @@ void DrainRead(IoState* s) {
       }
       return;
     }
-    if (!Deliver(s, n)) {
+    bool eof = false;
+    int got = TrimSeqpacketEof(s, n, &eof);
+    if (got > 0 && !Deliver(s, got)) {
       FailNoMemory(s);
+      return;
+    }
+    if (eof) {
+      if (!s->closing) {
+        s->wantRead = false;
+        ApplyMask(s);
+        Emit(s, kEvEnd, 0, 0);
+      }
       return;
     }
     if (static_cast<uint32_t>(n) < s->batch) return;
@@ -113,7 +131,8 @@ void HandlePollError(IoState* s) {
     FailNoMemory(s);
     return;
   }
-  for (int iter = 0; iter < kBatchesPerWakeup && !s->closing; iter++) {
+  // AF_UNIX has no error queue, and its recvmsg ignores MSG_ERRQUEUE: it would take ordinary messages.
+  for (int iter = 0; iter < kBatchesPerWakeup && !s->closing && !s->maxRights; iter++) {
     int n = RecvBatch(s, MSG_ERRQUEUE);
     if (n <= 0) break;
     for (int i = 0; i < n; i++) s->msgs[i].msg_hdr.msg_flags |= MSG_ERRQUEUE;
