@@ -63,6 +63,9 @@ const MAX_BATCH = io.MAX_BATCH;
 const BACKOFF_MIN_MS = 1;
 const BACKOFF_MAX_MS = 100;
 const noop = (): void => {};
+/** Node's Buffer class itself (what `Buffer.from` makes): a view without subarray's species lookup. */
+const FastBuffer = (Buffer as unknown as { [Symbol.species]: new (ab: ArrayBufferLike, offset: number, length: number) => Buffer })[Symbol.species];
+type Listener = (payload: Buffer, info: unknown) => void;
 
 /** Counters every engine socket keeps. */
 export interface EngineStats {
@@ -282,6 +285,14 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   #threw = false;
   #batch: RecordBatch<I> | undefined;
   #qBytes = 0;
+  /** The message listeners, read once per change instead of once per message (see #deliverTo). */
+  #fns: Listener[] | undefined;
+  /** emit() is needed per message when listener promises are captured (captureRejections). */
+  #plainEmit: boolean = !EventEmitter.captureRejections;
+  /** The current receive pool: its ArrayBuffer and offset, for payload views. */
+  #pool: Buffer | undefined;
+  #poolAb: ArrayBufferLike = new ArrayBuffer(0);
+  #poolOff = 0;
   #self = new WeakRef<EngineSocket<I, T>>(this);
   #netns: string | undefined;
 
@@ -424,8 +435,10 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   // ---- receiving ----------------------------------------------------------------
 
   #countListener(ev: string | symbol, d: number): void {
-    if (ev === this.#event) this.#messageListeners += d;
-    else if (ev === 'batch') this.#batchListeners += d;
+    if (ev === this.#event) {
+      this.#messageListeners += d;
+      this.#fns = undefined;
+    } else if (ev === 'batch') this.#batchListeners += d;
     else return;
     this.#listeners += d;
     this.#updateReceiving();
@@ -448,8 +461,21 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   /** Called at the start of every received batch. */
   protected _beginBatch(): void {}
 
+  /**
+   * Payload bytes `offset .. offset + length` of the current batch's pool
+   * (valid while a record is decoded): a Buffer view, no copy.
+   */
+  protected _view(offset: number, length: number): Buffer {
+    return new FastBuffer(this.#poolAb, this.#poolOff + offset, length);
+  }
+
   /** @internal Engine callback: one call per received batch. */
   _onRecv(data: Buffer, count: number): void {
+    if (data !== this.#pool) {
+      this.#pool = data;
+      this.#poolAb = data.buffer;
+      this.#poolOff = data.byteOffset;
+    }
     this._beginBatch();
     const meta = this.#meta;
     const errq = io.MSG_ERRQUEUE;
@@ -502,7 +528,8 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     if (truncated) this.#stats.truncated++;
     if (this.#messageListeners > 0) {
       try {
-        this.emit(this.#event, payload, info);
+        if (this.#plainEmit) this.#deliverTo(payload, info);
+        else this.emit(this.#event, payload, info);
       } catch (e) {
         this.#caught(e);
       }
@@ -523,6 +550,18 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
         }
       }
     }
+  }
+
+  /**
+   * What emit(event, payload, info) does for the message event, without its
+   * per-call rest-argument array and listener-array clone: the listeners are
+   * read again after any was added or removed, and a listener list changed
+   * during a call takes effect from the next message, as with emit().
+   */
+  #deliverTo(payload: Buffer, info: I): void {
+    const fns = (this.#fns ??= this.rawListeners(this.#event) as Listener[]);
+    if (fns.length === 1) (fns[0] as Listener).call(this, payload, info);
+    else for (let k = 0; k < fns.length; k++) (fns[k] as Listener).call(this, payload, info);
   }
 
   /** Route a receive-side error: to every iterator; 'error' when listened for or when no iterator took it. */

@@ -578,7 +578,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     const info = this._decodeInfo(i);
     const seg = this.#dec.segment(i, len);
     if (seg === 0) {
-      this._deliver(data.subarray(off, off + len), info, info.truncated);
+      this._deliver(this._view(off, len), info, info.truncated);
       return;
     }
     const n = Math.ceil(len / seg);
@@ -588,7 +588,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
       const stop = Math.min(o + seg, end);
       // A truncated coalesced buffer (only when the receive buffer is under 64 KiB) cuts its last piece.
       const part: MessageInfo = { ...info, size: stop - o, truncated: info.truncated && k === n - 1, segments: n };
-      this._deliver(data.subarray(o, stop), part, part.truncated);
+      this._deliver(this._view(o, stop - o), part, part.truncated);
     }
   }
 
