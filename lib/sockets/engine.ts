@@ -62,6 +62,8 @@ const { EAGAIN, ENOBUFS, ETIMEDOUT } = osConstants.errno;
 const MAX_BATCH = io.MAX_BATCH;
 const BACKOFF_MIN_MS = 1;
 const BACKOFF_MAX_MS = 100;
+/** #attempt: not tried, gathered for the end of the tick (any value no errno can be). */
+const GATHER = -0x10000;
 const noop = (): void => {};
 /** Node's Buffer class itself (what `Buffer.from` makes): a view without subarray's species lookup. */
 const FastBuffer = (Buffer as unknown as { [Symbol.species]: new (ab: ArrayBufferLike, offset: number, length: number) => Buffer })[Symbol.species];
@@ -131,8 +133,15 @@ class BatchWaiter {
   ) {}
 }
 
-/** How a queued message is settled: a lone send's resolve function, or its batch's waiter. */
-type Settle = ((n: number) => void) | BatchWaiter;
+/** @internal The callback of {@link EngineSocket._sendCb}: the error, or null and the bytes sent. */
+export type SendDone = (err: Error | null, bytes: number) => void;
+
+/**
+ * How a queued message is settled: a lone send's resolve function (its
+ * reject function in the reject column), a callback send's `done` (no reject
+ * function), nobody (null), or its batch's waiter.
+ */
+type Settle = ((n: number) => void) | SendDone | BatchWaiter | null;
 
 /** @internal Error-message context of one send, opaque to the engine (the kind builds errors from it). */
 export type SendContext = unknown;
@@ -675,12 +684,11 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   // ---- sending ------------------------------------------------------------------
 
   /**
-   * @internal Send one message: now when possible, else queued (EAGAIN,
-   * ENOBUFS, or gathered by coalescing). Resolves with the bytes sent.
+   * The one send decision of both entries ({@link _send}, {@link _sendCb}):
+   * the bytes sent now (>= 0); GATHER, -EAGAIN or -ENOBUFS: queue it; else -errno.
    */
-  _send(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, ctx: SendContext): Promise<number> {
-    if (this.#closed) return Promise.reject(socketClosed(this.#name));
-    if (this.#coalesce === 2 || this.#burst || this.#qHead !== this.#qData.length) return this.#queued(data, addr, ctl, ctx, true);
+  #attempt(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null): number {
+    if (this.#coalesce === 2 || this.#burst || this.#qHead !== this.#qData.length) return GATHER;
     const r = native.sendmsgFd(this.#fd, data, addr, ctl);
     if (r >= 0) {
       this.#stats.sent++;
@@ -688,10 +696,44 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
         this.#burst = true;
         this.#scheduleTick();
       }
-      return Promise.resolve(r);
     }
-    if (r === -EAGAIN || r === -ENOBUFS) return this.#queued(data, addr, ctl, ctx, false, -r);
-    return this.#rejected(this._sendError(-r, 'sendmsg', ctx), ctx);
+    return r;
+  }
+
+  /**
+   * @internal Send one message: now when possible, else queued (EAGAIN,
+   * ENOBUFS, or gathered by coalescing). Resolves with the bytes sent.
+   */
+  _send(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, ctx: SendContext): Promise<number> {
+    if (this.#closed) return Promise.reject(socketClosed(this.#name));
+    const r = this.#attempt(data, addr, ctl);
+    if (r >= 0) return Promise.resolve(r);
+    if (r !== GATHER && r !== -EAGAIN && r !== -ENOBUFS) return this.#rejected(this._sendError(-r, 'sendmsg', ctx), ctx);
+    if (this.#qData.length - this.#qHead >= this.#queueLimit) return this.#rejected(this.#queueFull());
+    const p = new Promise<number>(this.#capture);
+    this.#enqueue(data, addr, ctl, this.#res as (n: number) => void, this.#rej, p, ctx, r);
+    return p;
+  }
+
+  /**
+   * @internal {@link _send} for callers that take a callback (the dgram
+   * drop-in): the same path without a promise. `done(err, bytes)` runs on a
+   * later tick (null: nobody wants the result); failures go to `done` only,
+   * never to `'error'`.
+   */
+  _sendCb(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, ctx: SendContext, done: SendDone | null): void {
+    if (this.#closed) {
+      if (done) process.nextTick(done, socketClosed(this.#name), 0);
+      return;
+    }
+    const r = this.#attempt(data, addr, ctl);
+    if (r >= 0) {
+      if (done) process.nextTick(done, null, r);
+    } else if (r !== GATHER && r !== -EAGAIN && r !== -ENOBUFS) {
+      if (done) process.nextTick(done, this._sendError(-r, 'sendmsg', ctx), 0);
+    } else if (this.#qData.length - this.#qHead >= this.#queueLimit) {
+      if (done) process.nextTick(done, this.#queueFull(), 0);
+    } else this.#enqueue(data, addr, ctl, done, undefined, undefined, ctx, r);
   }
 
   /**
@@ -775,17 +817,14 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     });
   }
 
-  /** A send that waits in the queue. `tick`: gathered by coalescing; else `why` is EAGAIN or ENOBUFS. */
-  #queued(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, ctx: SendContext, tick: boolean, why = EAGAIN): Promise<number> {
-    if (this.#qData.length - this.#qHead >= this.#queueLimit) return this.#rejected(this.#queueFull());
-    const p = new Promise<number>(this.#capture);
-    this.#push(data, addr, ctl, this.#res as (n: number) => void, this.#rej, p, ctx);
-    if (tick) {
-      if (this.#writable || this.#backoffTimer !== undefined) return p; // waiting for room anyway
+  /** A send that waits in the queue: gathered by coalescing (`why` GATHER), or after -EAGAIN / -ENOBUFS. */
+  #enqueue(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, settle: Settle, rej: ((e: Error) => void) | undefined, p: Promise<number> | undefined, ctx: SendContext, why: number): void {
+    this.#push(data, addr, ctl, settle, rej, p, ctx);
+    if (why === GATHER) {
+      if (this.#writable || this.#backoffTimer !== undefined) return; // waiting for room anyway
       if (this.#qData.length - this.#qHead >= MAX_BATCH) this.#flush();
       else this.#scheduleTick();
-    } else this.#wait(why);
-    return p;
+    } else this.#wait(-why);
   }
 
   // One executor for every queued promise (no closure per send): it leaves the resolving functions here.
@@ -811,9 +850,12 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   /** Settle queued message i (still in the queue arrays) as sent or failed. */
   #settle(i: number, err: Error | null): void {
     const s = this.#qRes[i] as Settle;
+    if (s === null) return;
     if (typeof s === 'function') {
-      if (err) this.#reject(this.#qProm[i] as Promise<number>, this.#qRej[i] as (e: Error) => void, err, this.#qCtx[i]);
-      else s(this.#qLen[i] as number);
+      const rej = this.#qRej[i];
+      if (rej === undefined) process.nextTick(s as SendDone, err, err ? 0 : (this.#qLen[i] as number));
+      else if (err) this.#reject(this.#qProm[i] as Promise<number>, rej, err, this.#qCtx[i]);
+      else (s as (n: number) => void)(this.#qLen[i] as number);
       return;
     }
     if (s.failed) return;
@@ -949,6 +991,10 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
 
   #release(n: number): void {
     const end = this.#qHead + n;
+    if (end === this.#qData.length) {
+      this.#resetQueue(); // the usual case, all of it went: drop the arrays instead of clearing each entry
+      return;
+    }
     for (let i = this.#qHead; i < end; i++) {
       this.#qBytes -= this.#qLen[i] as number;
       (this.#qData as unknown[])[i] = undefined;
