@@ -9,7 +9,8 @@
 // Options (env): SECONDS (per measurement, default 1), REPS (default 3),
 //                RSS_DATAGRAMS (default 10000000; 0 skips the RSS run),
 //                ONLY (a regular expression over "SIZE dir who", e.g. 'recv (sockit|C)$':
-//                run only the matching cases; ratios needing a skipped case are left out).
+//                run only the matching cases; ratios needing a skipped case are left out),
+//                SOCKIT_ROOT (the sockit tree to measure, default this one).
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
@@ -20,7 +21,8 @@ import { fileURLToPath } from 'node:url';
 import * as dgram from 'node:dgram';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..', '..');
+// SOCKIT_ROOT: measure another built tree with this script (before/after tables in one sitting).
+const root = process.env.SOCKIT_ROOT ?? join(here, '..', '..', '..');
 
 if (process.env.SOCKIT_BENCH_NETNS !== '1') {
   const r = spawnSync('unshare', ['--net', '--', process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
@@ -276,7 +278,7 @@ async function rssRun(total) {
 const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}k`);
 const results = {};
 const os = require('node:os');
-console.log(`sockit bench:udp — loopback in a private netns, ${SECONDS}s per run, median of ${REPS}, node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`sockit bench:udp (${root}) — loopback in a private netns, ${SECONDS}s per run, median of ${REPS}, node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(
   [
     'recv: receiver flooded by the C sender (UDP GSO, 64 datagrams per message, delivered as separate datagrams of SIZE bytes)',
