@@ -65,8 +65,10 @@ const BACKOFF_MAX_MS = 100;
 /** #attempt: not tried, gathered for the end of the tick (any value no errno can be). */
 const GATHER = -0x10000;
 const noop = (): void => {};
-/** Node's Buffer class itself (what `Buffer.from` makes): a view without subarray's species lookup. */
-const FastBuffer = (Buffer as unknown as { [Symbol.species]: new (ab: ArrayBufferLike, offset: number, length: number) => Buffer })[Symbol.species];
+/** Node's own Buffer class (what `Buffer.from` makes), to make views without subarray's species lookup. */
+const FastBuffer = (Buffer as unknown as { [Symbol.species]?: new (ab: ArrayBufferLike, offset: number, length: number) => Buffer })[Symbol.species];
+const makeView: (ab: ArrayBufferLike, offset: number, length: number) => Buffer =
+  typeof FastBuffer === 'function' && FastBuffer !== (Buffer as unknown) ? (ab, offset, length) => new FastBuffer(ab, offset, length) : (ab, offset, length) => Buffer.from(ab, offset, length);
 type Listener = (payload: Buffer, info: unknown) => void;
 
 /** Counters every engine socket keeps. */
@@ -475,7 +477,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
    * (valid while a record is decoded): a Buffer view, no copy.
    */
   protected _view(offset: number, length: number): Buffer {
-    return new FastBuffer(this.#poolAb, this.#poolOff + offset, length);
+    return makeView(this.#poolAb, this.#poolOff + offset, length);
   }
 
   /** @internal Engine callback: one call per received batch. */
