@@ -28,6 +28,9 @@ describeWith(['netns'], 'native engine under an address-space limit', () => {
         catch (e) { if (e.code !== 'ENOMEM') throw e; ctorEnomem++; N.close(fd); }
       }
       const created = handles.length;
+      // The loop below exhausts the address space on purpose; V8 must not be mid-GC then (its marking
+      // worklists are malloc'ed, and an allocation failure inside V8 is a fatal OOM, not ours to handle).
+      gc();
       for (const h of handles) {
         const r = h.setReceiving(true);
         if (r === 0) receiving++;
@@ -62,7 +65,8 @@ describeWith(['netns'], 'native engine under an address-space limit', () => {
       spawnSync(process.execPath, ['-e', "process.stdout.write(require('fs').readFileSync('/proc/self/status', 'utf8').match(/VmSize:\\s+(\\d+)/)[1])"], { encoding: 'utf8', env }).stdout,
     ) * 1024;
     const limit = 3_000_000_000 + Math.max(0, base - 730 * 1024 * 1024);
-    const r = spawnSync('prlimit', [`--as=${limit}`, '--nofile=8192', process.execPath, '-e', prelude + body], {
+    // --single-threaded: no background GC or compiler threads that could need memory while it is exhausted.
+    const r = spawnSync('prlimit', [`--as=${limit}`, '--nofile=8192', process.execPath, '--expose-gc', '--single-threaded', '-e', prelude + body], {
       encoding: 'utf8',
       cwd: root,
       env,
