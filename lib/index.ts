@@ -12,7 +12,7 @@ export const constants: Readonly<Constants> = constantsByName as unknown as Cons
 // The errors users catch; the validation helpers in core/errors stay internal.
 export { errnoName, capabilityHint, errorHint, SocketError, SockitTypeError, SockitRangeError, SockitStateError } from './core/errors';
 export type { Capability, SocketErrorContext } from './core/errors';
-export type { ControlRecordLayout, MetaRecordLayout, RecordLayouts, SockaddrLayouts, SockaddrInLayout, SockaddrIn6Layout, SockaddrLlLayout } from './binding/io';
+export type { ControlRecordLayout, MetaRecordLayout, RecordLayouts, SockaddrLayouts, SockaddrInLayout, SockaddrIn6Layout, SockaddrLlLayout, SockaddrUnLayout } from './binding/io';
 export * from './core/address';
 export * from './sockets/socket';
 export * from './options';
@@ -27,3 +27,6 @@ export * as multicast from './sockets/multicast';
 export * as bpf from './formats/bpf';
 export type { BpfProgram, BpfInstruction } from './formats/bpf';
 export * from './sockets/packet';
+export * from './sockets/unix';
+export * from './sockets/unix/notify';
+export * from './sockets/unix/server';

@@ -19,11 +19,13 @@
 #include <linux/socket.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "common.h"
+#include "codec/unix.h"
 #include "io/io.h"
 
 namespace sockit {
@@ -136,6 +138,10 @@ Napi::Object ControlLayout(Napi::Env env) {
   SOCKIT_OFFSET(o, ControlInfo, tpVlanTci);
   SOCKIT_OFFSET(o, ControlInfo, tpVlanTpid);
   SOCKIT_OFFSET(o, ControlInfo, origDstScope);
+  SOCKIT_OFFSET(o, ControlInfo, credPid);
+  SOCKIT_OFFSET(o, ControlInfo, credUid);
+  SOCKIT_OFFSET(o, ControlInfo, credGid);
+  SOCKIT_OFFSET(o, ControlInfo, rightsCount);
   SOCKIT_CONST(o, "size", sizeof(ControlInfo));
   return o;
 }
@@ -163,7 +169,12 @@ Napi::Object SockaddrLayout(Napi::Env env) {
   SOCKIT_OFFSET(ll, sockaddr_ll, sll_halen);
   SOCKIT_OFFSET(ll, sockaddr_ll, sll_addr);
   SOCKIT_CONST(ll, "size", sizeof(sockaddr_ll));
+  Napi::Object un = Napi::Object::New(env);
+  SOCKIT_OFFSET(un, sockaddr_un, sun_family);
+  SOCKIT_OFFSET(un, sockaddr_un, sun_path);
+  SOCKIT_CONST(un, "size", sizeof(sockaddr_un));
   Napi::Object o = Napi::Object::New(env);
+  o.Set("sockaddr_un", un);
   o.Set("sockaddr_in", in4);
   o.Set("sockaddr_in6", in6);
   o.Set("sockaddr_ll", ll);
@@ -184,6 +195,7 @@ void RegisterIoConstants(Napi::Env env, Napi::Object exports) {
   SOCKIT_CONST(c, "EV_WRITABLE", kEvWritable);
   SOCKIT_CONST(c, "EV_ERROR", kEvError);
   SOCKIT_CONST(c, "EV_CLOSE", kEvClose);
+  SOCKIT_CONST(c, "EV_END", kEvEnd);
   SOCKIT_CONST(c, "SYS_RECV", kSysRecv);
   SOCKIT_CONST(c, "SYS_SO_ERROR", kSysSoError);
   SOCKIT_CONST(c, "SYS_POLL", kSysPoll);
@@ -203,6 +215,9 @@ void RegisterIoConstants(Napi::Env env, Napi::Object exports) {
   SOCKIT_CONST(c, "HAS_ORIG_DST", codec::kHasOrigDst);
   SOCKIT_CONST(c, "HAS_AUXDATA", codec::kHasAuxdata);
   SOCKIT_CONST(c, "HAS_CTRUNC", codec::kHasCtrunc);
+  SOCKIT_CONST(c, "HAS_CREDENTIALS", codec::kHasCredentials);
+  SOCKIT_CONST(c, "HAS_RIGHTS", codec::kHasRights);
+  SOCKIT_CONST(c, "MAX_RIGHTS", codec::kMaxRights);
   long page = ::sysconf(_SC_PAGESIZE);
   SOCKIT_CONST(c, "PAGE_SIZE", page > 0 ? page : 4096);
   SOCKIT_CONST(c, "RING_MIN_FRAME", codec::kRingMinFrame);

@@ -1,6 +1,6 @@
 /**
  * The native I/O engine (native/io/: handle.cc, pool.cc, recv.cc, ring.cc, send.cc), shared by every event-driven
- * datagram-style socket: UDP (lib/sockets/udp.ts) and AF_PACKET (lib/sockets/packet.ts).
+ * datagram-style socket: UDP (lib/sockets/udp), AF_PACKET (lib/sockets/packet) and AF_UNIX (lib/sockets/unix).
  *
  * ## Model
  * One {@link IoHandle} owns one non-blocking descriptor and one `uv_poll` on
@@ -18,8 +18,8 @@
  *      - `handle.meta` (Uint32Array, `META_STRIDE` = 4 per message):
  *        `[offset into data, copied length, real length (MSG_TRUNC: the size
  *        on the wire, larger than the copied length when truncated), msg_flags]`;
- *      - `handle.addresses` (Uint8Array, `ADDRESS_STRIDE` = 32 per message):
- *        the raw source sockaddr (sockaddr_in / sockaddr_in6 / sockaddr_ll;
+ *      - `handle.addresses` (Uint8Array, `ADDRESS_STRIDE` = 112 per message):
+ *        the raw source sockaddr (sockaddr_in / sockaddr_in6 / sockaddr_ll / sockaddr_un;
  *        family 0 when none), see {@link decodeSockaddr}-style readers in udp.ts;
  *      - `handle.control` (Uint8Array, `CONTROL_STRIDE` = 144 per message):
  *        decoded control messages as a fixed record, see {@link ControlLayout}.
@@ -40,6 +40,9 @@
  *    (EBADF, ENOTSOCK, EINVAL, EFAULT) also stop receiving, and so does an
  *    allocation failure while receiving (`-ENOMEM`, `SYS_ALLOC`): no
  *    allocation failure aborts the process.
+ *  - A SOCK_SEQPACKET handle (maxRights > 0) whose peer shut down stops
+ *    receiving and reports `onEvent.call(owner, EV_END, 0, 0)` instead of
+ *    delivering empty reads forever.
  *  - `close()` stops polling; the descriptor is closed on the threadpool
  *    (closing a packet socket waits one RCU grace period), then
  *    `onEvent.call(owner, EV_CLOSE, 0, 0)`. While open, the
@@ -81,6 +84,21 @@ export interface IoHandleOptions {
    * (the IoRing is empty afterwards) and unmaps it when it closes.
    */
   ring?: IoRing;
+  /**
+   * AF_UNIX: descriptors kept per message from SCM_RIGHTS (0..253, default
+   * 0). Above 0 the handle has a `rights` array and decodes SCM_RIGHTS /
+   * SCM_CREDENTIALS (native/io/unix.cc); descriptors beyond it are closed
+   * and the message is flagged HAS_CTRUNC.
+   */
+  maxRights?: number;
+  /**
+   * A listening AF_UNIX socket (needs maxRights >= 1): READABLE means
+   * connections; each batch record is one accept4(SOCK_NONBLOCK |
+   * SOCK_CLOEXEC)ed descriptor in `rights` (HAS_RIGHTS, rightsCount 1), the
+   * peer's sockaddr in `addresses`, length 0. A failure other than EAGAIN
+   * (EMFILE...) stops accepting and comes as EV_ERROR.
+   */
+  accept?: boolean;
 }
 
 /**
@@ -113,6 +131,14 @@ export interface IoHandle {
   readonly batchSize: number;
   readonly messageSize: number;
   readonly controlSize: number;
+  /**
+   * AF_UNIX handles (options.maxRights > 0): the descriptors received with
+   * each message of the batch, `maxRights` per message (message i's
+   * `rightsCount` of them start at i × maxRights). They are open and
+   * CLOEXEC; the owner must keep or close every one before the batch call
+   * returns. Reused per batch.
+   */
+  readonly rights?: Int32Array;
   /** True when the handle receives from a TPACKET_V3 ring (options.ring). */
   readonly ring: boolean;
   /** The descriptor, -1 once closing. */
@@ -252,6 +278,14 @@ export interface ControlRecordLayout {
   readonly tpVlanTpid: number;
   /** u32: IPv6 scope id of `origDst` (sin6_scope_id; 0 for IPv4; HAS_ORIG_DST). */
   readonly origDstScope: number;
+  /** i32: sender's pid (SCM_CREDENTIALS, AF_UNIX with SO_PASSCRED; HAS_CREDENTIALS). */
+  readonly credPid: number;
+  /** u32: sender's uid (HAS_CREDENTIALS). */
+  readonly credUid: number;
+  /** u32: sender's gid (HAS_CREDENTIALS). */
+  readonly credGid: number;
+  /** u32: SCM_RIGHTS descriptors of this message in the handle's `rights` array (HAS_RIGHTS). */
+  readonly rightsCount: number;
   /** sizeof(ControlInfo): equals ioConstants.CONTROL_STRIDE. */
   readonly size: number;
 }
@@ -318,8 +352,20 @@ export interface SockaddrLlLayout {
   readonly size: number;
 }
 
+/** Byte offsets of struct sockaddr_un (`offsetof`). */
+export interface SockaddrUnLayout {
+  /** u16 AF_UNIX, host order. */
+  readonly sun_family: number;
+  /** The path bytes (NUL-terminated), or a NUL then an abstract name. */
+  readonly sun_path: number;
+  /** sizeof(struct sockaddr_un). */
+  readonly size: number;
+}
+
 /** The sockaddr layouts of the `addresses` records (one decoder for every socket kind reads these). */
 export interface SockaddrLayouts {
+  /** struct sockaddr_un. */
+  readonly sockaddr_un: SockaddrUnLayout;
   /** struct sockaddr_in. */
   readonly sockaddr_in: SockaddrInLayout;
   /** struct sockaddr_in6. */
@@ -407,6 +453,8 @@ export interface IoConstants {
   EV_WRITABLE: number;
   EV_ERROR: number;
   EV_CLOSE: number;
+  /** A SOCK_SEQPACKET peer shut down (zero-length reads after RDHUP): receiving stopped. */
+  EV_END: number;
   SYS_RECV: number;
   SYS_SO_ERROR: number;
   SYS_POLL: number;
@@ -427,6 +475,12 @@ export interface IoConstants {
   HAS_ORIG_DST: number;
   HAS_AUXDATA: number;
   HAS_CTRUNC: number;
+  /** SCM_CREDENTIALS decoded (credPid, credUid, credGid). */
+  HAS_CREDENTIALS: number;
+  /** SCM_RIGHTS descriptors kept (rightsCount). */
+  HAS_RIGHTS: number;
+  /** SCM_MAX_FD: descriptors one AF_UNIX message may carry (253). */
+  MAX_RIGHTS: number;
   /** sysconf(_SC_PAGESIZE): ring blocks are a multiple of it. */
   PAGE_SIZE: number;
   /** Smallest TPACKET_V3 tp_frame_size (tpacket3_hdr + sockaddr_ll, 68). */
@@ -440,6 +494,15 @@ export interface IoBinding {
   ioEncodeAddress(address: NativeAddress): Buffer;
   /** Encode per-datagram send control messages for a socket of `family` (AF_INET/AF_INET6). → Buffer | -EINVAL */
   ioEncodeControl(family: number, control: NativeSendControl): Buffer | number;
+  /**
+   * Encode AF_UNIX send control data: SCM_RIGHTS with `fds` (none when
+   * empty; at most MAX_RIGHTS) and, when given, SCM_CREDENTIALS. → Buffer | -EINVAL
+   */
+  ioEncodeUnixControl(fds: readonly number[], credentials?: { pid: number; uid: number; gid: number }): Buffer | number;
+  /** socketpair(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC) → [fd, fd] | -errno. */
+  socketpair(type: number): [number, number] | number;
+  /** bind(2) of an AF_UNIX socket with sun_family alone (addrlen 2): the kernel picks a unique abstract name → 0 | -errno. */
+  unixAutobind(fd: number): number;
   /** Decode control-message bytes (as recvmsg fills msg_control) into one ControlLayout record; for tests and fuzzing. */
   ioDecodeControl(control: Uint8Array): Buffer;
   /**

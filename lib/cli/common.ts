@@ -183,15 +183,27 @@ export function datagramJson(m: Message, localPort: number): Record<string, unkn
 }
 
 /**
- * Receive until --count, --timeout or SIGINT; print each datagram. Returns
- * the exit code: 0, or 4 (TIMEOUT) when the timeout expired first.
+ * Receive until --count, --timeout or SIGINT; print each datagram (`show`,
+ * UDP's line or JSON by default). Returns the exit code: 0, or 4 (TIMEOUT)
+ * when the timeout expired first.
  */
-export async function receiveLoop(sock: UdpSocket, flags: ParsedFlags, io: Io, command: string): Promise<number> {
+export async function receiveLoop<M extends { data: Buffer } = Message>(
+  sock: AsyncIterable<M> & { close(): Promise<void> },
+  flags: ParsedFlags,
+  io: Io,
+  command: string,
+  show?: (m: M, json: boolean, hex: boolean) => string,
+): Promise<number> {
   const count = positive(flags, 'count', command);
   const timeout = seconds(flags, 'timeout', command);
   const json = Boolean(flags.json);
   const hex = Boolean(flags.hex);
-  const port = sock.address().port;
+  let print = show;
+  if (!print) {
+    // UDP by default: lines name the local port.
+    const port = (sock as unknown as UdpSocket).address().port;
+    print = (m, j, h) => (j ? JSON.stringify(datagramJson(m as unknown as Message, port)) : datagramLine(m as unknown as Message, port, h));
+  }
   const progress = new Progress(io, 'datagrams');
   let timedOut = false;
   const timer = timeout !== undefined ? setTimeout(() => ((timedOut = true), void sock.close()), timeout * 1000) : undefined;
@@ -200,7 +212,7 @@ export async function receiveLoop(sock: UdpSocket, flags: ParsedFlags, io: Io, c
   try {
     for await (const m of sock) {
       progress.tick(m.data.length);
-      io.out(json ? JSON.stringify(datagramJson(m, port)) : datagramLine(m, port, hex));
+      io.out(print(m, json, hex));
       if (count !== undefined && progress.count >= count) break;
     }
   } finally {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `sockit` command: interfaces, the option table, UDP and multicast
- * senders/receivers, raw Ethernet frames, a sniffer with pcap output, and the
+ * The `sockit` command: interfaces, the option table, UDP, multicast and
+ * unix senders/receivers, raw Ethernet frames, a sniffer with pcap output, and the
  * demo. Each subcommand has `--help` with examples; exit codes are listed
  * there and in {@link EXIT}.
  * @module
@@ -29,12 +29,14 @@ const COMMANDS: Record<string, Entry> = {
   'udp recv': { summary: 'receive UDP datagrams (source, destination, interface, payload)', load: async () => (await import('./udp')).recv },
   'mcast send': { summary: 'send to multicast groups from a chosen address/interface', load: async () => (await import('./mcast')).send },
   'mcast recv': { summary: 'join a group on an interface and print what arrives', load: async () => (await import('./mcast')).recv },
+  'unix send': { summary: 'send unix datagrams (paths, @abstract names; descriptors, credentials)', load: async () => (await import('./unix')).send },
+  'unix recv': { summary: 'receive unix datagrams (sender, credentials, descriptors, payload)', load: async () => (await import('./unix')).recv },
   'frame send': { summary: 'send raw Ethernet frames (custom EtherType, VLAN tags)', load: async () => (await import('./frame')).send },
   sniff: { summary: 'capture frames on an interface, decode them, write pcap', load: async () => import('./sniff') },
   demo: { summary: 'the guided demo in private network namespaces', load: async () => import('./demo') },
 };
 
-const GROUPS = new Set(['udp', 'mcast', 'frame']);
+const GROUPS = new Set(['udp', 'mcast', 'frame', 'unix']);
 
 function version(): string {
   try {

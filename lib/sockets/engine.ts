@@ -1,7 +1,7 @@
 /**
  * The datagram engine: the TypeScript half of the native I/O engine
  * (lib/binding/io.ts), written once for every event-driven socket kind.
- * {@link UdpSocket} and {@link PacketSocket} extend {@link EngineSocket} and
+ * {@link UdpSocket}, {@link PacketSocket} and {@link UnixSocket} extend {@link EngineSocket} and
  * add only what is theirs: an address codec (what `send` passes as the
  * destination), a record decoder (what a received record becomes), their
  * options and their extra methods.
@@ -102,6 +102,10 @@ export interface EngineConfig {
   messageSize: number;
   /** TPACKET_V3 ring to receive from instead of recvmmsg. */
   ring?: IoRing;
+  /** Control buffer per message (default 256). */
+  controlSize?: number;
+  /** AF_UNIX: SCM_RIGHTS descriptors kept per message (the handle's `rights`). */
+  maxRights?: number;
   /** Send queue bound (messages). */
   sendQueueLimit: number;
   /** Coalescing mode. */
@@ -198,6 +202,8 @@ class IterQueue<T> {
   waiters: Array<{ resolve: (r: IteratorResult<T>) => void; reject: (e: Error) => void }> = [];
   done = false;
   error: Error | undefined;
+  /** Called with an item handed straight to a waiting next(). */
+  handOut: ((item: T) => void) | undefined;
   constructor(readonly hwm: number) {}
   get size(): number {
     return this.items.length - this.head;
@@ -207,7 +213,10 @@ class IterQueue<T> {
   }
   push(item: T): void {
     const w = this.waiters.shift();
-    if (w) w.resolve({ value: item, done: false });
+    if (w) {
+      this.handOut?.(item);
+      w.resolve({ value: item, done: false });
+    }
     else this.items.push(item);
   }
   shift(): T | undefined {
@@ -322,8 +331,9 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
       this.#handle = new native.IoHandle(fd, this, EngineSocket.prototype._onRecv, EngineSocket.prototype._onEvent, {
         batchSize: config.batchSize,
         messageSize: config.messageSize,
-        controlSize: 256,
+        controlSize: config.controlSize ?? 256,
         ...(config.ring ? { ring: config.ring } : {}),
+        ...(config.maxRights ? { maxRights: config.maxRights } : {}),
       });
     } catch (e) {
       // The engine owns the descriptor from here on, also when it cannot start.
@@ -368,6 +378,21 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   protected _mayRoute(_ctx: SendContext): boolean {
     return true;
   }
+  /**
+   * Whether EAGAIN on send is retried after a back-off rather than on POLLOUT:
+   * for sockets whose POLLOUT does not mean the destination has room (an
+   * unconnected unix datagram socket polls writable while the receiver's
+   * queue is full, so waiting for POLLOUT would spin).
+   */
+  protected _backoffOnEagain(): boolean {
+    return false;
+  }
+  /** Called at the end of every received batch, also when a listener threw (e.g. close what no message took). */
+  protected _endBatch(_count: number): void {}
+  /** An iterator now holds `item` (it owns resources: count the holder). */
+  protected _retainItem(_item: T): void {}
+  /** An iterator let go of `item`: discarded unread, or its consumer asked for the next one. */
+  protected _releaseItem(_item: T): void {}
   /** Called when receiving starts for the first time (e.g. turn on kernel timestamps). */
   protected _onReceiveStart(): void {}
   /** Called by close() before the descriptor goes (e.g. undo promiscuous mode). */
@@ -482,6 +507,14 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
 
   /** @internal Engine callback: one call per received batch. */
   _onRecv(data: Buffer, count: number): void {
+    try {
+      this.#onRecv(data, count);
+    } finally {
+      this._endBatch(count);
+    }
+  }
+
+  #onRecv(data: Buffer, count: number): void {
     if (data !== this.#pool) {
       this.#pool = data;
       this.#poolAb = data.buffer;
@@ -555,6 +588,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
           continue;
         }
         q.push(item);
+        this._retainItem(item);
         if (q.full && this.#listeners === 0 && !this.#paused) {
           this.#paused = true;
           this.#updateReceiving();
@@ -614,15 +648,33 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
    * on a receive error.
    */
   [Symbol.asyncIterator](): EngineIterator<T> {
+    return this.#iterator(false);
+  }
+
+  /** `keep`: the message handed out is the caller's for good (receive()), not released on the next next(). */
+  #iterator(keep: boolean): EngineIterator<T> {
     const q = new IterQueue<T>(this.#hwm);
+    let last: T | undefined;
+    if (!keep)
+      q.handOut = (v: T): void => {
+        last = v;
+      };
+    const letGo = (): void => {
+      if (last === undefined) return;
+      const v = last;
+      last = undefined;
+      this._releaseItem(v);
+    };
     const finish = (): void => {
       q.done = true;
       this._dropIterator(q as IterQueue<unknown>);
     };
     const it: EngineIterator<T> = {
       next: (): Promise<IteratorResult<T>> => {
+        letGo();
         if (q.size > 0) {
           const v = q.shift() as T;
+          if (!keep) last = v;
           if (this.#paused && q.size < q.hwm / 2) this.#resumeIfRoom();
           return Promise.resolve({ value: v, done: false });
         }
@@ -635,6 +687,8 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
         return new Promise((resolve, reject) => q.waiters.push({ resolve, reject }));
       },
       return: (): Promise<IteratorResult<T>> => {
+        letGo();
+        for (let i = q.head; i < q.items.length; i++) this._releaseItem(q.items[i] as T);
         q.items = [];
         q.head = 0;
         q.end();
@@ -662,7 +716,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     rejectUnknownKeys(options, ['timeout'], 'options');
     const timeout = options.timeout === undefined ? undefined : validateInteger(options.timeout, 'options.timeout', 0, 2 ** 31 - 1);
     this._check();
-    const it = this[Symbol.asyncIterator]();
+    const it = this.#iterator(true);
     let timer: NodeJS.Timeout | undefined;
     try {
       const next = it.next();
@@ -756,7 +810,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     }
     if (r === -EAGAIN || r === -ENOBUFS) {
       this.#wantDrain = true;
-      if (r === -EAGAIN) this.#setWritable(true);
+      if (r === -EAGAIN && !this._backoffOnEagain()) this.#setWritable(true);
       else this.#startBackoff();
       return false;
     }
@@ -888,7 +942,8 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
 
   /** The kernel refused for now: EAGAIN → poll POLLOUT; ENOBUFS → retry after a back-off. */
   #wait(why: number): void {
-    if (why === ENOBUFS) {
+    if (why === ENOBUFS || this._backoffOnEagain()) {
+      this.#wantDrain = true; // 'drain' once the back-off emptied the queue, as after POLLOUT
       this.#setWritable(false);
       this.#startBackoff();
     } else if (this.#backoffTimer === undefined) this.#setWritable(true);
@@ -1041,6 +1096,13 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
         this.#thrown = undefined;
         throw e;
       }
+    } else if (type === io.EV_END) {
+      // The peer is gone (seqpacket): iterators end, receiving stays off, 'end' once.
+      this.#ready = false;
+      for (const q of this.#iters) q.end();
+      this.#iters.clear();
+      this.#updateReceiving();
+      this.emit('end');
     } else if (type === io.EV_CLOSE) {
       this.#finishClose();
     }

@@ -29,9 +29,11 @@ enum ControlPresent : uint32_t {
   kHasOrigDst = 1u << 9,      // IP_ORIGDSTADDR / IPV6_ORIGDSTADDR
   kHasAuxdata = 1u << 10,     // PACKET_AUXDATA
   kHasCtrunc = 1u << 11,      // MSG_CTRUNC seen: some control data was lost (set by the caller)
+  kHasCredentials = 1u << 12, // SCM_CREDENTIALS (AF_UNIX with SO_PASSCRED; codec/unix.h)
+  kHasRights = 1u << 13,      // SCM_RIGHTS descriptors (AF_UNIX; codec/unix.h)
 };
 
-// Fixed little-endian (host) layout, 144 bytes. Addresses are raw network
+// Fixed little-endian (host) layout, 160 bytes. Addresses are raw network
 // order bytes (4 for IPv4 in the first 4 bytes, 16 for IPv6).
 struct ControlInfo {
   uint32_t present;        // 0
@@ -65,8 +67,12 @@ struct ControlInfo {
   uint16_t tpVlanTpid;     // 134
   uint32_t origDstScope;   // 136
   uint32_t reserved;       // 140
+  int32_t credPid;         // 144 SCM_CREDENTIALS ucred.pid
+  uint32_t credUid;        // 148 ucred.uid
+  uint32_t credGid;        // 152 ucred.gid
+  uint32_t rightsCount;    // 156 SCM_RIGHTS descriptors kept for this message (in the handle's `rights`)
 };
-static_assert(sizeof(ControlInfo) == 144, "ControlInfo layout is part of the JS interface");
+static_assert(sizeof(ControlInfo) == 160, "ControlInfo layout is part of the JS interface");
 static_assert(offsetof(ControlInfo, timestampNs) == 40, "layout");
 static_assert(offsetof(ControlInfo, offender) == 80, "layout");
 static_assert(offsetof(ControlInfo, origDst) == 100, "layout");

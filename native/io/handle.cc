@@ -123,7 +123,7 @@ void CloseDescriptor(IoState* s) {
 }
 
 void ReleaseRegistryIfDone(Registry* reg) {
-  if (reg->exiting && reg->live.empty()) {
+  if (reg->exiting && reg->live.empty() && reg->pendingWork == 0) {
     napi_remove_async_cleanup_hook(reg->hook);
     delete reg;
   }
@@ -145,7 +145,7 @@ void Finish(IoState* s) {
       s->wrap->DropSelfRef();
     }
     napi_async_destroy(env, s->async);
-    for (napi_ref r : {s->owner, s->onRecv, s->onEvent, s->metaRef, s->addrsRef, s->infosRef, s->poolRef})
+    for (napi_ref r : {s->owner, s->onRecv, s->onEvent, s->metaRef, s->addrsRef, s->infosRef, s->poolRef, s->rightsRef})
       if (r) napi_delete_reference(env, r);
     delete s;
     return;
@@ -160,21 +160,18 @@ void OnEnvTeardown(napi_async_cleanup_hook_handle handle, void* arg) {
   auto* reg = static_cast<Registry*>(arg);
   reg->exiting = true;
   reg->hook = handle;
-  if (reg->live.empty()) {
-    ReleaseRegistryIfDone(reg);
-    return;
-  }
   std::vector<IoState*> all(reg->live.begin(), reg->live.end());
   for (IoState* s : all) {
     if (!s->closing) StartClose(s);
   }
+  ReleaseRegistryIfDone(reg);
 }
 
 void OnPollClosed(uv_handle_t* h) {
   IoState* s = static_cast<IoState*>(h->data);
   if (!s->reg->exiting) {
     uv_loop_t* loop = s->poll.loop;
-    s->closeWork.data = s;
+    s->closeWork.data = s;  // s stays in reg->live until Finish: teardown waits for this request too
     int r = uv_queue_work(
         loop, &s->closeWork, [](uv_work_t* w) { CloseDescriptor(static_cast<IoState*>(w->data)); },
         [](uv_work_t* w, int) { Finish(static_cast<IoState*>(w->data)); });
@@ -222,17 +219,22 @@ void IoHandle::Construct(const Napi::CallbackInfo& info) {
   Napi::Function onEvent = ArgFunction(info, 3, "onEvent");
   // Read every option first (a getter may run JS, e.g. unmap or adopt the
   // ring), then validate: nothing read earlier can change under us.
-  Napi::Value rv = env.Undefined(), bv = env.Undefined(), mv = env.Undefined(), cv = env.Undefined();
+  Napi::Value rv = env.Undefined(), bv = env.Undefined(), mv = env.Undefined(), cv = env.Undefined(), xv = env.Undefined(), lv = env.Undefined();
   if (info.Length() > 4 && info[4].IsObject()) {
     Napi::Object o = info[4].As<Napi::Object>();
     rv = o.Get("ring");
     bv = o.Get("batchSize");
     mv = o.Get("messageSize");
     cv = o.Get("controlSize");
+    xv = o.Get("maxRights");
+    lv = o.Get("accept");
   }
   uint32_t batch = bv.IsUndefined() ? 64 : static_cast<uint32_t>(ValueInteger(env, bv, "batchSize", 1, kMaxBatch));
   uint32_t msgSize = mv.IsUndefined() ? 65536 : static_cast<uint32_t>(ValueInteger(env, mv, "messageSize", 1, kMaxMessage));
   uint32_t ctlSize = cv.IsUndefined() ? 256 : static_cast<uint32_t>(ValueInteger(env, cv, "controlSize", 0, kMaxControl));
+  uint32_t maxRights = xv.IsUndefined() ? 0 : static_cast<uint32_t>(ValueInteger(env, xv, "maxRights", 0, 253));
+  bool accepting = lv.IsBoolean() && lv.As<Napi::Boolean>().Value();
+  if (accepting && maxRights == 0) ThrowTypeError(env, "ERR_INVALID_ARG_VALUE", "options.accept needs options.maxRights >= 1");
   IoRing* ring = nullptr;
   if (!rv.IsUndefined() && !rv.IsNull()) {
     ring = IoRing::From(env, rv);
@@ -273,6 +275,8 @@ void IoHandle::Construct(const Napi::CallbackInfo& info) {
       Napi::PropertyDescriptor::Value("controlSize", Napi::Number::New(env, ctlSize), napi_enumerable),
       Napi::PropertyDescriptor::Value("ring", Napi::Boolean::New(env, ring != nullptr), napi_enumerable),
   });
+  InitRights(env, s.get(), self, maxRights);
+  s->accepting = accepting;
 
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr)
@@ -376,8 +380,21 @@ void RegisterIo(Napi::Env env, Napi::Object exports) {
   // the first close after memory ran out (closes run on the pool).
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) == napi_ok && loop != nullptr) {
-    auto* warm = new uv_work_t();
-    if (uv_queue_work(loop, warm, [](uv_work_t*) {}, [](uv_work_t* w, int) { delete w; }) != 0) delete warm;
+    auto* warm = new (std::nothrow) uv_work_t();
+    if (warm) {
+      warm->data = reg;
+      reg->pendingWork++;
+      auto done = [](uv_work_t* w, int) {
+        auto* r = static_cast<io::Registry*>(w->data);
+        delete w;
+        r->pendingWork--;
+        io::ReleaseRegistryIfDone(r);
+      };
+      if (uv_queue_work(loop, warm, [](uv_work_t*) {}, done) != 0) {
+        reg->pendingWork--;
+        delete warm;
+      }
+    }
   }
   exports.Set("IoHandle", io::IoHandle::Init(env));
   Napi::Function ringCtor = io::IoRing::Init(env);
@@ -387,6 +404,9 @@ void RegisterIo(Napi::Env env, Napi::Object exports) {
   exports.Set("ioEncodeControl", Napi::Function::New(env, io::EncodeControl, "ioEncodeControl"));
   exports.Set("ioDecodeControl", Napi::Function::New(env, io::DecodeControlJs, "ioDecodeControl"));
   exports.Set("sendmsgFd", Napi::Function::New(env, io::SendMsgFd, "sendmsgFd"));
+  exports.Set("ioEncodeUnixControl", Napi::Function::New(env, io::EncodeUnixControlJs, "ioEncodeUnixControl"));
+  exports.Set("socketpair", Napi::Function::New(env, io::SocketPairJs, "socketpair"));
+  exports.Set("unixAutobind", Napi::Function::New(env, io::UnixAutobindJs, "unixAutobind"));
 }
 
 }  // namespace sockit

@@ -25,7 +25,7 @@ namespace sockit::io {
 // One meta record: u32 words, exported as layouts.meta.
 enum MetaWord : uint32_t { kMetaOffset = 0, kMetaLength = 1, kMetaRealLength = 2, kMetaFlags = 3 };
 constexpr uint32_t kMetaStride = 4;
-constexpr uint32_t kAddrStride = 32;   // raw sockaddr bytes (in, in6, ll)
+constexpr uint32_t kAddrStride = 112;  // raw sockaddr bytes (in, in6, ll, un: sockaddr_un is 110)
 constexpr uint32_t kInfoStride = sizeof(codec::ControlInfo);
 constexpr uint32_t kMaxBatch = 1024;
 constexpr uint32_t kMaxMessage = 1u << 20;
@@ -38,7 +38,7 @@ constexpr size_t kSmallPoolSize = 256u << 10;  // the pool size while messages a
 constexpr uint32_t kMinSlot = 64;
 constexpr uint32_t kMaxSlot = 2048;
 
-enum Event : int { kEvWritable = 1, kEvError = 2, kEvClose = 3 };
+enum Event : int { kEvWritable = 1, kEvError = 2, kEvClose = 3, kEvEnd = 4 };
 enum Syscall : int { kSysRecv = 1, kSysSoError = 2, kSysPoll = 3, kSysAlloc = 4 };
 
 struct IoState;
@@ -50,6 +50,9 @@ struct Registry {
   napi_ref ringCtor = nullptr;  // IoRing constructor (never deleted: lives as long as the environment)
   napi_async_cleanup_hook_handle hook = nullptr;
   bool exiting = false;
+  // uv_work_t requests of ours still queued or running: libuv cannot close a loop (a Worker's
+  // teardown asserts) while one is active, so the cleanup hook stays until they finish.
+  int pendingWork = 0;
 };
 
 struct IoState {
@@ -92,6 +95,12 @@ struct IoState {
   std::unique_ptr<codec::RxRing> ring;
   std::vector<codec::RingFrame> rframes;
   std::vector<uint32_t> rdone;
+  // AF_UNIX SCM_RIGHTS: maxRights descriptors per message, shared with JS (unix.cc).
+  int32_t* rights = nullptr;
+  uint32_t maxRights = 0;
+  napi_ref rightsRef = nullptr;
+  bool seqpacket = false;  // SOCK_SEQPACKET: a zero-length read after the peer shut down is the end
+  bool accepting = false;  // a listening socket: READABLE means connections to accept (unix.cc DrainAccept)
 };
 
 // --- handle.cc: poll lifecycle and calls into JS ---------------------------
@@ -131,6 +140,19 @@ void DrainRead(IoState* s);
 void HandlePollError(IoState* s);
 void DrainRing(IoState* s);
 Napi::Value DecodeControlJs(const Napi::CallbackInfo& info);
+
+// --- unix.cc: AF_UNIX descriptors and credentials ------------------------------
+void InitRights(Napi::Env env, IoState* s, Napi::Object self, uint32_t maxRights);
+void CollectUnix(IoState* s, uint32_t i, const uint8_t* ctl, size_t clen, codec::ControlInfo* info);
+// SOCK_SEQPACKET end of stream: the n messages read, less the trailing
+// zero-length reads that mean the peer shut down (*eof set then).
+int TrimSeqpacketEof(IoState* s, int n, bool* eof);
+// A listening handle's READABLE: accept4 up to a batch of connections and
+// hand them to JS as records of one descriptor each (in `rights`).
+void DrainAccept(IoState* s);
+Napi::Value EncodeUnixControlJs(const Napi::CallbackInfo& info);
+Napi::Value SocketPairJs(const Napi::CallbackInfo& info);
+Napi::Value UnixAutobindJs(const Napi::CallbackInfo& info);
 
 // --- send.cc -------------------------------------------------------------------
 Napi::Value SendMsgFd(const Napi::CallbackInfo& info);

@@ -59,6 +59,8 @@ int RecvBatch(IoState* s, int extraFlags, Landing* l) {
   l->base = base;
   l->slot = slot;
   l->count = count;
+  // MSG_CMSG_CLOEXEC only where descriptors can arrive: packet_recvmsg refuses unknown flags with EINVAL.
+  if (s->maxRights) extraFlags |= MSG_CMSG_CLOEXEC;
   int n;
   do n = ::recvmmsg(s->fd, s->msgs.data(), count, MSG_DONTWAIT | MSG_TRUNC | extraFlags, nullptr);
   while (n < 0 && errno == EINTR);
@@ -128,7 +130,9 @@ bool Deliver(IoState* s, int n, Landing& l) {
     if (clen == 0) {
       info->present = 0;
     } else {
-      codec::DecodeControl(s->ctl.get() + static_cast<size_t>(i) * s->ctlSize, clen, info);
+      const uint8_t* c = s->ctl.get() + static_cast<size_t>(i) * s->ctlSize;
+      codec::DecodeControl(c, clen, info);
+      if (s->maxRights) CollectUnix(s, static_cast<uint32_t>(i), c, clen, info);
     }
     if (mm.msg_hdr.msg_flags & MSG_CTRUNC) info->present |= codec::kHasCtrunc;
   }
@@ -143,6 +147,10 @@ bool Fatal(int err) { return err == EBADF || err == ENOTSOCK || err == EINVAL ||
 void DrainRead(IoState* s) {
   if (s->ring) {
     DrainRing(s);
+    return;
+  }
+  if (s->accepting) {
+    DrainAccept(s);
     return;
   }
   for (int iter = 0; iter < kBatchesPerWakeup && !s->closing && s->wantRead; iter++) {
@@ -161,8 +169,18 @@ void DrainRead(IoState* s) {
       }
       return;
     }
-    if (!Deliver(s, n, l)) {
+    bool eof = false;
+    int got = TrimSeqpacketEof(s, n, &eof);
+    if (got > 0 && !Deliver(s, got, l)) {
       FailNoMemory(s);
+      return;
+    }
+    if (eof) {
+      if (!s->closing) {
+        s->wantRead = false;
+        ApplyMask(s);
+        Emit(s, kEvEnd, 0, 0);
+      }
       return;
     }
     if (static_cast<uint32_t>(n) < l.count) return;
@@ -180,7 +198,8 @@ void HandlePollError(IoState* s) {
     FailNoMemory(s);
     return;
   }
-  for (int iter = 0; iter < kBatchesPerWakeup && !s->closing; iter++) {
+  // AF_UNIX has no error queue, and its recvmsg ignores MSG_ERRQUEUE: it would take ordinary messages.
+  for (int iter = 0; iter < kBatchesPerWakeup && !s->closing && !s->maxRights; iter++) {
     Landing l;
     int n = RecvBatch(s, MSG_ERRQUEUE, &l);
     if (n == -ENOMEM) {

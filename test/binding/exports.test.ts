@@ -43,8 +43,9 @@ describe('the native module exports everything the binding interface declares', 
   });
 
   it('IoHandle, IoConstants, layouts: every declared member exists', () => {
-    const fd = native.socket(native.constants.AF_INET!, native.constants.SOCK_DGRAM!, 0);
-    const h = new native.IoHandle(fd, {}, () => {}, () => {});
+    // An AF_UNIX handle with maxRights has every member, `rights` included.
+    const fd = native.socket(native.constants.AF_UNIX!, native.constants.SOCK_DGRAM!, 0);
+    const h = new native.IoHandle(fd, {}, () => {}, () => {}, { maxRights: 4 });
     try {
       for (const [k, fn] of members('io.ts', 'IoHandle')) {
         expect(k in h, `IoHandle.${k}`).toBe(true);
@@ -57,7 +58,7 @@ describe('the native module exports everything the binding interface declares', 
     for (const k of members('io.ts', 'ControlRecordLayout').keys()) expect(typeof (ControlLayout as unknown as Record<string, unknown>)[k], k).toBe('number');
     for (const k of members('io.ts', 'MetaRecordLayout').keys()) expect(typeof (MetaLayout as unknown as Record<string, unknown>)[k], k).toBe('number');
     for (const k of members('io.ts', 'FlatSockaddrLayout').keys()) expect(typeof (SockaddrLayout as unknown as Record<string, unknown>)[k], k).toBe('number');
-    for (const [iface, key] of [['SockaddrInLayout', 'sockaddr_in'], ['SockaddrIn6Layout', 'sockaddr_in6'], ['SockaddrLlLayout', 'sockaddr_ll']] as const) {
+    for (const [iface, key] of [['SockaddrInLayout', 'sockaddr_in'], ['SockaddrIn6Layout', 'sockaddr_in6'], ['SockaddrLlLayout', 'sockaddr_ll'], ['SockaddrUnLayout', 'sockaddr_un']] as const) {
       const layout = SockaddrStructs[key] as unknown as Record<string, unknown>;
       for (const k of members('io.ts', iface).keys()) expect(typeof layout[k], `${key}.${k}`).toBe('number');
     }
@@ -71,6 +72,7 @@ describe('the native module exports everything the binding interface declares', 
     expect(SockaddrStructs.sockaddr_in).toEqual({ sin_family: 0, sin_port: 2, sin_addr: 4, size: 16 });
     expect(SockaddrStructs.sockaddr_in6).toEqual({ sin6_family: 0, sin6_port: 2, sin6_flowinfo: 4, sin6_addr: 8, sin6_scope_id: 24, size: 28 });
     expect(SockaddrStructs.sockaddr_ll).toEqual({ sll_family: 0, sll_protocol: 2, sll_ifindex: 4, sll_hatype: 8, sll_pkttype: 10, sll_halen: 11, sll_addr: 12, size: 20 });
+    expect(SockaddrStructs.sockaddr_un).toEqual({ sun_family: 0, sun_path: 2, size: 110 });
     for (const l of Object.values(SockaddrStructs)) expect(l.size).toBeLessThanOrEqual(io.ADDRESS_STRIDE);
     // The flat view the sockaddr decoder reads.
     expect(SockaddrLayout).toEqual({ family: 0, inPort: 2, inAddr: 4, in6Flowinfo: 4, in6Addr: 8, in6ScopeId: 24, llProtocol: 2, llIfindex: 4, llHatype: 8, llPkttype: 10, llHalen: 11, llAddr: 12 });

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { constants, options } from '../helpers/sockit';
 import { CLI, cli } from './helpers';
 
-const SUBCOMMANDS = ['interfaces', 'options', 'udp send', 'udp recv', 'mcast send', 'mcast recv', 'frame send', 'sniff', 'demo'];
+const SUBCOMMANDS = ['interfaces', 'options', 'udp send', 'udp recv', 'mcast send', 'mcast recv', 'unix send', 'unix recv', 'frame send', 'sniff', 'demo'];
 
 describe('sockit: top level', () => {
   it('lists every subcommand in --help and exits 0', () => {

@@ -1,8 +1,9 @@
 // The engine's behaviour table (lib/core/engine.ts, docs/engine.md), run for
-// every socket kind on it: the same rows for UdpSocket and PacketSocket, over
-// a veth pair between two private namespaces.
+// every socket kind on it: the same rows for UdpSocket, PacketSocket and
+// UnixSocket, over a veth pair between two private namespaces (unix sockets
+// over abstract names; the qdisc row is about links and left to IP kinds).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PacketSocket, UdpSocket } from '../helpers/sockit';
+import { PacketSocket, UdpSocket, UnixSocket } from '../helpers/sockit';
 import { createTopology } from '../helpers/testing';
 import type { Host, Topology } from '../helpers/testing';
 import { describeWith } from '../helpers/env';
@@ -19,7 +20,7 @@ function broadcastOf(h: Host): string {
   return [bc >>> 24, (bc >>> 16) & 255, (bc >>> 8) & 255, bc & 255].join('.');
 }
 
-type Sock = UdpSocket | PacketSocket;
+type Sock = UdpSocket | PacketSocket | UnixSocket;
 type Item = { data?: Buffer; frame?: Buffer };
 
 /** What the table needs from one socket kind. */
@@ -94,6 +95,25 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
         const tx = await sockit.PacketSocket.open({ interface: 'veth0', protocol: 0x88b5, netns: A_NS });
         const sendSeq = (i) => { const f = Buffer.alloc(64); Buffer.from(B_MAC.split(':').map((h) => parseInt(h, 16))).copy(f, 0); f.writeUInt16BE(0x88b5, 12); f.writeUInt32BE(i, 14); return tx.send(f); };`,
     },
+    {
+      name: 'UnixSocket',
+      event: 'message',
+      receiver: (o = {}) => UnixSocket.create({ path: `@sockit-engine-${process.pid}-${Math.random().toString(36).slice(2)}`, ...o }),
+      sender: async (rx, o = {}) => {
+        const sock = await UnixSocket.create(o);
+        const path = (rx as UnixSocket).address().path;
+        return {
+          sock,
+          send: (seq, size) => sock.send(payloadOf(seq, size), path),
+          batch: (seqs) => sock.sendBatch(seqs.map((s) => payloadOf(s)), path),
+        };
+      },
+      seq: (p) => p.readUInt32BE(0),
+      childOpen: `
+        const rx = await sockit.UnixSocket.create({ path: '@sockit-engine-child-' + process.pid });
+        const tx = await sockit.UnixSocket.create();
+        const sendSeq = (i) => { const p = Buffer.alloc(64); p.writeUInt32BE(i, 0); return tx.send(p, rx.address().path); };`,
+    },
   ];
 
   const childEnv = (): string => `
@@ -107,8 +127,8 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
     while (!cond() && Date.now() < deadline) await sleep(5);
   }
 
-  for (const k of [0, 1]) {
-    describe(k === 0 ? 'UdpSocket' : 'PacketSocket', () => {
+  for (const k of [0, 1, 2]) {
+    describe(['UdpSocket', 'PacketSocket', 'UnixSocket'][k] as string, () => {
       const kind = (): Kind => kinds()[k] as Kind;
 
       it('receives only while somebody consumes; what waited in the kernel comes once a listener attaches', async () => {
@@ -170,6 +190,8 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
         const K = kind();
         const rx = await K.receiver();
         const tx = await K.sender(rx, { coalesce: true, sendQueueLimit: 10 });
+        // A unix receiver's queue is flow-controlled (a full one makes senders wait, it never drops): keep it read.
+        if (K.name === 'UnixSocket') rx.on(K.event, () => {});
         const sends = Array.from({ length: 10 }, (_, i) => tx.send(i)); // gathered until the end of the tick
         expect(tx.sock.sendQueueLength).toBe(10);
         const over = tx.send(99);
@@ -202,14 +224,18 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
         const p =
           K.name === 'UdpSocket'
             ? s.send(view, (rx as UdpSocket).address().port, b.address)
-            : s.send(view);
+            : K.name === 'UnixSocket'
+              ? s.send(view, (rx as UnixSocket).address().path)
+              : s.send(view);
         structuredClone(ab, { transfer: [ab] }); // detaches `view` while it waits for the end of the tick
         await expect(p).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' });
         // Detached already at call time: a TypeError (or the same refusal), never a 0-byte send.
         const ab2 = new ArrayBuffer(64);
         const v2 = new Uint8Array(ab2);
         structuredClone(ab2, { transfer: [ab2] });
-        await expect(K.name === 'UdpSocket' ? s.send(v2, (rx as UdpSocket).address().port, b.address) : s.send(v2)).rejects.toBeInstanceOf(Error);
+        await expect(
+          K.name === 'UdpSocket' ? s.send(v2, (rx as UdpSocket).address().port, b.address) : K.name === 'UnixSocket' ? s.send(v2, (rx as UnixSocket).address().path) : s.send(v2),
+        ).rejects.toBeInstanceOf(Error);
         await sleep(50);
         expect(got.filter((n) => n === 0)).toEqual([]);
         await Promise.all([rx.close(), tx.sock.close()]);
@@ -302,7 +328,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
       });
 
       it("a failed fire-and-forget send cannot crash a process that listens for 'error' (defect i)", () => {
-        const bad = k === 0 ? `void tx.send('x', 9, ${JSON.stringify(broadcastOf(a))});` : `void tx.send(Buffer.alloc(4000));`;
+        const bad = [`void tx.send('x', 9, ${JSON.stringify(broadcastOf(a))});`, `void tx.send(Buffer.alloc(4000));`, `void tx.send('x', '@sockit-engine-nobody-' + process.pid);`][k];
         const r = expectClean(
           runChild<{ errors: string[]; unhandled: number }>(
             `${childEnv()}
@@ -320,9 +346,11 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
           ),
         );
         expect(r.unhandled).toBe(0);
-        expect(r.errors).toEqual([k === 0 ? 'EACCES' : 'EMSGSIZE']);
+        expect(r.errors).toEqual([['EACCES', 'EMSGSIZE', 'ECONNREFUSED'][k]]);
       });
 
+      // A qdisc is a link's: unix sockets have none (their EAGAIN back-off is in test/sockets/unix/unix.test.ts).
+      if (k !== 2)
       it('ENOBUFS from a dropping qdisc is retried after a back-off, without spinning, and nothing is lost (defects 1, g)', async () => {
         const K = kind();
         // A tiny tbf queue drops; with IP_RECVERR (UDP) or always (AF_PACKET) the kernel says ENOBUFS.

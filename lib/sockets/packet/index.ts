@@ -32,9 +32,9 @@ import { EngineSocket, SendContext, validateEngineOptions } from '../engine';
 import { Socket } from '../socket';
 import { ETH_HLEN, PacketCodec } from './codec';
 import { PacketDecoder } from './decoder';
-import { C, DROP_ALL, OPEN_KEYS, lookupInterface, ringGeometry, setBuffer, withRawHint } from './setup';
+import { ADOPT_KEYS, C, DROP_ALL, OPEN_KEYS, lookupInterface, ringGeometry, setBuffer, withRawHint } from './setup';
 import { toBpfProgram } from '../../formats/bpf/filter';
-import type { FrameInfo, PacketBatchEntry, PacketFilter, PacketMode, PacketRingOptions, PacketSendOptions, PacketSocketOptions, PacketStats, ReceivedFrame } from './types';
+import type { FrameInfo, PacketAdoptOptions, PacketBatchEntry, PacketFilter, PacketMode, PacketRingOptions, PacketSendOptions, PacketSocketOptions, PacketStats, ReceivedFrame } from './types';
 
 export * from './types';
 export { toBpfProgram } from '../../formats/bpf/filter';
@@ -175,6 +175,44 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
       }
       throw e;
     }
+  }
+
+  /**
+   * Take over an existing packet socket and get a full PacketSocket with
+   * I/O: a descriptor number (inherited, or received with SCM_RIGHTS from a
+   * privileged helper — the usual way to capture without CAP_NET_RAW;
+   * ownership moves to the PacketSocket) or a sockit {@link Socket}
+   * (released to it). The mode comes from its type (SOCK_RAW 'raw',
+   * SOCK_DGRAM 'cooked'), the interface and protocol from its binding;
+   * PACKET_AUXDATA is turned on. Throws, leaving the target untouched, when
+   * it is not an AF_PACKET SOCK_RAW / SOCK_DGRAM socket. A descriptor that
+   * already has a PACKET_RX_RING is not supported (its frames go to that ring).
+   */
+  static adopt(target: number | Socket, options: PacketAdoptOptions = {}): PacketSocket {
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    rejectUnknownKeys(options, ADOPT_KEYS, 'options');
+    for (const k of ['pad', 'reinsertVlan'] as const) if (options[k] !== undefined) validateBoolean(options[k], `options.${k}`);
+    if (options.maxFrameSize !== undefined) validateInteger(options.maxFrameSize, 'options.maxFrameSize', 64, 1 << 20);
+    if (options.netns !== undefined) validateString(options.netns, 'options.netns');
+    validateEngineOptions(options);
+    let fd: number;
+    if (typeof target === 'number') fd = validateInteger(target, 'target', 0, 0x7fffffff);
+    else if (target instanceof Socket) fd = target.fd;
+    else throw invalidArgType('target', 'a descriptor number or a sockit Socket', target);
+    const probe = Socket.adopt(fd, { owned: false });
+    probe.release();
+    const mode: PacketMode | undefined = probe.family !== C('AF_PACKET') ? undefined : probe.type === C('SOCK_RAW') ? 'raw' : probe.type === C('SOCK_DGRAM') ? 'cooked' : undefined;
+    if (mode === undefined)
+      throw invalidArgValue('target', typeof target === 'number' ? target : '[socket]', `is not a packet socket (AF_PACKET, SOCK_RAW/SOCK_DGRAM): family ${probe.family}, type ${probe.type}`);
+    const local = check(native.getsockname(fd), 'getsockname') as { ifindex?: number; protocol?: number };
+    // Unbound: SO_PROTOCOL holds the EtherType in network order.
+    const protocol = local.protocol || ((probe.protocol & 0xff) << 8) | ((probe.protocol >> 8) & 0xff);
+    const iface = local.ifindex ? lookupInterface(fd, local.ifindex) : undefined;
+    check(native.setNonBlocking(fd, true), 'fcntl');
+    check(native.setCloexec(fd), 'fcntl');
+    setOption(fd, 'PACKET_AUXDATA', true);
+    if (target instanceof Socket) target.release();
+    return new PacketSocket(fd, mode, protocol, iface, options, undefined, undefined);
   }
 
   /**

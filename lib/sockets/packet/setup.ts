@@ -27,6 +27,9 @@ export const RING_DEFAULTS = { blockSize: 1 << 20, blockCount: 16, frameSize: 20
 /** Keys of PacketSocket.open's options. */
 export const OPEN_KEYS = ['interface', 'protocol', 'mode', 'promiscuous', 'allMulticast', 'filter', 'fanout', 'ignoreOutgoing', 'receiveBufferSize', 'sendBufferSize', 'netns', 'pad', 'reinsertVlan', 'batchSize', 'maxFrameSize', 'ring', 'highWaterMark', 'sendQueueLimit', 'coalesce'] as const;
 
+/** Keys of PacketSocket.adopt's options. */
+export const ADOPT_KEYS = ['netns', 'pad', 'reinsertVlan', 'batchSize', 'maxFrameSize', 'highWaterMark', 'sendQueueLimit', 'coalesce'] as const;
+
 /** A program that drops every frame (the first step of a filter swap). */
 export const DROP_ALL: BpfProgram = [insn(BPF.RET | BPF.K, 0)];
 

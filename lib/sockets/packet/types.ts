@@ -196,3 +196,6 @@ export interface PacketStats extends EngineStats {
   /** Times the receive ring filled up and the kernel froze it until a block was returned (tpacket_stats_v3 tp_freeze_q_cnt; `ring` sockets only, 0 otherwise). */
   freezeQueueCount: number;
 }
+
+/** Options of {@link PacketSocket.adopt}: the engine settings of {@link PacketSocketOptions} (the rest is read from the descriptor). */
+export type PacketAdoptOptions = Pick<PacketSocketOptions, 'netns' | 'pad' | 'reinsertVlan' | 'batchSize' | 'maxFrameSize' | 'highWaterMark' | 'sendQueueLimit' | 'coalesce'>;
