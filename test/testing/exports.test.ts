@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWith } from '../helpers/env';
+import { running, waitUntil } from '../helpers/process';
 
 const root = join(__dirname, '..', '..');
 let dir: string;
@@ -87,7 +88,7 @@ describe('sockit-linux/testing subpath export', () => {
 });
 
 describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'sockit-linux/testing from a user project', () => {
-  it('builds a topology and cleans it up when the process exits without destroy()', () => {
+  it('builds a topology and cleans it up when the process exits without destroy()', async () => {
     const script = `
       const { createTopology } = require('sockit-linux/testing');
       const t = createTopology({ hosts: ['a', 'b'], links: [['a', 'b']] });
@@ -98,17 +99,8 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'sockit-linux/testing 
     const pids = JSON.parse(r.stdout) as number[];
     expect(pids).toHaveLength(2);
     // The holders go with the process (their stdin pipe closes); give them a moment.
-    const deadline = Date.now() + 5000;
-    const alive = (pid: number): boolean => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    while (pids.some(alive) && Date.now() < deadline) spawnSync('sleep', ['0.05']);
-    expect(pids.filter(alive)).toEqual([]);
+    await waitUntil(() => !pids.some(running), 15_000);
+    expect(pids.filter(running)).toEqual([]);
   });
 
   it('cleans up even when the process is SIGKILLed (the holders see their pipe close)', async () => {
@@ -116,19 +108,10 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'sockit-linux/testing 
     const p = spawn(process.execPath, ['-e', "const t = require('sockit-linux/testing').createTopology({ hosts: ['a', 'b'], links: [['a', 'b']] }); console.log(JSON.stringify(Object.values(t.hosts).map((h) => h.pid))); setInterval(() => {}, 1000);"], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await new Promise<string>((resolve) => p.stdout.once('data', (d: Buffer) => resolve(d.toString())));
     const pids = JSON.parse(line) as number[];
-    const alive = (pid: number): boolean => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    expect(pids.every(alive)).toBe(true);
+    expect(pids.every(running)).toBe(true);
     p.kill('SIGKILL');
     await new Promise((r) => p.once('exit', r));
-    const deadline = Date.now() + 5000;
-    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(pids.filter(alive)).toEqual([]);
+    await waitUntil(() => !pids.some(running), 15_000);
+    expect(pids.filter(running)).toEqual([]);
   });
 });
