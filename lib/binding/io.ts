@@ -146,9 +146,10 @@ export interface IoHandle {
   /** True once close() was called. */
   readonly closed: boolean;
   /**
-   * Poll READABLE (true) or not. → 0 | -errno. The receive slab (batchSize ×
-   * messageSize bytes) is allocated on the first `setReceiving(true)`, so a
-   * send-only handle costs little; -ENOMEM when it cannot be (nothing changed).
+   * Poll READABLE (true) or not. → 0 | -errno. The receive headers and tail
+   * slab (batchSize × messageSize bytes) are allocated on the first
+   * `setReceiving(true)`, so a send-only handle costs little; -ENOMEM when
+   * they cannot be (nothing changed).
    */
   setReceiving(on: boolean): number;
   /** Poll WRITABLE (true) or not. → 0 | -errno */

@@ -1009,26 +1009,25 @@ function sameFamily(handle: Handle, ip: string): boolean {
   return isIP(pct < 0 ? ip : ip.slice(0, pct)) === (handle.family === 'ipv4' ? 4 : 6);
 }
 
-const noop = (): void => {};
 
 /** Hand one datagram to the engine; the callback gets Node's result or error. */
 function doSend(handle: Handle, data: Uint8Array, port: number, ip: string, address: string | undefined, cb: SendCallback | undefined): void {
   const udp = handle.udp;
   if (!udp) return;
-  let p: Promise<number>;
-  if (port) {
-    if (!sameFamily(handle, ip)) {
-      if (cb) process.nextTick(cb, exceptionWithHostPort(EINVAL, 'send', address, port));
-      return;
-    }
-    p = udp.send(data, port, ip);
-  } else p = udp.send(data);
-  if (cb) {
-    p.then(
-      (n) => callSafely(cb, null, n),
-      (err: unknown) => callSafely(cb, exceptionWithHostPort(errnoOf(err), 'send', address, port || undefined)),
-    );
-  } else p.catch(noop); // Node reports send errors only to a callback
+  if (port && !sameFamily(handle, ip)) {
+    if (cb) process.nextTick(cb, exceptionWithHostPort(EINVAL, 'send', address, port));
+    return;
+  }
+  // The engine's callback entry: no promise per datagram; without a callback nobody hears
+  // the result (Node reports send errors only to a callback).
+  const done = cb
+    ? (err: Error | null, n: number): void => {
+        if (err) callSafely(cb, exceptionWithHostPort(errnoOf(err), 'send', address, port || undefined));
+        else callSafely(cb, null, n);
+      }
+    : null;
+  if (port) udp._sendWith(data, port, ip, done);
+  else udp._sendWith(data, undefined, undefined, done);
 }
 
 /** A callback that throws is an uncaught exception, as in Node (not a rejected promise). */

@@ -71,7 +71,14 @@ const { EAGAIN, ENOBUFS, ETIMEDOUT } = osConstants.errno;
 const MAX_BATCH = io.MAX_BATCH;
 const BACKOFF_MIN_MS = 1;
 const BACKOFF_MAX_MS = 100;
+/** #attempt: not tried, gathered for the end of the tick (any value no errno can be). */
+const GATHER = -0x10000;
 const noop = (): void => {};
+/** Node's own Buffer class (what `Buffer.from` makes), to make views without subarray's species lookup. */
+const FastBuffer = (Buffer as unknown as { [Symbol.species]?: new (ab: ArrayBufferLike, offset: number, length: number) => Buffer })[Symbol.species];
+const makeView: (ab: ArrayBufferLike, offset: number, length: number) => Buffer =
+  typeof FastBuffer === 'function' && FastBuffer !== (Buffer as unknown) ? (ab, offset, length) => new FastBuffer(ab, offset, length) : (ab, offset, length) => Buffer.from(ab, offset, length);
+type Listener = (payload: Buffer, info: unknown) => void;
 
 /** Counters every engine socket keeps. */
 export interface EngineStats {
@@ -141,8 +148,15 @@ class BatchWaiter {
   ) {}
 }
 
-/** How a queued message is settled: a lone send's resolve function, or its batch's waiter. */
-type Settle = ((n: number) => void) | BatchWaiter;
+/** @internal The callback of {@link EngineSocket._sendCb}: the error, or null and the bytes sent. */
+export type SendDone = (err: Error | null, bytes: number) => void;
+
+/**
+ * How a queued message is settled: a lone send's resolve function (its
+ * reject function in the reject column), a callback send's `done` (no reject
+ * function), nobody (null), or its batch's waiter.
+ */
+type Settle = ((n: number) => void) | SendDone | BatchWaiter | null;
 
 /** @internal Error-message context of one send, opaque to the engine (the kind builds errors from it). */
 export type SendContext = unknown;
@@ -300,6 +314,14 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   #threw = false;
   #batch: RecordBatch<I> | undefined;
   #qBytes = 0;
+  /** The message listeners, read once per change instead of once per message (see #deliverTo). */
+  #fns: Listener[] | undefined;
+  /** emit() is needed per message when listener promises are captured (captureRejections). */
+  #plainEmit: boolean = !EventEmitter.captureRejections;
+  /** The current receive pool: its ArrayBuffer and offset, for payload views. */
+  #pool: Buffer | undefined;
+  #poolAb: ArrayBufferLike = new ArrayBuffer(0);
+  #poolOff = 0;
   #self = new WeakRef<EngineSocket<I, T>>(this);
   #netns: string | undefined;
 
@@ -469,8 +491,10 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
       this.#updateErrors();
       return;
     }
-    if (ev === this.#event) this.#messageListeners += d;
-    else if (ev === 'batch') this.#batchListeners += d;
+    if (ev === this.#event) {
+      this.#messageListeners += d;
+      this.#fns = undefined;
+    } else if (ev === 'batch') this.#batchListeners += d;
     else return;
     this.#listeners += d;
     this.#updateReceiving();
@@ -506,6 +530,14 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   /** Called at the start of every received batch. */
   protected _beginBatch(): void {}
 
+  /**
+   * Payload bytes `offset .. offset + length` of the current batch's pool
+   * (valid while a record is decoded): a Buffer view, no copy.
+   */
+  protected _view(offset: number, length: number): Buffer {
+    return makeView(this.#poolAb, this.#poolOff + offset, length);
+  }
+
   /** @internal Engine callback: one call per received batch. */
   _onRecv(data: Buffer, count: number): void {
     try {
@@ -516,6 +548,11 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   }
 
   #onRecv(data: Buffer, count: number): void {
+    if (data !== this.#pool) {
+      this.#pool = data;
+      this.#poolAb = data.buffer;
+      this.#poolOff = data.byteOffset;
+    }
     this._beginBatch();
     const meta = this.#meta;
     const errq = io.MSG_ERRQUEUE;
@@ -534,7 +571,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     for (let i = 0; i < count; i++) {
       const flags = meta[i * 4 + 3] as number;
       if ((flags & errq) !== 0) {
-        this.#errorRecord(i, data, meta[i * 4] as number, meta[i * 4 + 1] as number);
+        this.#errorRecord(i, meta[i * 4] as number, meta[i * 4 + 1] as number);
         continue;
       }
       if (this.#closed) break;
@@ -555,10 +592,10 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   }
 
   /** An error-queue record: to 'transportError' listeners; else to 'error' only when that is listened for. */
-  #errorRecord(i: number, data: Buffer, off: number, len: number): void {
+  #errorRecord(i: number, off: number, len: number): void {
     try {
       if (this.#errorListeners > 0) {
-        const te = this._transportError(i, data.subarray(off, off + len));
+        const te = this._transportError(i, this._view(off, len));
         if (te) this.emit('transportError', te);
       } else if (this.listenerCount('error') > 0) {
         const err = this._errorRecord(i);
@@ -582,7 +619,8 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     if (truncated) this.#stats.truncated++;
     if (this.#messageListeners > 0) {
       try {
-        this.emit(this.#event, payload, info);
+        if (this.#plainEmit) this.#deliverTo(payload, info);
+        else this.emit(this.#event, payload, info);
       } catch (e) {
         this.#caught(e);
       }
@@ -604,6 +642,18 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
         }
       }
     }
+  }
+
+  /**
+   * What emit(event, payload, info) does for the message event, without its
+   * per-call rest-argument array and listener-array clone: the listeners are
+   * read again after any was added or removed, and a listener list changed
+   * during a call takes effect from the next message, as with emit().
+   */
+  #deliverTo(payload: Buffer, info: I): void {
+    const fns = (this.#fns ??= this.rawListeners(this.#event) as Listener[]);
+    if (fns.length === 1) (fns[0] as Listener).call(this, payload, info);
+    else for (let k = 0; k < fns.length; k++) (fns[k] as Listener).call(this, payload, info);
   }
 
   /** Route a receive-side error: to every iterator; 'error' when listened for or when no iterator took it. */
@@ -737,12 +787,11 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   // ---- sending ------------------------------------------------------------------
 
   /**
-   * @internal Send one message: now when possible, else queued (EAGAIN,
-   * ENOBUFS, or gathered by coalescing). Resolves with the bytes sent.
+   * The one send decision of both entries ({@link _send}, {@link _sendCb}):
+   * the bytes sent now (>= 0); GATHER, -EAGAIN or -ENOBUFS: queue it; else -errno.
    */
-  _send(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, ctx: SendContext): Promise<number> {
-    if (this.#closed) return Promise.reject(socketClosed(this.#name));
-    if (this.#coalesce === 2 || this.#burst || this.#qHead !== this.#qData.length) return this.#queued(data, addr, ctl, ctx, true);
+  #attempt(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null): number {
+    if (this.#coalesce === 2 || this.#burst || this.#qHead !== this.#qData.length) return GATHER;
     const r = native.sendmsgFd(this.#fd, data, addr, ctl);
     if (r >= 0) {
       this.#stats.sent++;
@@ -750,10 +799,44 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
         this.#burst = true;
         this.#scheduleTick();
       }
-      return Promise.resolve(r);
     }
-    if (r === -EAGAIN || r === -ENOBUFS) return this.#queued(data, addr, ctl, ctx, false, -r);
-    return this.#rejected(this._sendError(-r, 'sendmsg', ctx), ctx);
+    return r;
+  }
+
+  /**
+   * @internal Send one message: now when possible, else queued (EAGAIN,
+   * ENOBUFS, or gathered by coalescing). Resolves with the bytes sent.
+   */
+  _send(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, ctx: SendContext): Promise<number> {
+    if (this.#closed) return Promise.reject(socketClosed(this.#name));
+    const r = this.#attempt(data, addr, ctl);
+    if (r >= 0) return Promise.resolve(r);
+    if (r !== GATHER && r !== -EAGAIN && r !== -ENOBUFS) return this.#rejected(this._sendError(-r, 'sendmsg', ctx), ctx);
+    if (this.#qData.length - this.#qHead >= this.#queueLimit) return this.#rejected(this.#queueFull());
+    const p = new Promise<number>(this.#capture);
+    this.#enqueue(data, addr, ctl, this.#res as (n: number) => void, this.#rej, p, ctx, r);
+    return p;
+  }
+
+  /**
+   * @internal {@link _send} for callers that take a callback (the dgram
+   * drop-in): the same path without a promise. `done(err, bytes)` runs on a
+   * later tick (null: nobody wants the result); failures go to `done` only,
+   * never to `'error'`.
+   */
+  _sendCb(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, ctx: SendContext, done: SendDone | null): void {
+    if (this.#closed) {
+      if (done) process.nextTick(done, socketClosed(this.#name), 0);
+      return;
+    }
+    const r = this.#attempt(data, addr, ctl);
+    if (r >= 0) {
+      if (done) process.nextTick(done, null, r);
+    } else if (r !== GATHER && r !== -EAGAIN && r !== -ENOBUFS) {
+      if (done) process.nextTick(done, this._sendError(-r, 'sendmsg', ctx), 0);
+    } else if (this.#qData.length - this.#qHead >= this.#queueLimit) {
+      if (done) process.nextTick(done, this.#queueFull(), 0);
+    } else this.#enqueue(data, addr, ctl, done, undefined, undefined, ctx, r);
   }
 
   /**
@@ -837,17 +920,14 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     });
   }
 
-  /** A send that waits in the queue. `tick`: gathered by coalescing; else `why` is EAGAIN or ENOBUFS. */
-  #queued(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, ctx: SendContext, tick: boolean, why = EAGAIN): Promise<number> {
-    if (this.#qData.length - this.#qHead >= this.#queueLimit) return this.#rejected(this.#queueFull());
-    const p = new Promise<number>(this.#capture);
-    this.#push(data, addr, ctl, this.#res as (n: number) => void, this.#rej, p, ctx);
-    if (tick) {
-      if (this.#writable || this.#backoffTimer !== undefined) return p; // waiting for room anyway
+  /** A send that waits in the queue: gathered by coalescing (`why` GATHER), or after -EAGAIN / -ENOBUFS. */
+  #enqueue(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, settle: Settle, rej: ((e: Error) => void) | undefined, p: Promise<number> | undefined, ctx: SendContext, why: number): void {
+    this.#push(data, addr, ctl, settle, rej, p, ctx);
+    if (why === GATHER) {
+      if (this.#writable || this.#backoffTimer !== undefined) return; // waiting for room anyway
       if (this.#qData.length - this.#qHead >= MAX_BATCH) this.#flush();
       else this.#scheduleTick();
-    } else this.#wait(why);
-    return p;
+    } else this.#wait(-why);
   }
 
   // One executor for every queued promise (no closure per send): it leaves the resolving functions here.
@@ -873,9 +953,12 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   /** Settle queued message i (still in the queue arrays) as sent or failed. */
   #settle(i: number, err: Error | null): void {
     const s = this.#qRes[i] as Settle;
+    if (s === null) return;
     if (typeof s === 'function') {
-      if (err) this.#reject(this.#qProm[i] as Promise<number>, this.#qRej[i] as (e: Error) => void, err, this.#qCtx[i]);
-      else s(this.#qLen[i] as number);
+      const rej = this.#qRej[i];
+      if (rej === undefined) process.nextTick(s as SendDone, err, err ? 0 : (this.#qLen[i] as number));
+      else if (err) this.#reject(this.#qProm[i] as Promise<number>, rej, err, this.#qCtx[i]);
+      else (s as (n: number) => void)(this.#qLen[i] as number);
       return;
     }
     if (s.failed) return;
@@ -1012,6 +1095,10 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
 
   #release(n: number): void {
     const end = this.#qHead + n;
+    if (end === this.#qData.length) {
+      this.#resetQueue(); // the usual case, all of it went: drop the arrays instead of clearing each entry
+      return;
+    }
     for (let i = this.#qHead; i < end; i++) {
       this.#qBytes -= this.#qLen[i] as number;
       (this.#qData as unknown[])[i] = undefined;

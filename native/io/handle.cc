@@ -119,7 +119,6 @@ void CloseDescriptor(IoState* s) {
   struct stat st;
   if (::fstat(s->fd, &st) == 0 && S_ISSOCK(st.st_mode)) ::close(s->fd);
   // Receive memory goes here too (megabytes: munmap), not on the loop; nothing reads it after uv_close.
-  s->slab.reset();
   s->tail.reset();
   s->ctl.reset();
   std::vector<sockaddr_storage>().swap(s->names);

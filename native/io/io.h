@@ -1,8 +1,8 @@
 // The event-driven I/O engine shared by every datagram-style socket (UDP,
 // AF_PACKET, ...), split by job:
 //   handle.cc  IoHandle, the uv_poll lifecycle (mask, close, teardown)
-//   pool.cc    receive memory: the per-handle slab (lazy) and the pooled Buffers
-//   recv.cc    recvmmsg delivery (and the error queue)
+//   pool.cc    receive memory: the pooled Buffers recvmmsg writes into, the spill slab
+//   recv.cc    recvmmsg delivery straight into the pool (and the error queue)
 //   errqueue.cc  the error queue on demand (setErrors) and stale ICMP errors on send
 //   ring.cc    TPACKET_V3 ring delivery, IoRing, ioRingSetup, ringSkip
 //   send.cc    sendmsg and sendmmsg, with one set of argument checks
@@ -33,8 +33,11 @@ constexpr uint32_t kMaxMessage = 1u << 20;
 constexpr uint32_t kMaxControl = 4096;
 constexpr int kBatchesPerWakeup = 32;
 constexpr size_t kPoolSize = 2u << 20;  // receive pool: 2 MiB, or one batch if larger
-// Bytes of each message received into the compact head slab (see AllocRecvBuffers).
-constexpr uint32_t kHeadSize = 2048;
+constexpr size_t kSmallPoolSize = 256u << 10;  // the pool size while messages are small (see PoolSizeFor)
+// The room a message gets in the pool (its slot, see AdaptSlot): a multiple of
+// kMinSlot, at most kMaxSlot; longer messages spill into the tail slab.
+constexpr uint32_t kMinSlot = 64;
+constexpr uint32_t kMaxSlot = 2048;
 
 enum Event : int { kEvWritable = 1, kEvError = 2, kEvClose = 3, kEvEnd = 4 };
 enum Syscall : int { kSysRecv = 1, kSysSoError = 2, kSysPoll = 3, kSysAlloc = 4 };
@@ -67,11 +70,12 @@ struct IoState {
   int mask = 0;
   uint32_t batch = 0, msgSize = 0, ctlSize = 0;
   // Receive buffers (AllocRecvBuffers, on the first setReceiving(true) or
-  // POLLERR): message i lands in head[i] (headSize bytes, packed back to
-  // back) and, beyond that, in tail[i] (msgSize - headSize bytes).
+  // POLLERR): message i lands in the pool at base + i * slot (slot bytes)
+  // and, beyond that, in tail[i] (tailStride bytes apart), see recv.cc.
   bool recvReady = false;
-  std::unique_ptr<uint8_t[]> slab, tail, ctl;
-  uint32_t headSize = 0;
+  std::unique_ptr<uint8_t[]> tail, ctl;
+  uint32_t tailStride = 0;
+  uint32_t slot = 0, maxSlot = 0, slotPeak = 0, slotAge = 0;
   std::vector<sockaddr_storage> names;
   std::vector<mmsghdr> msgs;
   std::vector<iovec> iovs;
@@ -84,8 +88,8 @@ struct IoState {
   uint8_t* infos = nullptr;
   napi_ref owner = nullptr, onRecv = nullptr, onEvent = nullptr;
   napi_ref metaRef = nullptr, addrsRef = nullptr, infosRef = nullptr;
-  // Receive pool: batches are copied back to back into one JS Buffer until it
-  // is full, then a new one is made (allocation amortized over many batches).
+  // Receive pool: batches are received back to back into one JS Buffer until
+  // it is full, then a new one is made (allocation amortized over many batches).
   napi_ref poolRef = nullptr;
   size_t poolSize = 0, poolOff = 0;
   napi_async_context async = nullptr;
@@ -109,11 +113,16 @@ void Emit(IoState* s, int type, int err, int syscall);
 void FailNoMemory(IoState* s);
 
 // --- pool.cc: receive memory ------------------------------------------------
-// Allocate the receive slab of `s` if not yet done → 0 | -ENOMEM.
+// Allocate the receive headers and tail slab of `s` if not yet done → 0 | -ENOMEM.
 int AllocRecvBuffers(IoState* s);
 // The current receive pool and room for `need` bytes in it (a new one when
 // full or detached) → false when out of memory (no pending exception left).
 bool PoolReserve(IoState* s, size_t need, napi_value* buf, uint8_t** data);
+// A new receive pool of at least `need` bytes, replacing the current one.
+bool PoolReplace(IoState* s, size_t need, napi_value* buf, uint8_t** data);
+// After a batch whose longest message had `maxLen` bytes: grow the slot at
+// once, shrink it only after many batches of shorter messages.
+void AdaptSlot(IoState* s, uint32_t maxLen);
 // The bytes of a message of `len` that fit a receive record (messageSize).
 inline uint32_t Captured(const IoState* s, uint32_t len) { return len < s->msgSize ? len : s->msgSize; }
 // Fill message i's meta record.

@@ -1,5 +1,6 @@
-// Receive memory: the per-handle receive slab recvmmsg fills (allocated on
-// first use) and the pooled JS Buffers each batch is copied into.
+// Receive memory: the pooled JS Buffers recvmmsg writes into (each message
+// at its slot, so a batch needs no copy), the tail slab long messages spill
+// into, and the per-message headers (allocated on first use).
 #include <sys/mman.h>
 
 #include <cerrno>
@@ -12,40 +13,41 @@
 
 namespace sockit::io {
 
-// Two iovecs per message when messages may be large: the kernel fills the
-// first kHeadSize bytes into a compact head slab and only the rest into a
-// tail slab, so small datagrams touch one contiguous region per batch instead
-// of one page per message 64 KiB apart (measurements: docs/RELIABILITY.md, "Receive memory").
+namespace {
+
+uint32_t RoundSlot(uint32_t len) {
+  uint32_t r = (len + kMinSlot - 1) / kMinSlot * kMinSlot;
+  return r < kMinSlot ? kMinSlot : r;
+}
+
+}  // namespace
+
+// Two iovecs per message when messages may be longer than the smallest slot:
+// the first is the message's slot in the receive pool (aimed per batch by
+// recv.cc), the second its share of the tail slab, which only a message
+// longer than its slot touches (virtual memory otherwise).
 int AllocRecvBuffers(IoState* s) {
   if (s->recvReady) return 0;
   const uint32_t batch = s->batch;
-  const uint32_t headSize = s->msgSize < kHeadSize ? s->msgSize : kHeadSize;
-  const uint32_t tailSize = s->msgSize - headSize;
-  const uint32_t per = tailSize ? 2 : 1;
+  const uint32_t tailStride = s->msgSize > kMinSlot ? s->msgSize - kMinSlot : 0;
+  const uint32_t per = tailStride ? 2 : 1;
   try {
-    std::unique_ptr<uint8_t[]> slab(new (std::nothrow) uint8_t[static_cast<size_t>(batch) * headSize]);
-    std::unique_ptr<uint8_t[]> tail(tailSize ? new (std::nothrow) uint8_t[static_cast<size_t>(batch) * tailSize] : nullptr);
+    std::unique_ptr<uint8_t[]> tail(tailStride ? new (std::nothrow) uint8_t[static_cast<size_t>(batch) * tailStride] : nullptr);
     std::unique_ptr<uint8_t[]> ctl(s->ctlSize ? new (std::nothrow) uint8_t[static_cast<size_t>(batch) * s->ctlSize] : nullptr);
-    if (!slab || (tailSize && !tail) || (s->ctlSize && !ctl)) return -ENOMEM;
+    if ((tailStride && !tail) || (s->ctlSize && !ctl)) return -ENOMEM;
     std::vector<sockaddr_storage> names(batch);
     std::vector<mmsghdr> msgs(batch);
     std::vector<iovec> iovs(static_cast<size_t>(batch) * per);
     for (uint32_t i = 0; i < batch; i++) {
       iovec* v = &iovs[static_cast<size_t>(i) * per];
-      v[0].iov_base = slab.get() + static_cast<size_t>(i) * headSize;
-      v[0].iov_len = headSize;
-      if (tailSize) {
-        v[1].iov_base = tail.get() + static_cast<size_t>(i) * tailSize;
-        v[1].iov_len = tailSize;
-      }
+      if (tailStride) v[1].iov_base = tail.get() + static_cast<size_t>(i) * tailStride;
       msghdr& m = msgs[i].msg_hdr;
       std::memset(&m, 0, sizeof(m));
       m.msg_name = &names[i];
       m.msg_iov = v;
-      m.msg_iovlen = per;
+      m.msg_iovlen = 1;
       m.msg_control = s->ctlSize ? ctl.get() + static_cast<size_t>(i) * s->ctlSize : nullptr;
     }
-    s->slab = std::move(slab);
     s->tail = std::move(tail);
     s->ctl = std::move(ctl);
     s->names = std::move(names);  // moved vectors keep their storage: msg_name stays valid
@@ -54,9 +56,28 @@ int AllocRecvBuffers(IoState* s) {
   } catch (const std::bad_alloc&) {
     return -ENOMEM;
   }
-  s->headSize = headSize;
+  s->tailStride = tailStride;
+  s->maxSlot = RoundSlot(s->msgSize < kMaxSlot ? s->msgSize : kMaxSlot);
+  s->slot = s->maxSlot;
   s->recvReady = true;
   return 0;
+}
+
+void AdaptSlot(IoState* s, uint32_t maxLen) {
+  uint32_t want = RoundSlot(maxLen);
+  if (want > s->maxSlot) want = s->maxSlot;
+  if (want >= s->slot) {
+    s->slot = want;
+    s->slotPeak = 0;
+    s->slotAge = 0;
+    return;
+  }
+  if (want > s->slotPeak) s->slotPeak = want;
+  if (++s->slotAge >= 16) {
+    s->slot = s->slotPeak;
+    s->slotPeak = 0;
+    s->slotAge = 0;
+  }
 }
 
 namespace {
@@ -126,21 +147,22 @@ bool PoolCreate(napi_env env, size_t size, napi_value* buf, void** data) {
 
 }  // namespace
 
-bool PoolReserve(IoState* s, size_t need, napi_value* buf, uint8_t** data) {
-  if (s->poolRef != nullptr && s->poolOff + need <= s->poolSize) {
-    void* d = nullptr;
-    size_t len = 0;
-    if (napi_get_reference_value(s->env, s->poolRef, buf) == napi_ok && *buf != nullptr &&
-        napi_get_buffer_info(s->env, *buf, &d, &len) == napi_ok && d != nullptr && len == s->poolSize) {
-      *data = static_cast<uint8_t*>(d);
-      return true;
-    }
-  }
+// Small messages get small pools: a pool lives until its last slice is
+// collected, and a pool that fills within a few young-generation GCs dies
+// young and is reused at once, where a 2 MiB pool of 64-byte messages outlives
+// them, is promoted and waits for a full GC while fresh pools are faulted in.
+static size_t PoolSizeFor(const IoState* s) {
+  if (s->slot == 0) return kPoolSize;  // ring delivery: whole blocks of frames
+  return static_cast<size_t>(s->slot) * s->batch * 16 <= kSmallPoolSize ? kSmallPoolSize : kPoolSize;
+}
+
+bool PoolReplace(IoState* s, size_t need, napi_value* buf, uint8_t** data) {
   if (s->poolRef != nullptr) {
     napi_delete_reference(s->env, s->poolRef);
     s->poolRef = nullptr;
   }
-  size_t size = need > kPoolSize ? need : kPoolSize;
+  size_t want = PoolSizeFor(s);
+  size_t size = need > want ? need : want;
   void* d = nullptr;
   if (!PoolCreate(s->env, size, buf, &d)) return false;
   if (napi_create_reference(s->env, *buf, 1, &s->poolRef) != napi_ok) {
@@ -151,6 +173,19 @@ bool PoolReserve(IoState* s, size_t need, napi_value* buf, uint8_t** data) {
   s->poolOff = 0;
   *data = static_cast<uint8_t*>(d);
   return true;
+}
+
+bool PoolReserve(IoState* s, size_t need, napi_value* buf, uint8_t** data) {
+  if (s->poolRef != nullptr && s->poolOff + need <= s->poolSize) {
+    void* d = nullptr;
+    size_t len = 0;
+    if (napi_get_reference_value(s->env, s->poolRef, buf) == napi_ok && *buf != nullptr &&
+        napi_get_buffer_info(s->env, *buf, &d, &len) == napi_ok && d != nullptr && len == s->poolSize) {
+      *data = static_cast<uint8_t*>(d);
+      return true;
+    }
+  }
+  return PoolReplace(s, need, buf, data);
 }
 
 void Publish(IoState* s, napi_value buf, size_t end, uint32_t n) {

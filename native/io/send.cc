@@ -48,24 +48,38 @@ Bytes ReadBytes(Napi::Env env, napi_value v, const char* name, bool optional) {
   return b;
 }
 
-// data, address, control of one message → msghdr + iovec (pointers taken
-// here, after every JS value of the call was read).
-void ReadSendArgs(Napi::Env env, napi_value data, napi_value addr, napi_value ctl, msghdr* m, iovec* iov) {
-  Bytes d = ReadBytes(env, data, "data", false);
-  Bytes a = ReadBytes(env, addr, "address", true);
-  Bytes c = ReadBytes(env, ctl, "control", true);
-  if (a.data != nullptr && (a.length < sizeof(sa_family_t) || a.length > sizeof(sockaddr_storage)))
+// The address and control block of a message, checked (pointers taken
+// after every JS value of the call was read).
+struct SendExtras {
+  Bytes addr, ctl;
+};
+
+SendExtras ReadSendExtras(Napi::Env env, napi_value addr, napi_value ctl) {
+  SendExtras x;
+  x.addr = ReadBytes(env, addr, "address", true);
+  x.ctl = ReadBytes(env, ctl, "control", true);
+  if (x.addr.data != nullptr && (x.addr.length < sizeof(sa_family_t) || x.addr.length > sizeof(sockaddr_storage)))
     ThrowRangeError(env, "ERR_OUT_OF_RANGE", "an encoded address has 2 to 128 bytes");
-  if (c.length > kMaxControl) ThrowRangeError(env, "ERR_OUT_OF_RANGE", "control data is larger than 4096 bytes");
+  if (x.ctl.length > kMaxControl) ThrowRangeError(env, "ERR_OUT_OF_RANGE", "control data is larger than 4096 bytes");
+  return x;
+}
+
+void FillMsg(const Bytes& d, const SendExtras& x, msghdr* m, iovec* iov) {
   iov->iov_base = d.data;
   iov->iov_len = d.length;
   std::memset(m, 0, sizeof(*m));
-  m->msg_name = a.length ? a.data : nullptr;
-  m->msg_namelen = static_cast<socklen_t>(a.length);
+  m->msg_name = x.addr.length ? x.addr.data : nullptr;
+  m->msg_namelen = static_cast<socklen_t>(x.addr.length);
   m->msg_iov = iov;
   m->msg_iovlen = 1;
-  m->msg_control = c.length ? c.data : nullptr;
-  m->msg_controllen = c.length;
+  m->msg_control = x.ctl.length ? x.ctl.data : nullptr;
+  m->msg_controllen = x.ctl.length;
+}
+
+// data, address, control of one message → msghdr + iovec.
+void ReadSendArgs(Napi::Env env, napi_value data, napi_value addr, napi_value ctl, msghdr* m, iovec* iov) {
+  Bytes d = ReadBytes(env, data, "data", false);
+  FillMsg(d, ReadSendExtras(env, addr, ctl), m, iov);
 }
 
 napi_value ArgAt(const Napi::CallbackInfo& info, size_t i) {
@@ -128,8 +142,13 @@ Napi::Value IoHandle::SendBatch(const Napi::CallbackInfo& info) {
       return Errno(env, ENOMEM);
     }
   }
+  // One destination and control block for all (the usual case): read and checked once.
+  const bool shared = !addrArray && !ctlArray;
+  SendExtras common;
+  if (shared) common = ReadSendExtras(env, av, cv);
   for (uint32_t i = 0; i < count; i++) {
-    ReadSendArgs(env, dv[i], avs[i], cvs[i], &s->smsgs[i].msg_hdr, &s->siovs[i]);
+    Bytes d = ReadBytes(env, dv[i], "data", false);
+    FillMsg(d, shared ? common : ReadSendExtras(env, avs[i], cvs[i]), &s->smsgs[i].msg_hdr, &s->siovs[i]);
     s->smsgs[i].msg_len = 0;
   }
   int r;

@@ -238,9 +238,9 @@ export abstract class IpSocket extends EngineSocket<MessageInfo, Message> {
   }
 
   /** @internal */
-  protected _decodeRecord(i: number, data: Buffer, off: number, len: number): void {
+  protected _decodeRecord(i: number, _data: Buffer, off: number, len: number): void {
     const info = this.#dec.info(i);
-    this._deliver(data.subarray(off, off + len), info, info.truncated);
+    this._deliver(this._view(off, len), info, info.truncated);
   }
 
   /** @internal */

@@ -253,7 +253,7 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
   protected _decodeRecord(i: number, data: Buffer, off: number, len: number): void {
     if (this.#swapping !== 0) return;
     const info = this._decodeInfo(i);
-    let frame = data.subarray(off, off + len);
+    let frame = this._view(off, len);
     if (info.vlan && this.#reinsert && this.mode === 'raw' && frame.length >= 12) frame = insertVlanTag(frame, info.vlan);
     this._deliver(frame, info, info.truncated);
   }

@@ -21,7 +21,7 @@ import { ControlLayout } from '../../binding/io';
 import { EndpointInput, InterfaceRef, SocketAddress, parseIp } from '../../core/address';
 import { SocketError, check, invalidArgType, invalidArgValue, validateBoolean, validateBytes, validateInteger } from '../../core/errors';
 import { rejectUnknownKeys } from '../../core/validate';
-import { EngineSocket, RecordBatch, SendContext, validateEngineOptions } from '../engine';
+import { EngineSocket, RecordBatch, SendContext, SendDone, validateEngineOptions } from '../engine';
 import { setErrorQueue } from '../errqueue';
 import type { TransportError } from '../errqueue';
 import { Socket } from '../socket';
@@ -389,24 +389,59 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
       this._check();
       const buf = data instanceof Uint8Array ? data : typeof data === 'string' ? Buffer.from(data) : validateBytes(data, 'data');
       if (buf.byteLength === 0 && isDetached(buf)) throw invalidArgType('data', 'a Buffer, TypedArray or DataView that is not detached', buf);
-      let t: Target;
-      if (port === this.#lastPort && address === this.#lastAddress && typeof port === 'number') {
-        t = this.#lastTarget as Target; // same destination as last time: no parsing, no lookup
-      } else {
-        t = this.#codec.target(port, address);
-        if (typeof port === 'number' && typeof address === 'string') {
-          this.#lastPort = port;
-          this.#lastAddress = address;
-          this.#lastTarget = t;
-        }
-      }
-      if (!this.#bound) this.#markBound(); // the kernel binds an unbound socket on its first send
+      const t = this.#sendTarget(port, address);
       const seg = t.seg ?? (this.#gso !== 0 ? this.#gso : undefined);
       if (seg !== undefined) return this.#sendSegmented(buf, t, seg);
       return this._send(buf, t.addr, t.ctl, t);
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * @internal send(data, port?, address?) for callers that take a callback
+   * (the dgram drop-in): the same checks and path, no promise per datagram.
+   * `done` gets the result on a later tick (see EngineSocket._sendCb).
+   */
+  _sendWith(data: Uint8Array, port: number | undefined, address: string | undefined, done: SendDone | null): void {
+    let t: Target;
+    try {
+      this._check();
+      if (data.byteLength === 0 && isDetached(data)) throw invalidArgType('data', 'a Buffer, TypedArray or DataView that is not detached', data);
+      t = this.#sendTarget(port, address);
+    } catch (e) {
+      if (done) process.nextTick(done, e as Error, 0);
+      return;
+    }
+    const seg = t.seg ?? (this.#gso !== 0 ? this.#gso : undefined);
+    if (seg === undefined) return this._sendCb(data, t.addr, t.ctl, t, done);
+    let p: Promise<number>;
+    try {
+      p = this.#sendSegmented(data, t, seg);
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    p.then(
+      (n) => done?.(null, n),
+      (e: unknown) => done?.(e as Error, 0),
+    );
+  }
+
+  /** The destination of a send (cached for repeated sends to one port and address); marks the socket bound. */
+  #sendTarget(port: number | SendOptions | undefined, address: string | undefined): Target {
+    let t: Target;
+    if (port === this.#lastPort && address === this.#lastAddress && typeof port === 'number') {
+      t = this.#lastTarget as Target; // same destination as last time: no parsing, no lookup
+    } else {
+      t = this.#codec.target(port, address);
+      if (typeof port === 'number' && typeof address === 'string') {
+        this.#lastPort = port;
+        this.#lastAddress = address;
+        this.#lastTarget = t;
+      }
+    }
+    if (!this.#bound) this.#markBound(); // the kernel binds an unbound socket on its first send
+    return t;
   }
 
   /** A GSO send, or its fallback: separate datagrams once the path refused GSO. */
@@ -581,7 +616,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     const info = this._decodeInfo(i);
     const seg = this.#dec.segment(i, len);
     if (seg === 0) {
-      this._deliver(data.subarray(off, off + len), info, info.truncated);
+      this._deliver(this._view(off, len), info, info.truncated);
       return;
     }
     const n = Math.ceil(len / seg);
@@ -591,7 +626,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
       const stop = Math.min(o + seg, end);
       // A truncated coalesced buffer (only when the receive buffer is under 64 KiB) cuts its last piece.
       const part: MessageInfo = { ...info, size: stop - o, truncated: info.truncated && k === n - 1, segments: n };
-      this._deliver(data.subarray(o, stop), part, part.truncated);
+      this._deliver(this._view(o, stop - o), part, part.truncated);
     }
   }
 

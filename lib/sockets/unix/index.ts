@@ -278,7 +278,7 @@ export class UnixSocket extends EngineSocket<UnixMessageInfo, UnixMessage> {
     }
     let fds: ReceivedDescriptors | undefined;
     if (this.#dec.rightsCount(i) > 0) info.fds = fds = new ReceivedDescriptors(this.#dec.claimRights(i), this.#onClosed);
-    this._deliver(data.subarray(off, off + len), info, info.truncated);
+    this._deliver(this._view(off, len), info, info.truncated);
     fds?._settle();
   }
 

@@ -7,7 +7,8 @@
 // inside a private network namespace this script creates (unshare --net).
 //
 // Options (env): SECONDS (per run, default 2), REPS (default 3), RCVBUF (the
-// receiver's setRecvBufferSize in bytes; default: left at the kernel default).
+// receiver's setRecvBufferSize in bytes; default: left at the kernel default), SOCKIT_ROOT (the sockit
+// tree whose drop-in is measured, default this one).
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
@@ -18,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
+// SOCKIT_ROOT: measure another built tree's drop-in with this script (before/after tables in one sitting).
+const tree = process.env.SOCKIT_ROOT ?? root;
 
 if (process.env.SOCKIT_BENCH_NETNS !== '1') {
   const r = spawnSync('unshare', ['--net', '--', process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
@@ -33,8 +36,8 @@ if (process.env.SOCKIT_BENCH_NETNS !== '1') {
 execFileSync('ip', ['link', 'set', 'lo', 'up']);
 
 const require = createRequire(import.meta.url);
-const { Socket } = require(join(root, 'dist', 'index.js'));
-const DROPIN = join(root, 'dist', 'dgram', 'index.js');
+const { Socket } = require(join(tree, 'dist', 'index.js'));
+const DROPIN = join(tree, 'dist', 'dgram', 'index.js');
 const APP = join(here, 'app.cjs');
 const SECONDS = Number(process.env.SECONDS ?? 2);
 const REPS = Number(process.env.REPS ?? 3);
@@ -84,7 +87,7 @@ async function send(size, env) {
 }
 
 const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}k`);
-console.log(`sockit bench:dgram — ${APP.slice(root.length + 1)} with node:dgram vs the drop-in; loopback in a private netns,`);
+console.log(`sockit bench:dgram — ${APP.slice(root.length + 1)} with node:dgram vs the drop-in of ${tree}; loopback in a private netns,`);
 console.log(`${SECONDS}s per run, median of ${REPS} interleaved runs, node ${process.version}, ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`recv: flooded by the C sender, receive buffer ${process.env.RCVBUF ? `setRecvBufferSize(${process.env.RCVBUF})` : 'the kernel default'}; send: 256 send() calls per tick.`);
 console.log('Datagrams per CPU-second of the app process.\n');

@@ -9,7 +9,7 @@
 // (user + system, all threads); the second does not depend on how much of a shared machine
 // other jobs take. Prints the ratios of both against the targets of issue 4.
 // Needs root (or CAP_SYS_ADMIN + CAP_NET_RAW).
-// Usage: npm run bench:frames [-- --reps 5 --seconds 1]
+// Usage: npm run bench:frames [-- --reps 5 --seconds 1]; SOCKIT_ROOT=<tree> measures another built tree.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -110,7 +110,7 @@ console.log(
     'receive: flooded by the C sender; sockit receive = recvmmsg engine, ring = TPACKET_V3 ring ({ ring: true }).',
   ].join('\n'),
 );
-console.log(`bench:frames — veth pair in a private netns, median of ${REPS} x ${SECONDS}s, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`bench:frames (${process.env.SOCKIT_ROOT ?? "this tree"}) — veth pair in a private netns, median of ${REPS} x ${SECONDS}s, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 for (const size of [64, 1400]) {
   const z = String(size);
   const send = await rounds({

@@ -3,7 +3,8 @@
 // Prints "frames/s frames-per-CPU-second".
 'use strict';
 const path = require('node:path');
-const { PacketSocket } = require(path.join(__dirname, '../../../dist/index.js'));
+// SOCKIT_ROOT: the sockit tree to measure (default this one).
+const { PacketSocket } = require(path.join(process.env.SOCKIT_ROOT ?? path.join(__dirname, '../../..'), 'dist/index.js'));
 const [mode, ifname, a3, a4] = process.argv.slice(2);
 
 /** Frames per CPU-second of this process (user + system) since `c0`. */

@@ -7,7 +7,10 @@
 // RSS growth while receiving 10 million datagrams.
 //
 // Options (env): SECONDS (per measurement, default 1), REPS (default 3),
-//                RSS_DATAGRAMS (default 10000000; 0 skips the RSS run).
+//                RSS_DATAGRAMS (default 10000000; 0 skips the RSS run),
+//                ONLY (a regular expression over "SIZE dir who", e.g. 'recv (sockit|C)$':
+//                run only the matching cases; ratios needing a skipped case are left out),
+//                SOCKIT_ROOT (the sockit tree to measure, default this one).
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
@@ -18,7 +21,8 @@ import { fileURLToPath } from 'node:url';
 import * as dgram from 'node:dgram';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..', '..');
+// SOCKIT_ROOT: measure another built tree with this script (before/after tables in one sitting).
+const root = process.env.SOCKIT_ROOT ?? join(here, '..', '..', '..');
 
 if (process.env.SOCKIT_BENCH_NETNS !== '1') {
   const r = spawnSync('unshare', ['--net', '--', process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
@@ -39,6 +43,7 @@ const { UdpSocket, Socket, setOption } = require(join(root, 'dist', 'index.js'))
 const SECONDS = Number(process.env.SECONDS ?? 1);
 const REPS = Number(process.env.REPS ?? 3);
 const RSS_DATAGRAMS = Number(process.env.RSS_DATAGRAMS ?? 10_000_000);
+const ONLY = process.env.ONLY ? new RegExp(process.env.ONLY) : undefined;
 // Receivers are measured after a warm-up second: a new receiver first-touches its receive pools
 // (page faults, zeroing) until the first full GC hands pools back for reuse (native/io.cc).
 const WARMUP = 1;
@@ -273,7 +278,7 @@ async function rssRun(total) {
 const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}k`);
 const results = {};
 const os = require('node:os');
-console.log(`sockit bench:udp — loopback in a private netns, ${SECONDS}s per run, median of ${REPS}, node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`sockit bench:udp (${root}) — loopback in a private netns, ${SECONDS}s per run, median of ${REPS}, node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(
   [
     'recv: receiver flooded by the C sender (UDP GSO, 64 datagrams per message, delivered as separate datagrams of SIZE bytes)',
@@ -301,6 +306,7 @@ for (const size of [64, 1400]) {
     ['send', 'C', () => sendC(size)],
   ];
   for (const [dir, who, fn] of cases) {
+    if (ONLY && !ONLY.test(`${size} ${dir} ${who}`)) continue;
     const xs = [];
     for (let i = 0; i < REPS; i++) xs.push(await fn());
     const wall = median(xs.map((x) => x.wall));
@@ -325,6 +331,7 @@ for (const size of [64, 1400]) {
   const w = Object.fromEntries(Object.entries(rr).map(([k, v]) => [k, v.wall]));
   const t = size === 64; // the targets are stated for 64 B; 1400 B is reported
   const line = (label, a, b, target) => {
+    if (!(a in r && b in r)) return;
     const value = r[a] / r[b];
     const wv = w[a] / w[b];
     console.log(
@@ -347,6 +354,7 @@ console.log('\nRatios vs issue 10 targets (per CPU-second; wall-clock in bracket
 for (const size of [64, 1400]) {
   const rr = results[size];
   const line = (label, a, b, target) => {
+    if (!(a in rr && b in rr)) return;
     const value = rr[a].cpu / rr[b].cpu;
     const wv = rr[a].wall / rr[b].wall;
     console.log(`  ${String(size).padStart(4)} B  ${label.padEnd(40)} ${value.toFixed(2).padStart(6)}x  [${wv.toFixed(2)}x]  (target >= ${target}x: ${verdict(value >= target)})`);
