@@ -32,6 +32,7 @@ export type { TransportError, TransportErrorOrigin } from './sockets/errqueue';
 export { Ping, ping, describeIcmpError } from './tools/ping';
 export type { PingOptions, PingEvent, PingReply, PingError, PingSummary } from './tools/ping';
 export { Traceroute, traceroute } from './tools/traceroute';
+export { ToolRun } from './tools/queue';
 export type { TracerouteOptions, TracerouteHop, TracerouteProbe } from './tools/traceroute';
 export * from './sockets/unix';
 export * from './sockets/unix/notify';

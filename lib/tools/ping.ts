@@ -20,7 +20,7 @@ import { parseIcmpv4, parseIcmpv6 } from '../formats/frames/icmp';
 import type { TransportError } from '../sockets/errqueue';
 import { IpSocket, PingSocket, RawSocket, echoRequest } from '../sockets/ip';
 import type { MessageInfo } from '../sockets/udp/types';
-import { EventQueue, Sleeper, msSince } from './queue';
+import { EventQueue, Sleeper, ToolRun, msSince } from './queue';
 
 const { EACCES, EPERM } = osConstants.errno;
 
@@ -126,38 +126,14 @@ const KEYS = ['family', 'count', 'interval', 'size', 'ttl', 'timeout', 'interfac
  * A running ping: iterate it for the events (each iterator sees all of
  * them), await `summary` for the statistics, `stop()` to end early.
  */
-export class Ping implements AsyncIterable<PingEvent> {
+export class Ping extends ToolRun<PingEvent> {
   /** The statistics, once the run is over (never rejects for lost replies; rejects when the run could not start). */
   readonly summary: Promise<PingSummary>;
-  /** The address pinged, once resolved. */
-  readonly address: Promise<string>;
-  #events = new EventQueue<PingEvent>();
-  #stop = new Sleeper();
-  #stopped = false;
 
   /** @internal Use {@link ping}. */
   constructor(host: string, options: PingOptions) {
-    let setAddress: (a: string) => void = () => {};
-    this.address = new Promise((r) => (setAddress = r));
-    this.address.catch(() => {});
-    this.summary = run(host, options, this.#events, this.#stop, () => this.#stopped, setAddress);
-    this.summary.catch((e: unknown) => this.#events.fail(e));
-    const signal = options.signal;
-    if (signal) {
-      if (signal.aborted) this.stop();
-      else signal.addEventListener('abort', () => this.stop(), { once: true });
-    }
-  }
-
-  /** End the run now (no more requests; the summary resolves). */
-  stop(): void {
-    this.#stopped = true;
-    this.#stop.wake();
-  }
-
-  /** The replies and errors, in order. */
-  [Symbol.asyncIterator](): AsyncIterator<PingEvent> {
-    return this.#events.iterate();
+    super(options.signal, (events, stopper, stopped, setAddress) => run(host, options, events, stopper, stopped, setAddress));
+    this.summary = this._result as Promise<PingSummary>;
   }
 }
 

@@ -94,3 +94,45 @@ export class Sleeper {
     r?.();
   }
 }
+
+/** What a run function gets from its {@link ToolRun}. */
+type RunStart<E, R> = (events: EventQueue<E>, stopper: Sleeper, stopped: () => boolean, setAddress: (a: string) => void) => Promise<R>;
+
+/**
+ * What {@link Ping} and {@link Traceroute} share: the events of a run that
+ * goes on by itself (each iterator sees all of them), the resolved address,
+ * and `stop()` (also on the `signal` option's abort).
+ */
+export abstract class ToolRun<E> implements AsyncIterable<E> {
+  /** The address the run goes to, once resolved. */
+  readonly address: Promise<string>;
+  /** @internal The run's own result (the summary, the hops). */
+  protected readonly _result: Promise<unknown>;
+  #events = new EventQueue<E>();
+  #stop = new Sleeper();
+  #stopped = false;
+
+  /** @internal */
+  protected constructor(signal: AbortSignal | undefined, start: RunStart<E, unknown>) {
+    let setAddress: (a: string) => void = () => {};
+    this.address = new Promise((r) => (setAddress = r));
+    this.address.catch(() => {});
+    this._result = start(this.#events, this.#stop, () => this.#stopped, setAddress);
+    this._result.catch((e: unknown) => this.#events.fail(e));
+    if (signal) {
+      if (signal.aborted) this.stop();
+      else signal.addEventListener('abort', () => this.stop(), { once: true });
+    }
+  }
+
+  /** End the run early (a traceroute after its current hop); the result still resolves. */
+  stop(): void {
+    this.#stopped = true;
+    this.#stop.wake();
+  }
+
+  /** The events, in order. */
+  [Symbol.asyncIterator](): AsyncIterator<E> {
+    return this.#events.iterate();
+  }
+}

@@ -18,7 +18,7 @@ import { IpSocket, echoRequest } from '../sockets/ip';
 import { UdpSocket } from '../sockets/udp';
 import type { MessageInfo } from '../sockets/udp/types';
 import { openEchoSocket, resolveHost } from './ping';
-import { EventQueue, Sleeper, msSince } from './queue';
+import { EventQueue, Sleeper, ToolRun, msSince } from './queue';
 
 /** Options of {@link traceroute}. */
 export interface TracerouteOptions {
@@ -69,38 +69,14 @@ export interface TracerouteHop {
 const KEYS = ['family', 'method', 'maxHops', 'firstHop', 'queries', 'wait', 'port', 'packetLength', 'interface', 'netns', 'signal'] as const;
 
 /** A running traceroute: iterate it for the hops as they complete; `hops` resolves with all of them. */
-export class Traceroute implements AsyncIterable<TracerouteHop> {
+export class Traceroute extends ToolRun<TracerouteHop> {
   /** Every hop, once the trace is over. */
   readonly hops: Promise<TracerouteHop[]>;
-  /** The address traced to, once resolved. */
-  readonly address: Promise<string>;
-  #events = new EventQueue<TracerouteHop>();
-  #stop = new Sleeper();
-  #stopped = false;
 
   /** @internal Use {@link traceroute}. */
   constructor(host: string, options: TracerouteOptions) {
-    let setAddress: (a: string) => void = () => {};
-    this.address = new Promise((r) => (setAddress = r));
-    this.hops = trace(host, options, this.#events, this.#stop, () => this.#stopped, setAddress);
-    this.hops.catch((e: unknown) => this.#events.fail(e));
-    this.address.catch(() => {});
-    const signal = options.signal;
-    if (signal) {
-      if (signal.aborted) this.stop();
-      else signal.addEventListener('abort', () => this.stop(), { once: true });
-    }
-  }
-
-  /** Stop after the current hop. */
-  stop(): void {
-    this.#stopped = true;
-    this.#stop.wake();
-  }
-
-  /** The hops, in order. */
-  [Symbol.asyncIterator](): AsyncIterator<TracerouteHop> {
-    return this.#events.iterate();
+    super(options.signal, (events, stopper, stopped, setAddress) => trace(host, options, events, stopper, stopped, setAddress));
+    this.hops = this._result as Promise<TracerouteHop[]>;
   }
 }
 
