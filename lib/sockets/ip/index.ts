@@ -24,6 +24,7 @@ import { rejectUnknownKeys } from '../../core/validate';
 import { buildIcmpv4 } from '../../formats/frames/icmp';
 import { resolveInterfaceIndex } from '../../system/interfaces';
 import { scopeResolver } from '../../system/netns';
+import { adoptDescriptor } from '../adopt';
 import { EngineSocket, RecordBatch, SendContext, validateEngineOptions } from '../engine';
 import { setErrorQueue } from '../errqueue';
 import type { TransportError } from '../errqueue';
@@ -32,7 +33,7 @@ import { CONNECTED, Target, UdpCodec } from '../udp/codec';
 import { MessageBatch, UdpDecoder } from '../udp/decoder';
 import { RECEIVE_KEYS, applyReceive, inNs, isDetached } from '../udp/setup';
 import type { Message, MessageInfo } from '../udp/types';
-import type { IpReceiveOptions, IpSendOptions, IpSocketOptions, MtuDiscoverMode, RawSocketOptions } from './types';
+import type { IpAdoptOptions, IpReceiveOptions, IpSendOptions, IpSocketOptions, MtuDiscoverMode, RawSocketOptions } from './types';
 
 export * from './types';
 
@@ -41,6 +42,7 @@ const { EACCES, EPERM } = osConstants.errno;
 const kCreate = Symbol('sockit.ip.create');
 const COMMON_KEYS = ['family', 'address', 'interface', 'options', 'receive', 'maxMessageSize', 'batchSize', 'sendQueueLimit', 'highWaterMark', 'coalesce', 'netns'] as const;
 const RAW_KEYS = [...COMMON_KEYS, 'protocol', 'headerIncluded', 'icmpTypes'] as const;
+const ADOPT_KEYS = ['receive', 'maxMessageSize', 'batchSize', 'sendQueueLimit', 'highWaterMark', 'coalesce', 'netns'] as const;
 const SEND_KEYS = ['address', 'sourceAddress', 'interface', 'ttl', 'tos'] as const;
 const IP_RECEIVE_KEYS = RECEIVE_KEYS.filter((k) => k !== 'gro');
 
@@ -122,6 +124,36 @@ export abstract class IpSocket extends EngineSocket<MessageInfo, Message> {
       throw e;
     }
     return sock;
+  }
+
+  /**
+   * @internal The adopt() of both kinds: `type` and `protocol` (a function of the family, or any when
+   * undefined) say what is accepted; the binding and options carry over.
+   */
+  static _adopt<T extends IpSocket>(
+    target: number | Socket,
+    options: IpAdoptOptions,
+    what: string,
+    accept: { type: number; protocol?: (family: 'ipv4' | 'ipv6') => number },
+    make: (sock: Socket, family: 'ipv4' | 'ipv6', protocol: number) => T,
+  ): T {
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options);
+    rejectUnknownKeys(options, ADOPT_KEYS, 'options');
+    validateCommon(options);
+    const a = adoptDescriptor(target, what, {}, (k) => {
+      const family = k.family === constants.AF_INET ? 'ipv4' : k.family === constants.AF_INET6 ? 'ipv6' : undefined;
+      if (family === undefined || k.type !== accept.type || (accept.protocol !== undefined && k.protocol !== accept.protocol(family))) return undefined;
+      return family;
+    });
+    const { fd, kind: family } = a;
+    try {
+      if (options.receive !== undefined) inNs(options.netns, () => applyReceive(fd, family, options.receive as IpReceiveOptions));
+    } catch (e) {
+      a.abort();
+      throw e;
+    }
+    a.commit();
+    return make(Socket.adopt(fd, { owned: true }), family, a.socket.protocol);
   }
 
   /** Local address (getsockname). For a ping socket `port` is the echo identifier (0 until bound or the first send). */
@@ -308,6 +340,19 @@ export class PingSocket extends IpSocket {
     return new PingSocket(kCreate, sock, family, options);
   }
 
+  /**
+   * Take over an existing ping socket (a descriptor number, which moves, or
+   * a sockit {@link Socket}, released to it): its binding (the echo
+   * identifier) and options carry over; a connection does not show (the
+   * kernel's getpeername answers ENOTCONN for ping sockets): connect() again
+   * or send with an address. Throws, leaving the target untouched, when it is
+   * not an AF_INET/AF_INET6 SOCK_DGRAM IPPROTO_ICMP/IPPROTO_ICMPV6 socket.
+   */
+  static adopt(target: number | Socket, options: IpAdoptOptions = {}): PingSocket {
+    const icmp = (f: 'ipv4' | 'ipv6'): number => (f === 'ipv4' ? constants.IPPROTO_ICMP : constants.IPPROTO_ICMPV6) as number;
+    return IpSocket._adopt(target, options, 'a ping socket (AF_INET/AF_INET6, SOCK_DGRAM, IPPROTO_ICMP/IPPROTO_ICMPV6)', { type: constants.SOCK_DGRAM as number, protocol: icmp }, (sock, family) => new PingSocket(kCreate, sock, family, options));
+  }
+
   /** The echo identifier the kernel gave this socket (its local "port"); 0 before bind or the first send. */
   get identifier(): number {
     return this.address().port;
@@ -375,6 +420,19 @@ export class RawSocket extends IpSocket {
       if (options.icmpTypes !== undefined) applyIcmpFilter(s, family, protocol, options.icmpTypes);
     });
     return new RawSocket(kCreate, sock, family, protocol, options);
+  }
+
+  /**
+   * Take over an existing raw IP socket (a descriptor number, which moves, or
+   * a sockit {@link Socket}, released to it), e.g. one opened by a privileged
+   * parent and passed down: its protocol, binding and options (IP_HDRINCL,
+   * ICMP filters) carry over; a connection does not show (getpeername answers
+   * ENOTCONN for raw sockets): connect() again or send with an address.
+   * Throws, leaving the target untouched, when it is not an AF_INET/AF_INET6
+   * SOCK_RAW socket.
+   */
+  static adopt(target: number | Socket, options: IpAdoptOptions = {}): RawSocket {
+    return IpSocket._adopt(target, options, 'a raw IP socket (AF_INET/AF_INET6, SOCK_RAW)', { type: constants.SOCK_RAW as number }, (sock, family, protocol) => new RawSocket(kCreate, sock, family, protocol, options));
   }
 
   /**

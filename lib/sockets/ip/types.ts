@@ -35,6 +35,9 @@ export interface IpSocketOptions {
   netns?: string;
 }
 
+/** Options for {@link PingSocket.adopt} and {@link RawSocket.adopt}: what the descriptor does not already carry. */
+export type IpAdoptOptions = Pick<IpSocketOptions, 'receive' | 'maxMessageSize' | 'batchSize' | 'sendQueueLimit' | 'highWaterMark' | 'coalesce' | 'netns'>;
+
 /** Options for {@link RawSocket.create}. */
 export interface RawSocketOptions extends IpSocketOptions {
   /** IP protocol number (1 = ICMP, 58 = ICMPv6, 17 = UDP, any 1..255). Required. */

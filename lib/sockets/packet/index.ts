@@ -32,6 +32,7 @@ import { EngineSocket, SendContext, validateEngineOptions } from '../engine';
 import { Socket } from '../socket';
 import { ETH_HLEN, PacketCodec } from './codec';
 import { PacketDecoder } from './decoder';
+import { adoptDescriptor } from '../adopt';
 import { ADOPT_KEYS, C, DROP_ALL, OPEN_KEYS, lookupInterface, ringGeometry, setBuffer, withRawHint } from './setup';
 import { toBpfProgram } from '../../formats/bpf/filter';
 import type { FrameInfo, PacketAdoptOptions, PacketBatchEntry, PacketFilter, PacketMode, PacketRingOptions, PacketSendOptions, PacketSocketOptions, PacketStats, ReceivedFrame } from './types';
@@ -195,23 +196,16 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
     if (options.maxFrameSize !== undefined) validateInteger(options.maxFrameSize, 'options.maxFrameSize', 64, 1 << 20);
     if (options.netns !== undefined) validateString(options.netns, 'options.netns');
     validateEngineOptions(options);
-    let fd: number;
-    if (typeof target === 'number') fd = validateInteger(target, 'target', 0, 0x7fffffff);
-    else if (target instanceof Socket) fd = target.fd;
-    else throw invalidArgType('target', 'a descriptor number or a sockit Socket', target);
-    const probe = Socket.adopt(fd, { owned: false });
-    probe.release();
-    const mode: PacketMode | undefined = probe.family !== C('AF_PACKET') ? undefined : probe.type === C('SOCK_RAW') ? 'raw' : probe.type === C('SOCK_DGRAM') ? 'cooked' : undefined;
-    if (mode === undefined)
-      throw invalidArgValue('target', typeof target === 'number' ? target : '[socket]', `is not a packet socket (AF_PACKET, SOCK_RAW/SOCK_DGRAM): family ${probe.family}, type ${probe.type}`);
+    const a = adoptDescriptor(target, 'a packet socket (AF_PACKET, SOCK_RAW/SOCK_DGRAM)', {}, (k): PacketMode | undefined =>
+      k.family !== C('AF_PACKET') ? undefined : k.type === C('SOCK_RAW') ? 'raw' : k.type === C('SOCK_DGRAM') ? 'cooked' : undefined,
+    );
+    const { fd, kind: mode } = a;
     const local = check(native.getsockname(fd), 'getsockname') as { ifindex?: number; protocol?: number };
     // Unbound: SO_PROTOCOL holds the EtherType in network order.
-    const protocol = local.protocol || ((probe.protocol & 0xff) << 8) | ((probe.protocol >> 8) & 0xff);
+    const protocol = local.protocol || ((a.socket.protocol & 0xff) << 8) | ((a.socket.protocol >> 8) & 0xff);
     const iface = local.ifindex ? lookupInterface(fd, local.ifindex) : undefined;
-    check(native.setNonBlocking(fd, true), 'fcntl');
-    check(native.setCloexec(fd), 'fcntl');
     setOption(fd, 'PACKET_AUXDATA', true);
-    if (target instanceof Socket) target.release();
+    a.commit();
     return new PacketSocket(fd, mode, protocol, iface, options, undefined, undefined);
   }
 

@@ -21,6 +21,7 @@ import { ControlLayout } from '../../binding/io';
 import { EndpointInput, InterfaceRef, SocketAddress, parseIp } from '../../core/address';
 import { SocketError, check, invalidArgType, invalidArgValue, validateBoolean, validateBytes, validateInteger } from '../../core/errors';
 import { rejectUnknownKeys } from '../../core/validate';
+import { adoptDescriptor } from '../adopt';
 import { EngineSocket, RecordBatch, SendContext, SendDone, validateEngineOptions } from '../engine';
 import { setErrorQueue } from '../errqueue';
 import type { TransportError } from '../errqueue';
@@ -28,7 +29,6 @@ import { Socket } from '../socket';
 import * as mc from '../multicast';
 import { resolveInterfaceIndex } from '../../system/interfaces';
 import { scopeResolver } from '../../system/netns';
-import { resolveTarget } from '../../core/target';
 import { BATCH_ENTRY_KEYS, CONNECTED, MAX_UDP_PAYLOAD, SEND_KEYS, Target, UdpCodec, checkSegments, gsoHint, validateUdpPort } from './codec';
 import { MessageBatch, UdpDecoder } from './decoder';
 import { ADOPT_KEYS, CREATE_KEYS, RECEIVE_KEYS, applyReceive, configure, familyArg, inNs, isDetached, toUdpAddress } from './setup';
@@ -163,29 +163,18 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     if (options.receive !== undefined) rejectUnknownKeys(options.receive, RECEIVE_KEYS, 'options.receive');
     if (options.maxMessageSize !== undefined) validateInteger(options.maxMessageSize, 'options.maxMessageSize', 1, io.MAX_MESSAGE_SIZE);
     validateEngineOptions(options);
-    let fd: number;
-    if (typeof target === 'number') fd = validateInteger(target, 'target', 0, 0x7fffffff);
-    else if (target instanceof Socket) fd = target.fd;
-    else if (target instanceof dgram.Socket) fd = check(native.dup(resolveTarget(target, 'target').fd), 'dup');
-    else throw invalidArgType('target', 'a descriptor number, a sockit Socket or a dgram.Socket', target);
-    let sock: Socket;
+    const a = adoptDescriptor(target, 'a UDP socket (AF_INET/AF_INET6, SOCK_DGRAM)', { dgram: true }, (k) =>
+      k.type !== constants.SOCK_DGRAM || (k.protocol !== 0 && k.protocol !== constants.IPPROTO_UDP) ? undefined : k.family === AF_INET ? 'ipv4' : k.family === AF_INET6 ? 'ipv6' : undefined,
+    );
+    const { fd, kind: family } = a;
     try {
-      sock = Socket.adopt(fd, { owned: true });
+      if (options.receive !== undefined) inNs(options.netns, () => applyReceive(fd, family, options.receive as ReceiveOptions));
     } catch (e) {
-      if (target instanceof dgram.Socket) native.close(fd);
+      a.abort();
       throw e;
     }
-    const family = sock.family === AF_INET ? 'ipv4' : sock.family === AF_INET6 ? 'ipv6' : undefined;
-    if (family === undefined || sock.type !== constants.SOCK_DGRAM || (sock.protocol !== 0 && sock.protocol !== constants.IPPROTO_UDP)) {
-      const what = `family ${sock.family}, type ${sock.type}, protocol ${sock.protocol}`;
-      if (target instanceof dgram.Socket) native.close(fd);
-      else sock.release();
-      throw invalidArgValue('target', typeof target === 'number' ? target : '[socket]', `is not a UDP socket (AF_INET/AF_INET6, SOCK_DGRAM): ${what}`);
-    }
-    check(native.setNonBlocking(fd, true), 'fcntl');
-    if (options.receive !== undefined) inNs(options.netns, () => applyReceive(fd, family, options.receive as ReceiveOptions));
-    if (target instanceof Socket) target.release();
-    if (target instanceof dgram.Socket) target.close();
+    a.commit();
+    const sock = Socket.adopt(fd, { owned: true });
     let connected: SocketAddress | undefined;
     try {
       connected = sock.remoteAddress();

@@ -17,11 +17,11 @@ import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { constants, native } from '../../binding';
-import { SocketError, SockitStateError, SockitTypeError, check, invalidArgType, invalidArgValue, validateBoolean, validateInteger } from '../../core/errors';
+import { SocketError, SockitStateError, SockitTypeError, check, invalidArgType, invalidArgValue, validateBoolean } from '../../core/errors';
 import { rejectUnknownKeys } from '../../core/validate';
-import { resolveTarget } from '../../core/target';
 import { getOption } from '../../options';
 import type { Credentials } from '../../options';
+import { adoptDescriptor } from '../adopt';
 import { EngineSocket, SendContext } from '../engine';
 import { Socket } from '../socket';
 import { isDetached } from '../udp/setup';
@@ -159,31 +159,19 @@ export class UnixSocket extends EngineSocket<UnixMessageInfo, UnixMessage> {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
     rejectUnknownKeys(options, ADOPT_KEYS, 'options');
     validateAdopt(options);
-    const node = target instanceof net.Socket || target instanceof dgram.Socket;
-    let fd: number;
-    if (typeof target === 'number') fd = validateInteger(target, 'target', 0, 0x7fffffff);
-    else if (target instanceof Socket) fd = target.fd;
-    else if (node) fd = resolveTarget(target, 'target').fd;
-    else throw invalidArgType('target', 'a descriptor number, a sockit Socket, a net.Socket or a dgram.Socket', target);
-    const probe = Socket.adopt(fd, { owned: false });
-    const type = probe.family === AF_UNIX ? typeName(probe.type) : undefined;
-    probe.release();
-    if (type === undefined)
-      throw invalidArgValue('target', typeof target === 'number' ? target : '[socket]', `is not a unix datagram or seqpacket socket (AF_UNIX, SOCK_DGRAM/SOCK_SEQPACKET): family ${probe.family}, type ${probe.type}`);
-    if (node) fd = check(native.dup(fd), 'dup');
+    const a = adoptDescriptor(target, 'a unix datagram or seqpacket socket (AF_UNIX, SOCK_DGRAM/SOCK_SEQPACKET)', { net: true, dgram: true }, (k) =>
+      k.family === AF_UNIX ? typeName(k.type) : undefined,
+    );
+    const { fd, kind: type } = a;
     try {
-      check(native.setNonBlocking(fd, true), 'fcntl');
-      check(native.setCloexec(fd), 'fcntl');
       if (options.passCredentials !== undefined)
         check(native.setsockoptRaw(fd, constants.SOL_SOCKET as number, constants.SO_PASSCRED as number, Buffer.from([options.passCredentials ? 1 : 0, 0, 0, 0])), 'setsockopt', { option: 'SO_PASSCRED' });
     } catch (e) {
-      if (node) native.close(fd);
+      a.abort();
       throw e;
     }
     const connected = native.getpeername(fd);
-    if (target instanceof Socket) target.release();
-    else if (target instanceof net.Socket) target.destroy();
-    else if (target instanceof dgram.Socket) target.close();
+    a.commit();
     return new UnixSocket(kCreate, fd, type, options, typeof connected !== 'number');
   }
 
