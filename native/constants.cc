@@ -10,6 +10,7 @@
 #include <netinet/udp.h>
 #include <net/ethernet.h>
 #include <net/if.h>
+#include <netinet/icmp6.h>
 #include <net/if_arp.h>
 #include <netinet/if_ether.h>
 #include <linux/errqueue.h>
@@ -23,6 +24,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+
+#include "icmp_filter.h"
 
 #include "common.h"
 #include "codec/unix.h"

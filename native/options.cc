@@ -16,6 +16,8 @@
 #include <netinet/in.h>
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/icmp.h>
+#include <netinet/icmp6.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <netinet/udp.h>
@@ -27,6 +29,9 @@
 #include <string>
 
 #include "common.h"
+#include "icmp_filter.h"
+
+static_assert(ICMP_FILTER == sockit::kIcmpFilter, "icmp_filter.h agrees with linux/icmp.h");
 #include "codec/optcodec.h"
 
 namespace sockit {

@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 const { options } = require(join(root, 'dist', 'index.js'));
 const out = join(root, 'docs', 'options.md');
 
-const LEVEL_ORDER = ['SOL_SOCKET', 'IPPROTO_IP', 'IPPROTO_IPV6', 'IPPROTO_UDP', 'IPPROTO_TCP', 'SOL_PACKET'];
+const LEVEL_ORDER = ['SOL_SOCKET', 'IPPROTO_IP', 'IPPROTO_IPV6', 'IPPROTO_UDP', 'IPPROTO_TCP', 'SOL_PACKET', 'SOL_RAW', 'IPPROTO_ICMPV6'];
 const LEVEL_TITLE = {
   SOL_SOCKET: 'Socket level (SOL_SOCKET)',
   IPPROTO_IP: 'IPv4 (IPPROTO_IP)',
@@ -21,6 +21,8 @@ const LEVEL_TITLE = {
   IPPROTO_UDP: 'UDP (IPPROTO_UDP)',
   IPPROTO_TCP: 'TCP (IPPROTO_TCP)',
   SOL_PACKET: 'Packet sockets (SOL_PACKET)',
+  SOL_RAW: 'Raw ICMP sockets (SOL_RAW)',
+  IPPROTO_ICMPV6: 'Raw ICMPv6 sockets (IPPROTO_ICMPV6)',
 };
 
 const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -156,6 +156,8 @@ export type ConstantName =
   | 'IPV6_CHECKSUM'
   | 'IPV6_RECVERR_RFC4884'
   | 'IPV6_HDRINCL'
+  | 'ICMP_FILTER'
+  | 'ICMP6_FILTER'
   | 'UDP_CORK'
   | 'UDP_SEGMENT'
   | 'UDP_GRO'
@@ -704,6 +706,8 @@ export const CONSTANT_NAMES: readonly ConstantName[] = [
   'IPV6_CHECKSUM',
   'IPV6_RECVERR_RFC4884',
   'IPV6_HDRINCL',
+  'ICMP_FILTER',
+  'ICMP6_FILTER',
   'UDP_CORK',
   'UDP_SEGMENT',
   'UDP_GRO',

@@ -155,6 +155,11 @@ export interface IoHandle {
   /** Poll WRITABLE (true) or not. → 0 | -errno */
   setWritable(on: boolean): number;
   /**
+   * Poll for POLLERR even while not receiving, draining the error queue on
+   * each (records arrive through `onRecv` with MSG_ERRQUEUE). → 0 | -errno
+   */
+  setErrors(on: boolean): number;
+  /**
    * sendmmsg of `datas[start .. start+count)` (at most 1024) → datagrams sent (may be fewer) | -errno.
    * `addresses`/`controls`: null, one encoding for all, or an array parallel to `datas` (entries may be null).
    * Every element is read before any pointer is taken (getters may run JS);

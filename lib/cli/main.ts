@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `sockit` command: interfaces, the option table, UDP, multicast and
- * unix senders/receivers, raw Ethernet frames, a sniffer with pcap output, and the
+ * unix senders/receivers, ping and traceroute, raw Ethernet frames, a sniffer with pcap output, and the
  * demo. Each subcommand has `--help` with examples; exit codes are listed
  * there and in {@link EXIT}.
  * @module
@@ -32,6 +32,8 @@ const COMMANDS: Record<string, Entry> = {
   'unix send': { summary: 'send unix datagrams (paths, @abstract names; descriptors, credentials)', load: async () => (await import('./unix')).send },
   'unix recv': { summary: 'receive unix datagrams (sender, credentials, descriptors, payload)', load: async () => (await import('./unix')).recv },
   'frame send': { summary: 'send raw Ethernet frames (custom EtherType, VLAN tags)', load: async () => (await import('./frame')).send },
+  ping: { summary: 'ICMP echo like iputils ping, no capability needed (ping socket)', load: async () => (await import('./icmp')).pingCommand },
+  traceroute: { summary: 'the route to a host like traceroute, no capability needed (error queue)', load: async () => (await import('./icmp')).tracerouteCommand },
   sniff: { summary: 'capture frames on an interface, decode them, write pcap', load: async () => import('./sniff') },
   demo: { summary: 'the guided demo in private network namespaces', load: async () => import('./demo') },
 };

@@ -14,7 +14,7 @@
  */
 
 /** Option level, by the C name of its constant. */
-export type LevelName = 'SOL_SOCKET' | 'IPPROTO_IP' | 'IPPROTO_IPV6' | 'IPPROTO_UDP' | 'IPPROTO_TCP' | 'SOL_PACKET';
+export type LevelName = 'SOL_SOCKET' | 'IPPROTO_IP' | 'IPPROTO_IPV6' | 'IPPROTO_UDP' | 'IPPROTO_TCP' | 'SOL_PACKET' | 'SOL_RAW' | 'IPPROTO_ICMPV6';
 
 /** The wire format of a value (a C type or structure); packed by native/codec/optcodec.cc. */
 export type CodecName =
@@ -296,6 +296,8 @@ export const optionTable = {
   IPV6_CHECKSUM: { level: 'IPPROTO_IPV6', codec: 'int', kind: 'int', get: true, set: true, families: V6, types: ['raw'], doc: 'Offset of the checksum the kernel computes for raw IPv6 sockets (-1 = off).' },
   IPV6_RECVERR_RFC4884: { level: 'IPPROTO_IPV6', codec: 'bool', kind: 'boolean', get: true, set: true, families: V6, doc: 'Parse RFC 4884 ICMPv6 extensions in queued errors.' },
   IPV6_HDRINCL: { level: 'IPPROTO_IPV6', codec: 'bool', kind: 'boolean', get: true, set: true, families: V6, types: ['raw'], capability: 'CAP_NET_RAW', doc: 'The application supplies the IPv6 header (raw sockets).' },
+  ICMP_FILTER: { level: 'SOL_RAW', codec: 'u32', kind: 'uint', get: true, set: true, families: V4, types: ['raw'], doc: 'ICMP types a raw IPPROTO_ICMP socket does not receive (bit n set = type n blocked, types 0..31).' },
+  ICMP6_FILTER: { level: 'IPPROTO_ICMPV6', codec: 'bytes', kind: 'bytes', get: true, set: true, families: V6, types: ['raw'], maxLength: 32, doc: 'ICMPv6 types a raw IPPROTO_ICMPV6 socket does not receive (struct icmp6_filter: 256 bits, bit set = blocked).' },
 
   // ---- UDP (IPPROTO_UDP): udp(7) ----
   UDP_CORK: { level: 'IPPROTO_UDP', codec: 'bool', kind: 'boolean', get: true, set: true, families: IP, types: ['dgram'], doc: 'Accumulate sends into one datagram until uncorked.' },

@@ -41,6 +41,14 @@
  *   (as a Node stream reports a write error to both the callback and
  *   `'error'`). A buffer detached before it went out rejects that send
  *   (ERR_INVALID_STATE) instead of sending 0 bytes.
+ * - **The error queue** is opt-in: the first `'transportError'` listener
+ *   turns IP_RECVERR / IPV6_RECVERR on and polls for POLLERR (also while
+ *   nothing receives); each POLLERR drains the whole queue, and every record
+ *   becomes one {@link TransportError} event — never an `'error'`, never the
+ *   end of an iterator. Without that listener a socket behaves as before
+ *   (error-queue records reach `'error'` only when an `'error'` listener exists).
+ *   A send that fails on an error the kernel kept from an earlier ICMP
+ *   message about another destination is retried once (native/io/errqueue.cc).
  * - **close()** sends what was gathered this tick, rejects queued sends with
  *   ERR_SOCKET_CLOSED, ends iterators, closes the descriptor off the event
  *   loop thread, then `'close'`. `closed` is true from the call on and `fd`
@@ -56,6 +64,7 @@ import { rejectUnknownKeys } from '../core/validate';
 import { getOption, setOption } from '../options';
 import type { OptionGetValue, OptionSetValue, ReadableOptionName, WritableOptionName } from '../options';
 import { withNetns } from '../system/netns';
+import type { TransportError } from './errqueue';
 
 const io = native.ioConstants;
 const { EAGAIN, ENOBUFS, ETIMEDOUT } = osConstants.errno;
@@ -365,6 +374,12 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   protected _errorRecord(_i: number): Error | undefined {
     return undefined;
   }
+  /** An error-queue record as a {@link TransportError} ('transportError' listeners), if it is one. */
+  protected _transportError(_i: number, _payload: Buffer): TransportError | undefined {
+    return undefined;
+  }
+  /** Turn the kernel's error queue (IP_RECVERR / IPV6_RECVERR) on or off; kinds without one ignore it. */
+  protected _setErrorQueue(_on: boolean): void {}
   /** The error for a failed send (names the destination, adds hints). */
   protected abstract _sendError(errno: number, syscall: string, ctx: SendContext): Error;
   /** The error for a failure the engine saw on its own (receive, SO_ERROR, poll). */
@@ -474,6 +489,11 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   // ---- receiving ----------------------------------------------------------------
 
   #countListener(ev: string | symbol, d: number): void {
+    if (ev === 'transportError') {
+      this.#errorListeners += d;
+      this.#updateErrors();
+      return;
+    }
     if (ev === this.#event) {
       this.#messageListeners += d;
       this.#fns = undefined;
@@ -481,6 +501,19 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     else return;
     this.#listeners += d;
     this.#updateReceiving();
+  }
+
+  #errorListeners = 0;
+  #errorsOn = false;
+
+  #updateErrors(): void {
+    if (this.#closed) return; // the descriptor is gone: nothing to turn off
+    const want = this.#errorListeners > 0;
+    if (want === this.#errorsOn) return;
+    this._setErrorQueue(want);
+    this.#errorsOn = want;
+    const r = this.#handle.setErrors(want);
+    if (r < 0) queueMicrotask(() => this.#fail(this._receiveError(-r, 'poll')));
   }
 
   #updateReceiving(): void {
@@ -541,8 +574,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     for (let i = 0; i < count; i++) {
       const flags = meta[i * 4 + 3] as number;
       if ((flags & errq) !== 0) {
-        const err = this._errorRecord(i);
-        if (err) this.#fail(err, false);
+        this.#errorRecord(i, meta[i * 4] as number, meta[i * 4 + 1] as number);
         continue;
       }
       if (this.#closed) break;
@@ -559,6 +591,21 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
       this.#threw = false;
       this.#thrown = undefined;
       throw e;
+    }
+  }
+
+  /** An error-queue record: to 'transportError' listeners; else to 'error' only when that is listened for. */
+  #errorRecord(i: number, off: number, len: number): void {
+    try {
+      if (this.#errorListeners > 0) {
+        const te = this._transportError(i, this._view(off, len));
+        if (te) this.emit('transportError', te);
+      } else if (this.listenerCount('error') > 0) {
+        const err = this._errorRecord(i);
+        if (err) this.emit('error', err);
+      }
+    } catch (e) {
+      this.#caught(e);
     }
   }
 

@@ -41,6 +41,9 @@ void StartClose(IoState* s) {
 
 int ApplyMask(IoState* s) {
   int mask = (s->wantRead ? UV_READABLE : 0) | (s->wantWrite ? UV_WRITABLE : 0);
+  // POLLPRI never fires on a datagram socket; asking for it keeps the poll
+  // active so POLLERR (always reported) is seen, as UV_PRIORITIZED (errqueue.cc).
+  if (s->wantErrors) mask |= UV_PRIORITIZED;
   if (s->closing) return -EBADF;
   if (mask == s->mask) return 0;
   // libuv aborts when epoll_ctl fails: never hand it a descriptor that was
@@ -100,7 +103,8 @@ void OnPoll(uv_poll_t* h, int status, int events) {
     HandlePollError(s);
     if (!s->closing && s->wantRead) DrainRead(s);
   } else {
-    if ((events & UV_READABLE) && s->wantRead) DrainRead(s);
+    if ((events & UV_PRIORITIZED) && s->wantErrors) HandlePollError(s);
+    if ((events & UV_READABLE) && s->wantRead && !s->closing) DrainRead(s);
     if ((events & UV_WRITABLE) && s->wantWrite && !s->closing) Emit(s, kEvWritable, 0, 0);
   }
   napi_close_handle_scope(s->env, scope);
@@ -190,6 +194,7 @@ Napi::Function IoHandle::Init(Napi::Env env) {
                      {
                          InstanceMethod<&IoHandle::SetReceiving>("setReceiving"),
                          InstanceMethod<&IoHandle::SetWritable>("setWritable"),
+                         InstanceMethod<&IoHandle::SetErrors>("setErrors"),
                          InstanceMethod<&IoHandle::SendBatch>("sendBatch"),
                          InstanceMethod<&IoHandle::Ref>("ref"),
                          InstanceMethod<&IoHandle::Unref>("unref"),

@@ -3,6 +3,7 @@
 //   handle.cc  IoHandle, the uv_poll lifecycle (mask, close, teardown)
 //   pool.cc    receive memory: the pooled Buffers recvmmsg writes into, the spill slab
 //   recv.cc    recvmmsg delivery straight into the pool (and the error queue)
+//   errqueue.cc  the error queue on demand (setErrors) and stale ICMP errors on send
 //   ring.cc    TPACKET_V3 ring delivery, IoRing, ioRingSetup, ringSkip
 //   send.cc    sendmsg and sendmmsg, with one set of argument checks
 // The JS interface is documented in lib/binding/io.ts.
@@ -65,6 +66,7 @@ struct IoState {
   bool closing = false;
   bool wantRead = false;
   bool wantWrite = false;
+  bool wantErrors = false;  // errqueue.cc: poll for POLLERR even when not receiving
   int mask = 0;
   uint32_t batch = 0, msgSize = 0, ctlSize = 0;
   // Receive buffers (AllocRecvBuffers, on the first setReceiving(true) or
@@ -141,6 +143,19 @@ void HandlePollError(IoState* s);
 void DrainRing(IoState* s);
 Napi::Value DecodeControlJs(const Napi::CallbackInfo& info);
 
+// --- errqueue.cc ---------------------------------------------------------------
+// True when a send that failed with `err` may have failed on an error the
+// kernel left from an earlier ICMP message (sk_err; IP_RECVERR on an
+// unconnected socket, or a raw socket): the send is retried once.
+bool StaleSocketError(int fd, int err);
+// errno values an ICMP error becomes (icmp_err_convert, icmpv6_err_convert).
+bool IcmpErrno(int err);
+// A receive or SO_ERROR failure that the error queue reports instead: sk_err
+// mirrored from a queued ICMP error on an unconnected socket, or any ICMP
+// errno while 'transportError' is listened for (setErrors).
+inline bool ReportedByQueue(const IoState* s, int err) {
+  return (s->wantErrors && IcmpErrno(err)) || StaleSocketError(s->fd, err);
+}
 // --- unix.cc: AF_UNIX descriptors and credentials ------------------------------
 void InitRights(Napi::Env env, IoState* s, Napi::Object self, uint32_t maxRights);
 void CollectUnix(IoState* s, uint32_t i, const uint8_t* ctl, size_t clen, codec::ControlInfo* info);
@@ -194,6 +209,7 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
   void Construct(const Napi::CallbackInfo& info);
   Napi::Value SetReceiving(const Napi::CallbackInfo& info);
   Napi::Value SetWritable(const Napi::CallbackInfo& info);
+  Napi::Value SetErrors(const Napi::CallbackInfo& info);    // errqueue.cc
   Napi::Value SendBatch(const Napi::CallbackInfo& info);    // send.cc
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);

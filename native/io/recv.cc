@@ -161,6 +161,7 @@ void DrainRead(IoState* s) {
       FailNoMemory(s);
       return;
     }
+    if (n < 0 && ReportedByQueue(s, -n)) continue;  // errqueue.cc: read on
     if (n < 0) {
       Emit(s, kEvError, -n, kSysRecv);
       if (Fatal(-n) && !s->closing) {
@@ -218,7 +219,7 @@ void HandlePollError(IoState* s) {
   int err = 0;
   socklen_t len = sizeof(err);
   if (::getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-  if (err != 0) Emit(s, kEvError, err, kSysSoError);
+  if (err != 0 && !ReportedByQueue(s, err)) Emit(s, kEvError, err, kSysSoError);
   if (!s->closing) ApplyMask(s);
 }
 

@@ -124,6 +124,7 @@ Napi::Value SendMsgFd(const Napi::CallbackInfo& info) {
   ssize_t r;
   do r = ::sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
   while (r < 0 && errno == EINTR);
+  if (r < 0 && StaleSocketError(fd, errno)) r = ::sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
   if (r < 0) return Errno(env, errno);
   return Napi::Number::New(env, static_cast<double>(r));
 }
@@ -203,6 +204,7 @@ Napi::Value IoHandle::SendBatch(const Napi::CallbackInfo& info) {
   int r;
   do r = ::sendmmsg(s->fd, s->smsgs.data(), count, MSG_DONTWAIT | MSG_NOSIGNAL);
   while (r < 0 && errno == EINTR);
+  if (r < 0 && StaleSocketError(s->fd, errno)) r = ::sendmmsg(s->fd, s->smsgs.data(), count, MSG_DONTWAIT | MSG_NOSIGNAL);
   if (r < 0) return Errno(env, errno);
   return Napi::Number::New(env, r);
 }

@@ -31,7 +31,7 @@ export function hasTool(tool: string): boolean {
 }
 
 /** Debian packages of the tools whose package has another name. */
-const DEBIAN_PACKAGE: Record<string, string> = { text2pcap: 'wireshark-common', capsh: 'libcap2-bin', setpriv: 'util-linux', script: 'bsdutils', cc: 'gcc' };
+const DEBIAN_PACKAGE: Record<string, string> = { ping: 'iputils-ping', text2pcap: 'wireshark-common', capsh: 'libcap2-bin', setpriv: 'util-linux', script: 'bsdutils', cc: 'gcc' };
 
 /**
  * 'netns' = a private namespace (traffic allowed), a capability, 'tool:NAME',

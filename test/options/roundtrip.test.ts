@@ -12,7 +12,7 @@ import { Socket, SocketError, constants, getOption, interfaceIndex, kernelSuppor
 import type { OptionInfo } from '../helpers/sockit';
 import { describeWith } from '../helpers/env';
 
-type SockKey = 'udp4' | 'udp6' | 'tcp4' | 'tcp6' | 'raw4' | 'raw6' | 'unixd' | 'unixs' | 'packet';
+type SockKey = 'udp4' | 'udp6' | 'tcp4' | 'tcp6' | 'raw4' | 'raw6' | 'icmp4' | 'icmp6' | 'unixd' | 'unixs' | 'packet';
 
 interface Spec {
   /** Sockets to run on (default: derived from the row's families/types). */
@@ -57,6 +57,10 @@ function make(key: SockKey): Socket {
       return new Socket('ipv4', 'raw', 253); // experimental protocol number: no kernel handler interferes
     case 'raw6':
       return new Socket('ipv6', 'raw', 253);
+    case 'icmp4':
+      return new Socket('ipv4', 'raw', 1); // ICMP_FILTER applies to IPPROTO_ICMP raw sockets only
+    case 'icmp6':
+      return new Socket('ipv6', 'raw', 58);
     case 'unixd':
       return new Socket('unix', 'dgram');
     case 'unixs':
@@ -286,6 +290,8 @@ const SPECS: Record<string, Spec> = {
   IPV6_ADDR_PREFERENCES: { set: () => constants.IPV6_PREFER_SRC_PUBLIC, expect: (k: SockKey) => (void k, expect.any(Number)) },
   IPV6_MINHOPCOUNT: { set: 10 },
   IPV6_CHECKSUM: { set: 2 },
+  ICMP_FILTER: { sockets: ['icmp4'], set: 0xfffffffe }, // only echo replies (type 0) pass
+  ICMP6_FILTER: { sockets: ['icmp6'], set: Buffer.concat([Buffer.alloc(16, 0xff), Buffer.from([0xfd, 0xff, 0xff, 0xff]), Buffer.alloc(12, 0xff)]) }, // only 129 passes (word 4, bit 1)
 
   // ---- IPPROTO_UDP
   UDP_SEGMENT: { set: 1200 },

@@ -11,6 +11,8 @@ import { SocketError } from '../../core/errors';
 import { formatIPv4, formatIPv6 } from '../../core/iptext';
 import { SockaddrReader } from '../../core/sockaddr';
 import { RecordBatch } from '../engine';
+import { decodeTransportError, hasTransportError } from '../errqueue';
+import type { TransportError } from '../errqueue';
 import type { MessageInfo } from './types';
 
 const io = native.ioConstants;
@@ -117,6 +119,12 @@ export class UdpDecoder {
     // SO_RXQ_OVFL comes only once the counter is non-zero.
     if (this.dropCountOn) info.dropped = this.#dropped;
     return info;
+  }
+
+  /** An error-queue record as a {@link TransportError} (undefined for records that are not errors). */
+  transportError(i: number, payload: Buffer): TransportError | undefined {
+    if (!hasTransportError(this.ctl32, this.#ctlView, i)) return undefined;
+    return decodeTransportError(this.#ctlBytes, this.#ctlView, this.#addrs, i, payload);
   }
 
   /** An error-queue record (IP_RECVERR): the ICMP or local error it carries. */

@@ -22,6 +22,8 @@ import { EndpointInput, InterfaceRef, SocketAddress, parseIp } from '../../core/
 import { SocketError, check, invalidArgType, invalidArgValue, validateBoolean, validateBytes, validateInteger } from '../../core/errors';
 import { rejectUnknownKeys } from '../../core/validate';
 import { EngineSocket, RecordBatch, SendContext, SendDone, validateEngineOptions } from '../engine';
+import { setErrorQueue } from '../errqueue';
+import type { TransportError } from '../errqueue';
 import { Socket } from '../socket';
 import * as mc from '../multicast';
 import { resolveInterfaceIndex } from '../../system/interfaces';
@@ -48,7 +50,8 @@ const kCreate = Symbol('sockit.udp.create');
  * (or take one over with {@link UdpSocket.adopt}).
  *
  * Events: `'message' (data, info)` (dgram-compatible), `'batch' (MessageBatch)`,
- * `'listening'` (bound), `'connect'`, `'error' (err)` — receive errors,
+ * `'listening'` (bound), `'connect'`, `'transportError' (TransportError)` —
+ * the error queue, opt-in (see docs/icmp.md) —, `'error' (err)` — receive errors,
  * including ECONNREFUSED reported by ICMP on a connected socket, and failed
  * sends while an `'error'` listener exists —, `'drain'` (the send queue
  * emptied or a refused trySend may be retried), `'close'`.
@@ -635,6 +638,16 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
   /** @internal An error-queue record (IP_RECVERR): the ICMP or local error it carries. */
   protected override _errorRecord(i: number): Error | undefined {
     return this.#dec.errorRecord(i);
+  }
+
+  /** @internal An error-queue record for 'transportError'. */
+  protected override _transportError(i: number, payload: Buffer): TransportError | undefined {
+    return this.#dec.transportError(i, payload);
+  }
+
+  /** @internal IP_RECVERR (and IPV6_RECVERR on IPv6 sockets, which may also send to IPv4-mapped peers). */
+  protected override _setErrorQueue(on: boolean): void {
+    setErrorQueue(this, this.family, on);
   }
 
   /**
