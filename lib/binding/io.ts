@@ -166,13 +166,17 @@ export interface IoHandle {
    * entries must be Uint8Arrays (Buffer included), as for `sendmsgFd`; a
    * detached one is a TypeError (ERR_INVALID_STATE), never a 0-byte datagram.
    * -ENOMEM if the send scratch cannot grow.
+   * Packed form: `datas` one Uint8Array holding the payloads back to back and
+   * `lengths` their sizes (message k is `lengths[k]` bytes): two N-API reads
+   * for the whole batch instead of two per message.
    */
   sendBatch(
-    datas: readonly Uint8Array[],
+    datas: readonly Uint8Array[] | Uint8Array,
     addresses: Uint8Array | readonly (Uint8Array | null)[] | null,
     controls: Uint8Array | readonly (Uint8Array | null)[] | null,
     start: number,
     count: number,
+    lengths?: Uint32Array,
   ): number;
   /** uv_ref / uv_unref / uv_has_ref on the poll handle. */
   ref(): void;

@@ -321,14 +321,14 @@ interface State {
   recvBufferSize: number | undefined;
   sendBufferSize: number | undefined;
   engine: UdpAdoptOptions;
-  /** Sends to IP literals waiting for the tick in which dns.lookup would have answered. */
-  pending: PendingSend[];
+  /** Sends to IP literals waiting for the tick in which dns.lookup would have answered: PENDING_STRIDE entries each (data, port, ip, address, callback), flat to spare an array per send. */
+  pending: unknown[];
   /** Last host given to send() and its IP family (0: not an IP literal). */
   lastHost: string | undefined;
   lastHostFamily: number;
 }
 
-type PendingSend = [data: Uint8Array, port: number, ip: string, address: string | undefined, callback: SendCallback | undefined];
+const PENDING_STRIDE = 5;
 
 function validateNumber(value: unknown, name: string): asserts value is number {
   if (typeof value !== 'number') throw errInvalidArgType(name, 'number', value);
@@ -650,7 +650,7 @@ export class Socket extends EventEmitter {
     if (state.lastHostFamily !== 0 && handle.lookupFn === realLookup) {
       // dns.lookup answers an IP literal on the next tick without a query:
       // keep that timing (a close() in this tick still cancels), with one tick for all.
-      if (state.pending.push([data, p, host, address as string | undefined, cb]) === 1) process.nextTick(flushPending, this);
+      if (state.pending.push(data, p, host, address, cb) === PENDING_STRIDE) process.nextTick(flushPending, this);
       return;
     }
     const d = data;
@@ -959,46 +959,58 @@ function flushPending(socket: Socket): void {
   const handle = state.handle;
   if (!handle?.udp) return;
   // Runs of datagrams to one destination go to the engine as one sendBatch (one sendmmsg).
-  for (let i = 0; i < list.length; ) {
-    const [, port, ip] = list[i] as PendingSend;
+  const n = list.length / PENDING_STRIDE;
+  for (let i = 0; i < n; ) {
+    const port = list[i * PENDING_STRIDE + 1] as number;
+    const ip = list[i * PENDING_STRIDE + 2] as string;
     let j = i + 1;
-    while (j < list.length && (list[j] as PendingSend)[1] === port && (list[j] as PendingSend)[2] === ip) j++;
+    while (j < n && list[j * PENDING_STRIDE + 1] === port && list[j * PENDING_STRIDE + 2] === ip) j++;
     if (j - i === 1) {
-      const [data, , , address, cb] = list[i] as PendingSend;
-      doSend(handle, data, port, ip, address, cb);
-    } else sendRun(handle, list.slice(i, j));
+      const e = i * PENDING_STRIDE;
+      doSend(handle, list[e] as Uint8Array, port, ip, list[e + 3] as string | undefined, list[e + 4] as SendCallback | undefined);
+    } else sendRun(handle, list, i, j);
     i = j;
   }
 }
 
-/** Datagrams to one destination in one sendBatch; each callback gets its own result, as separate sends would. */
-function sendRun(handle: Handle, run: PendingSend[]): void {
+/**
+ * Datagrams i..j of a pending list, all to one destination, in one
+ * sendBatch; each callback gets its own result, as separate sends would.
+ */
+function sendRun(handle: Handle, list: unknown[], i: number, j: number): void {
   const udp = handle.udp as UdpSocket;
-  const [, port, ip, address] = run[0] as PendingSend;
+  const at = (k: number, field: number): unknown => list[k * PENDING_STRIDE + field];
+  const port = at(i, 1) as number;
+  const ip = at(i, 2) as string;
   if (!sameFamily(handle, ip)) {
-    for (const [, , , addr, cb] of run) if (cb) process.nextTick(cb, exceptionWithHostPort(EINVAL, 'send', addr, port));
+    for (let k = i; k < j; k++) {
+      const cb = at(k, 4) as SendCallback | undefined;
+      if (cb) process.nextTick(cb, exceptionWithHostPort(EINVAL, 'send', at(k, 3) as string | undefined, port));
+    }
     return;
   }
-  const datas = run.map((e) => e[0]);
+  const datas: Uint8Array[] = new Array(j - i);
+  for (let k = i; k < j; k++) datas[k - i] = at(k, 0) as Uint8Array;
   udp.sendBatch(datas, { address: ip, port }).then(
     () => {
-      for (const [data, , , , cb] of run) if (cb) callSafely(cb, null, data.byteLength);
+      for (let k = i; k < j; k++) {
+        const cb = at(k, 4) as SendCallback | undefined;
+        if (cb) callSafely(cb, null, (at(k, 0) as Uint8Array).byteLength);
+      }
     },
     (err: unknown) => {
       // The batch stopped at the failing datagram: report it, send the rest one by one.
       const sent = (err as { sent?: unknown } | null)?.sent;
-      const k = typeof sent === 'number' ? sent : 0;
-      for (let i = 0; i < k; i++) {
-        const [data, , , , cb] = run[i] as PendingSend;
-        if (cb) callSafely(cb, null, data.byteLength);
+      const f = i + (typeof sent === 'number' ? sent : 0);
+      for (let k = i; k < f; k++) {
+        const cb = at(k, 4) as SendCallback | undefined;
+        if (cb) callSafely(cb, null, (at(k, 0) as Uint8Array).byteLength);
       }
-      const failed = run[k];
-      if (failed?.[4]) callSafely(failed[4], exceptionWithHostPort(errnoOf(err), 'send', address, port));
+      if (f >= j) return;
+      const failedCb = at(f, 4) as SendCallback | undefined;
+      if (failedCb) callSafely(failedCb, exceptionWithHostPort(errnoOf(err), 'send', at(i, 3) as string | undefined, port));
       if (handle.udp !== udp) return;
-      for (let i = k + 1; i < run.length; i++) {
-        const [data, , , addr, cb] = run[i] as PendingSend;
-        doSend(handle, data, port, ip, addr, cb);
-      }
+      for (let k = f + 1; k < j; k++) doSend(handle, at(k, 0) as Uint8Array, port, ip, at(k, 3) as string | undefined, at(k, 4) as SendCallback | undefined);
     },
   );
 }

@@ -48,6 +48,28 @@ Bytes ReadBytes(Napi::Env env, napi_value v, const char* name, bool optional) {
   return b;
 }
 
+// The message lengths of a packed batch: a Uint32Array (TypeError otherwise,
+// ERR_INVALID_STATE when detached). Runs no JS.
+struct Lengths {
+  const uint32_t* data = nullptr;
+  size_t size = 0;
+};
+
+Lengths ReadLengths(Napi::Env env, napi_value v) {
+  Lengths l;
+  napi_typedarray_type type;
+  void* data = nullptr;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, v, &type, &l.size, &data, &ab, nullptr) != napi_ok || type != napi_uint32_array)
+    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "The \"lengths\" argument must be a Uint32Array");
+  bool detached = false;
+  if (napi_is_detached_arraybuffer(env, ab, &detached) == napi_ok && detached)
+    ThrowTypeError(env, "ERR_INVALID_STATE", "The \"lengths\" argument's ArrayBuffer is detached");
+  l.data = static_cast<const uint32_t*>(data);
+  if (l.data == nullptr) l.size = 0;
+  return l;
+}
+
 // The address and control block of a message, checked (pointers taken
 // after every JS value of the call was read).
 struct SendExtras {
@@ -107,13 +129,19 @@ Napi::Value SendMsgFd(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(r));
 }
 
-// sendBatch(datas[], addresses, controls, start, count) → datagrams sent | -errno
+// sendBatch(datas, addresses, controls, start, count, lengths?) → datagrams sent | -errno
+//   datas: an array of Uint8Arrays, or (packed, with `lengths`) one Uint8Array
+//   holding the payloads back to back, message k being lengths[k] bytes:
+//   no per-message N-API read, for small datagrams the caller copied.
 //   addresses / controls: null, one Uint8Array for all, or an array (entries may be null).
 Napi::Value IoHandle::SendBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsArray()) ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "The \"datas\" argument must be an Array");
-  Napi::Array datas = info[0].As<Napi::Array>();
-  uint32_t len = datas.Length();
+  napi_value lv = ArgAt(info, 5);
+  const bool packed = lv != nullptr && !IsNullish(env, lv);
+  if (info.Length() < 1 || (!packed && !info[0].IsArray()))
+    ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "The \"datas\" argument must be an Array");
+  Napi::Array datas = packed ? Napi::Array() : info[0].As<Napi::Array>();
+  uint32_t len = packed ? static_cast<uint32_t>(ReadLengths(env, lv).size) : datas.Length();
   uint32_t start = static_cast<uint32_t>(ArgInteger(info, 3, "start", 0, len));
   uint32_t count = static_cast<uint32_t>(ArgInteger(info, 4, "count", 0, len - start));
   if (count > kMaxBatch) count = kMaxBatch;
@@ -126,7 +154,7 @@ Napi::Value IoHandle::SendBatch(const Napi::CallbackInfo& info) {
   // Phase 1: read every element (getters may run JS). No pointer is taken yet.
   napi_value dv[kMaxBatch], avs[kMaxBatch], cvs[kMaxBatch];
   for (uint32_t i = 0; i < count; i++) {
-    dv[i] = datas.Get(start + i);
+    if (!packed) dv[i] = datas.Get(start + i);
     avs[i] = addrArray ? static_cast<napi_value>(addrs.Get(start + i)) : av;
     cvs[i] = ctlArray ? static_cast<napi_value>(ctls.Get(start + i)) : cv;
   }
@@ -142,12 +170,34 @@ Napi::Value IoHandle::SendBatch(const Napi::CallbackInfo& info) {
       return Errno(env, ENOMEM);
     }
   }
+  // Packed: one buffer and one lengths array, each read once; every message must lie inside the buffer.
+  // (Read again here: a getter in phase 1 may have detached or shrunk either.)
+  Bytes all;
+  Lengths lens;
+  size_t offset = 0;
+  if (packed) {
+    all = ReadBytes(env, info[0], "datas", false);
+    lens = ReadLengths(env, lv);
+    if (lens.size < start + count) ThrowRangeError(env, "ERR_OUT_OF_RANGE", "lengths is shorter than start + count");
+    size_t end = 0;
+    for (uint32_t k = 0; k < start + count; k++) {
+      if (k == start) offset = end;
+      end += lens.data[k];
+    }
+    if (end > all.length) ThrowRangeError(env, "ERR_OUT_OF_RANGE", "the lengths add up to more than datas holds");
+  }
   // One destination and control block for all (the usual case): read and checked once.
   const bool shared = !addrArray && !ctlArray;
   SendExtras common;
   if (shared) common = ReadSendExtras(env, av, cv);
   for (uint32_t i = 0; i < count; i++) {
-    Bytes d = ReadBytes(env, dv[i], "data", false);
+    Bytes d;
+    if (packed) {
+      d.data = all.data + offset;
+      d.length = lens.data[start + i];
+      offset += d.length;
+    } else
+      d = ReadBytes(env, dv[i], "data", false);
     FillMsg(d, shared ? common : ReadSendExtras(env, avs[i], cvs[i]), &s->smsgs[i].msg_hdr, &s->siovs[i]);
     s->smsgs[i].msg_len = 0;
   }

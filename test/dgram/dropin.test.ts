@@ -74,6 +74,20 @@ describeWith(['netns'], 'dgram drop-in', () => {
     expect(dgram.underlying(rx)?.stats().received).toBe(256);
   });
 
+  it('a failing datagram in the middle of a tick\'s batch: the ones before and after arrive, each callback gets its own result', async () => {
+    const rx = await bound('udp4', '127.0.0.1');
+    const tx = await bound('udp4', '127.0.0.1');
+    const got = messages(rx, 4);
+    const port = rx.address().port;
+    const results = await Promise.all(
+      ['a1', 'a2', Buffer.alloc(70000), 'b1', 'b2'].map(
+        (m) => new Promise<[string | undefined, number | undefined]>((r) => tx.send(m, port, '127.0.0.1', (e: Error | null, n?: number) => r([(e as dgram.DgramSystemError | null)?.code, n]))),
+      ),
+    );
+    expect(results).toEqual([[undefined, 2], [undefined, 2], ['EMSGSIZE', undefined], [undefined, 2], [undefined, 2]]);
+    expect((await got).map(([m]) => m.toString())).toEqual(['a1', 'a2', 'b1', 'b2']);
+  });
+
   it('the send callback is never synchronous, and close() in the same tick cancels the send (as in Node)', async () => {
     const rx = await bound('udp4', '127.0.0.1');
     let received = 0;

@@ -88,6 +88,46 @@ describeWith(['netns', 'CAP_NET_RAW'], 'native entry points: JS run by getters n
     expect(r.got).toEqual(['IIII', 'JJJJ', 'KKKK', 'LLLL', 'MMMM']);
   });
 
+  it('IoHandle.sendBatch packed: a getter detaching the payload buffer or the lengths is a TypeError; bad lengths are refused', () => {
+    const r = expectClean(
+      runChild<{ cases: Record<string, Outcome>; got: string[] }>(
+        prologue +
+          `
+        (async () => {
+          const cases = {};
+          const packed = () => fresh('AAAABB');
+          const lens = () => new Uint32Array([4, 2]);
+          // An addresses element getter (phase 1) detaches the packed payloads, then the lengths.
+          let p1 = packed();
+          const addrs1 = [rxAddr()];
+          Object.defineProperty(addrs1, 1, { enumerable: true, get() { detach(p1.buffer); return rxAddr(); } });
+          cases.payloads = outcome(() => tx.sendBatch(p1, addrs1, null, 0, 2, lens()));
+          const l2 = lens();
+          const addrs2 = [rxAddr()];
+          Object.defineProperty(addrs2, 1, { enumerable: true, get() { detach(l2.buffer); return rxAddr(); } });
+          cases.lengths = outcome(() => tx.sendBatch(packed(), addrs2, null, 0, 2, l2));
+          cases.overrun = outcome(() => tx.sendBatch(packed(), rxAddr(), null, 0, 2, new Uint32Array([4, 3])));
+          cases.notU32 = outcome(() => tx.sendBatch(packed(), rxAddr(), null, 0, 2, new Uint16Array([4, 2])));
+          cases.count = outcome(() => tx.sendBatch(packed(), rxAddr(), null, 0, 3, lens()));
+          // Intact: both messages go out, cut where the lengths say; start skips the first.
+          cases.ok = outcome(() => tx.sendBatch(fresh('CCCCDD'), rxAddr(), null, 0, 2, lens()));
+          cases.start = outcome(() => tx.sendBatch(fresh('EEEEFF'), rxAddr(), null, 1, 1, lens()));
+          await settle();
+          rx.close();
+          emit({ cases, got: got.slice().sort() });
+        })();`,
+      ),
+    );
+    expect(r.cases.payloads).toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_STATE' });
+    expect(r.cases.lengths).toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_STATE' });
+    expect(r.cases.overrun).toMatchObject({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    expect(r.cases.notU32).toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+    expect(r.cases.count).toMatchObject({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    expect(r.cases.ok).toEqual({ ret: 2 });
+    expect(r.cases.start).toEqual({ ret: 1 });
+    expect(r.got).toEqual(['CCCC', 'DD', 'FF']);
+  });
+
   it('sendmsgFd: a detached buffer is a TypeError, never a 0-byte datagram', () => {
     const r = expectClean(
       runChild<{ cases: Record<string, Outcome>; got: string[] }>(
