@@ -21,7 +21,8 @@ import { constants, native } from '../../binding';
 import { SocketAddress, interfaceName } from '../../core/address';
 import { SocketError, invalidArgType, invalidArgValue, validateBoolean, validateBytes, validateInteger } from '../../core/errors';
 import { rejectUnknownKeys } from '../../core/validate';
-import { buildIcmpv4 } from '../../formats/frames/icmp';
+import { echoMessage } from '../../formats/frames/echo';
+import { buildIcmpEcho } from '../../formats/frames/transport';
 import { resolveInterfaceIndex } from '../../system/interfaces';
 import { SendContext, validateEngineOptions } from '../engine';
 import { IpDatagramSocket } from '../ipdgram';
@@ -283,13 +284,8 @@ export class PingSocket extends IpSocket {
 
 /** An ICMP or ICMPv6 echo request with identifier 0 (ping sockets and the kernel's ICMPv6 checksum fill the rest). */
 export function echoRequest(family: 'ipv4' | 'ipv6', sequence: number, payload: Uint8Array, identifier = 0): Buffer {
-  if (family === 'ipv4') return buildIcmpv4({ type: 8, rest: (((identifier & 0xffff) << 16) | sequence) >>> 0, payload });
-  const b = Buffer.alloc(8 + payload.byteLength);
-  b[0] = 128;
-  b.writeUInt16BE(identifier & 0xffff, 4);
-  b.writeUInt16BE(sequence, 6);
-  b.set(payload, 8);
-  return b;
+  if (family === 'ipv4') return buildIcmpEcho({ kind: 'request', identifier: identifier & 0xffff, sequence, payload });
+  return echoMessage(6, { kind: 'request', identifier: identifier & 0xffff, sequence, payload }, 'request');
 }
 
 function pingRefused(e: SocketError): SocketError {
