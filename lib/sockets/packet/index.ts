@@ -463,7 +463,10 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
         if (this._handle.ring) {
           const q = this._handle.ringSkipAsync(resolve);
           if (q < 0) resolve(q);
-        } else native.packetDrainAsync(fd, 1e7, resolve);
+        } else {
+          // By fd, not through the handle: an IoHandle drain beside ringSkipAsync needs native/io (see close()).
+          native.packetDrainAsync(fd, 1e7, resolve);
+        }
       });
       this._check();
       if (r < 0) throw new SocketError(-r, this._handle.ring ? 'setsockopt' : 'recv', { option: 'SO_ATTACH_FILTER', ...this.#ctx() });
