@@ -18,17 +18,16 @@
 import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { constants, native } from '../../binding';
-import { SocketAddress, interfaceName } from '../../core/address';
+import { SocketAddress } from '../../core/address';
 import { SocketError, invalidArgType, invalidArgValue, validateBoolean, validateBytes, validateInteger } from '../../core/errors';
 import { rejectUnknownKeys } from '../../core/validate';
 import { echoMessage } from '../../formats/frames/echo';
 import { buildIcmpEcho } from '../../formats/frames/transport';
-import { resolveInterfaceIndex } from '../../system/interfaces';
 import { SendContext, validateEngineOptions } from '../engine';
 import { IpDatagramSocket } from '../ipdgram';
 import { Socket } from '../socket';
 import { CONNECTED, Target } from '../udp/codec';
-import { RECEIVE_KEYS, applyReceive, inNs } from '../udp/setup';
+import { RECEIVE_KEYS, configureIp, inNs, validateReceive } from '../udp/setup';
 import type { IpAdoptOptions, IpReceiveOptions, IpSendOptions, IpSocketOptions, MtuDiscoverMode, RawSocketOptions } from './types';
 
 export * from './types';
@@ -49,9 +48,7 @@ function validateCommon(o: IpSocketOptions): 'ipv4' | 'ipv6' {
   if (o.address !== undefined && typeof o.address !== 'string') throw invalidArgType('options.address', 'of type string', o.address);
   if (o.maxMessageSize !== undefined) validateInteger(o.maxMessageSize, 'options.maxMessageSize', 1, io.MAX_MESSAGE_SIZE);
   validateEngineOptions(o);
-  const recv = o.receive ?? {};
-  rejectUnknownKeys(recv, IP_RECEIVE_KEYS, 'options.receive');
-  for (const k of IP_RECEIVE_KEYS) if ((recv as Record<string, unknown>)[k] !== undefined) validateBoolean((recv as Record<string, unknown>)[k], `options.receive.${k}`);
+  validateReceive(o.receive ?? {}, IP_RECEIVE_KEYS);
   if (o.options !== undefined && (o.options === null || typeof o.options !== 'object')) throw invalidArgType('options.options', 'of type object', o.options);
   return family;
 }
@@ -86,9 +83,7 @@ export abstract class IpSocket extends IpDatagramSocket {
     const sock = new Socket(family, type, protocol, o.netns !== undefined ? { netns: o.netns } : {});
     try {
       inNs(o.netns, () => {
-        if (o.interface !== undefined) sock.setOption('SO_BINDTODEVICE', interfaceName(resolveInterfaceIndex(o.interface, 'options.interface')));
-        if (o.options) for (const [k, v] of Object.entries(o.options)) sock.setOption(k as never, v as never);
-        applyReceive(sock.fd, family, (o.receive ?? {}) as IpReceiveOptions);
+        configureIp(sock.fd, family, o, (o.receive ?? {}) as IpReceiveOptions);
         setup(sock);
         if (o.address !== undefined) sock.bind({ address: o.address, port: 0 });
       });

@@ -27,7 +27,7 @@ import { Socket } from '../socket';
 import * as mc from '../multicast';
 import { scopeResolver } from '../../system/netns';
 import { BATCH_ENTRY_KEYS, CONNECTED, MAX_UDP_PAYLOAD, SEND_KEYS, Target, checkSegments, gsoHint, validateUdpPort } from './codec';
-import { ADOPT_KEYS, CREATE_KEYS, RECEIVE_KEYS, configure, familyArg, inNs, isDetached, toUdpAddress } from './setup';
+import { ADOPT_KEYS, CREATE_KEYS, RECEIVE_KEYS, configure, familyArg, inNs, isDetached, toUdpAddress, validateReceive } from './setup';
 import type { BatchMessage, SendOptions, UdpAdoptOptions, UdpAddress, UdpSocketOptions, UdpStats } from './types';
 
 export * from './types';
@@ -96,10 +96,8 @@ export class UdpSocket extends IpDatagramSocket {
     for (const k of ['reuseAddress', 'reusePort', 'ipv6Only'] as const)
       if (options[k] !== undefined) validateBoolean(options[k], `options.${k}`);
     const recv = options.receive ?? {};
-    rejectUnknownKeys(recv, RECEIVE_KEYS, 'options.receive');
+    validateReceive(recv, RECEIVE_KEYS);
     if (options.gso !== undefined) validateInteger(options.gso, 'options.gso', 1, MAX_UDP_PAYLOAD);
-    for (const k of ['packetInfo', 'ttl', 'tos', 'timestamp', 'dropCount', 'gro'] as const)
-      if (recv[k] !== undefined) validateBoolean(recv[k], `options.receive.${k}`);
     if (options.options !== undefined && (options.options === null || typeof options.options !== 'object'))
       throw invalidArgType('options.options', 'of type object', options.options);
 

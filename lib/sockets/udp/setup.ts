@@ -3,9 +3,10 @@
  * options are applied before bind, the receive options.
  * @module
  */
-import type { SocketAddress } from '../../core/address';
+import type { InterfaceRef, SocketAddress } from '../../core/address';
 import { interfaceName } from '../../core/address';
-import { invalidArgValue } from '../../core/errors';
+import { invalidArgValue, validateBoolean } from '../../core/errors';
+import { rejectUnknownKeys } from '../../core/validate';
 import { setOption } from '../../options';
 import type { WritableOptionName } from '../../options';
 import { resolveInterfaceIndex } from '../../system/interfaces';
@@ -55,15 +56,24 @@ export function configure(sock: Socket, family: 'ipv4' | 'ipv6', options: UdpSoc
     if (family !== 'ipv6') throw invalidArgValue('options.ipv6Only', options.ipv6Only, 'applies to IPv6 sockets only');
     setOpt(fd, 'IPV6_V6ONLY', options.ipv6Only);
   }
-  if (options.interface !== undefined) {
-    setOpt(fd, 'SO_BINDTODEVICE', interfaceName(resolveInterfaceIndex(options.interface, 'options.interface')));
-  }
-  if (options.options) for (const [k, v] of Object.entries(options.options)) setOpt(fd, k, v);
   if (options.gso !== undefined) setOpt(fd, 'UDP_SEGMENT', options.gso);
-  applyReceive(fd, family, recv);
+  configureIp(fd, family, options, recv);
   if (options.address !== undefined || options.port !== undefined) {
     sock.bind({ address: options.address ?? (family === 'ipv4' ? '0.0.0.0' : '::'), port: options.port ?? 0 });
   }
+}
+
+/** SO_BINDTODEVICE, the raw `options`, then the receive options: what every IP kind (UDP, ping, raw) sets before bind, in this order. */
+export function configureIp(fd: number, family: 'ipv4' | 'ipv6', o: { interface?: InterfaceRef; options?: Record<string, unknown> }, recv: ReceiveOptions): void {
+  if (o.interface !== undefined) setOpt(fd, 'SO_BINDTODEVICE', interfaceName(resolveInterfaceIndex(o.interface, 'options.interface')));
+  if (o.options) for (const [k, v] of Object.entries(o.options)) setOpt(fd, k, v);
+  applyReceive(fd, family, recv);
+}
+
+/** Check `options.receive`: only `keys`, each a boolean. */
+export function validateReceive(recv: object, keys: readonly string[], name = 'options.receive'): void {
+  rejectUnknownKeys(recv, keys, name);
+  for (const k of keys) if ((recv as Record<string, unknown>)[k] !== undefined) validateBoolean((recv as Record<string, unknown>)[k], `${name}.${k}`);
 }
 
 export function applyReceive(fd: number, family: 'ipv4' | 'ipv6', r: ReceiveOptions): void {
