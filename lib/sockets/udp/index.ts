@@ -53,7 +53,7 @@ const kCreate = Symbol('sockit.udp.create');
  * The socket receives — and keeps the event loop alive for receiving — while
  * it is bound (or connected) and somebody consumes: a `'message'` or
  * `'batch'` listener, an async iterator or a pending `receive()`. The rules
- * every engine socket shares are in lib/core/engine.ts and docs/engine.md.
+ * every engine socket shares are in lib/sockets/engine.ts and docs/engine.md.
  */
 export class UdpSocket extends IpDatagramSocket {
   #bound: boolean;
