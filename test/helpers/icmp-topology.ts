@@ -1,9 +1,9 @@
 // The multi-hop topology of the ICMP tests:
 //   a — r1 — r2 — r3 — b      (r2 forwards but never answers: no ICMP of its own)
 // plus a link a — m with MTU 1400 behind which m2 sits (a — m — m2), for path MTU.
-import { afterAll, beforeAll } from 'vitest';
 import { createTopology } from './testing';
 import type { Host, Topology } from './testing';
+import { useTopology } from './topology';
 
 export interface IcmpNet {
   topo: Topology;
@@ -37,17 +37,9 @@ export function icmpTopology(): IcmpNet {
   return net;
 }
 
-/**
- * The topology for the enclosing describe block: built in beforeAll and
- * destroyed in afterAll; the returned object is filled in when it is built.
- */
+/** The topology for the enclosing describe block (see {@link useTopology}). */
 export function useIcmpTopology(): IcmpNet {
-  const net = {} as IcmpNet;
-  beforeAll(() => {
-    Object.assign(net, icmpTopology());
-  });
-  afterAll(() => net.topo?.destroy());
-  return net;
+  return useTopology(icmpTopology);
 }
 
 /** A host's address of `family` (hosts carry both). */
