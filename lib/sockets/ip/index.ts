@@ -83,7 +83,7 @@ export abstract class IpSocket extends IpDatagramSocket {
     const sock = new Socket(family, type, protocol, o.netns !== undefined ? { netns: o.netns } : {});
     try {
       inNs(o.netns, () => {
-        configureIp(sock.fd, family, o, (o.receive ?? {}) as IpReceiveOptions);
+        configureIp(sock, family, o, (o.receive ?? {}) as IpReceiveOptions);
         setup(sock);
         if (o.address !== undefined) sock.bind({ address: o.address, port: 0 });
       });

@@ -63,11 +63,15 @@ export function configure(sock: Socket, family: 'ipv4' | 'ipv6', options: UdpSoc
   }
 }
 
-/** SO_BINDTODEVICE, the raw `options`, then the receive options: what every IP kind (UDP, ping, raw) sets before bind, in this order. */
-export function configureIp(fd: number, family: 'ipv4' | 'ipv6', o: { interface?: InterfaceRef; options?: Record<string, unknown> }, recv: ReceiveOptions): void {
-  if (o.interface !== undefined) setOpt(fd, 'SO_BINDTODEVICE', interfaceName(resolveInterfaceIndex(o.interface, 'options.interface')));
-  if (o.options) for (const [k, v] of Object.entries(o.options)) setOpt(fd, k, v);
-  applyReceive(fd, family, recv);
+/**
+ * SO_BINDTODEVICE, the raw `options`, then the receive options: what every IP
+ * kind (UDP, ping, raw) sets before bind, in this order. `target` is what the
+ * option engine checks the options against (a Socket knows its family and type).
+ */
+export function configureIp(target: Socket | number, family: 'ipv4' | 'ipv6', o: { interface?: InterfaceRef; options?: Record<string, unknown> }, recv: ReceiveOptions): void {
+  if (o.interface !== undefined) setOpt(target, 'SO_BINDTODEVICE', interfaceName(resolveInterfaceIndex(o.interface, 'options.interface')));
+  if (o.options) for (const [k, v] of Object.entries(o.options)) setOpt(target, k, v);
+  applyReceive(typeof target === 'number' ? target : target.fd, family, recv);
 }
 
 /** Check `options.receive`: only `keys`, each a boolean. */
@@ -104,6 +108,6 @@ function trySet(fd: number, name: string, value: unknown): void {
 }
 
 /** Set an option by C name on a descriptor (through the option engine). */
-function setOpt(fd: number, name: string, value: unknown): void {
-  setOption(fd, name as WritableOptionName, value as never);
+function setOpt(target: Socket | number, name: string, value: unknown): void {
+  setOption(target, name as WritableOptionName, value as never);
 }
