@@ -51,12 +51,9 @@ export interface IpPeer {
 export abstract class IpDatagramSocket extends EngineSocket<MessageInfo, Message> {
   /** IP family of the socket, fixed at creation. */
   readonly family: 'ipv4' | 'ipv6';
-  /** @internal A non-owning view of the descriptor for bind/connect/getsockname. */
-  protected readonly _sock: Socket;
-  /** @internal Destination encoding (address and control-message caches). */
-  protected readonly _codec: UdpCodec;
-  /** @internal The connected peer, undefined when not connected. */
-  protected _peer: IpPeer | undefined;
+  #sock: Socket;
+  #codec: UdpCodec;
+  #peer: IpPeer | undefined;
   #dec: UdpDecoder;
   #batchObj: MessageBatch;
 
@@ -75,8 +72,8 @@ export abstract class IpDatagramSocket extends EngineSocket<MessageInfo, Message
       ...(options.netns !== undefined ? { netns: options.netns } : {}),
     });
     this.family = family;
-    this._sock = Socket.adopt(fd, { owned: false });
-    this._codec = new UdpCodec(family, scopeResolver(options.netns), () => this._peer !== undefined, (ref) => this._ifindex(ref));
+    this.#sock = Socket.adopt(fd, { owned: false });
+    this.#codec = new UdpCodec(family, scopeResolver(options.netns), () => this.#peer !== undefined, (ref) => this._ifindex(ref));
     this.#dec = new UdpDecoder(this._handle, family, options.receive?.dropCount === true);
     this.#batchObj = this.#dec.batch();
   }
@@ -108,6 +105,25 @@ export abstract class IpDatagramSocket extends EngineSocket<MessageInfo, Message
     return { sock: Socket.adopt(fd, { owned: true }), family, protocol: a.socket.protocol };
   }
 
+  /** @internal A non-owning view of the descriptor for bind/connect/getsockname. */
+  protected get _sock(): Socket {
+    return this.#sock;
+  }
+
+  /** @internal Destination encoding (address and control-message caches). */
+  protected get _codec(): UdpCodec {
+    return this.#codec;
+  }
+
+  /** @internal The connected peer, undefined when not connected. */
+  protected get _peer(): IpPeer | undefined {
+    return this.#peer;
+  }
+  /** @internal Set by connect() and adopt(), cleared by disconnect(). */
+  protected set _peer(peer: IpPeer | undefined) {
+    this.#peer = peer;
+  }
+
   /** @internal Interface reference → index, in this socket's namespace. */
   _ifindex(ref: InterfaceRef, name = 'interface'): number {
     return this._ns(() => resolveInterfaceIndex(ref, name));
@@ -136,7 +152,7 @@ export abstract class IpDatagramSocket extends EngineSocket<MessageInfo, Message
 
   /** @internal The error of a receive-side failure (names the peer of a connected socket). */
   protected _receiveError(errno: number, syscall: string): Error {
-    const peer = this._peer;
+    const peer = this.#peer;
     return new SocketError(errno, syscall === 'SO_ERROR' ? 'recvmsg' : syscall, peer ? { address: peer.address, port: peer.port } : {});
   }
 
