@@ -58,7 +58,7 @@ interface FrameContext {
  * consumer (a `'frame'` or `'batch'` listener, an async iterator, a pending
  * `receive()`); otherwise frames wait in the kernel queue (and are counted as
  * dropped in {@link PacketSocket.stats} when it overflows). The rules every
- * engine socket shares are in lib/core/engine.ts and docs/engine.md.
+ * engine socket shares are in lib/sockets/engine.ts and docs/engine.md.
  */
 export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
   /** 'raw' or 'cooked'. */
