@@ -31,7 +31,7 @@ import { resolveInterfaceIndex } from '../../system/interfaces';
 import { scopeResolver } from '../../system/netns';
 import { BATCH_ENTRY_KEYS, CONNECTED, MAX_UDP_PAYLOAD, SEND_KEYS, Target, UdpCodec, checkSegments, gsoHint, validateUdpPort } from './codec';
 import { MessageBatch, UdpDecoder } from './decoder';
-import { ADOPT_KEYS, CREATE_KEYS, RECEIVE_KEYS, applyReceive, configure, familyArg, inNs, isDetached, toUdpAddress } from './setup';
+import { ADOPT_KEYS, CREATE_KEYS, RECEIVE_KEYS, applyGso, applyReceive, configure, familyArg, inNs, isDetached, toUdpAddress, validateGso } from './setup';
 import type { BatchMessage, Message, MessageInfo, ReceiveOptions, SendOptions, UdpAdoptOptions, UdpAddress, UdpSocketOptions, UdpStats } from './types';
 
 export * from './types';
@@ -93,7 +93,8 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     });
     this.family = family;
         this.#bound = bound;
-    this.#gso = options.gso ?? 0;
+    this.#gso = typeof options.gso === 'number' ? options.gso : 0;
+    if (options.gso === 'auto') this._setGather(true);
     this.#sock = Socket.adopt(fd, { owned: false });
     this.#codec = new UdpCodec(family, scopeResolver(options.netns), () => this.#connected !== undefined, (ref) => this._ifindex(ref));
     this.#dec = new UdpDecoder(this._handle, family, options.receive?.dropCount === true);
@@ -126,7 +127,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
       if (options[k] !== undefined) validateBoolean(options[k], `options.${k}`);
     const recv = options.receive ?? {};
     rejectUnknownKeys(recv, RECEIVE_KEYS, 'options.receive');
-    if (options.gso !== undefined) validateInteger(options.gso, 'options.gso', 1, MAX_UDP_PAYLOAD);
+    validateGso(options.gso);
     for (const k of ['packetInfo', 'ttl', 'tos', 'timestamp', 'dropCount', 'gro'] as const)
       if (recv[k] !== undefined) validateBoolean(recv[k], `options.receive.${k}`);
     if (options.options !== undefined && (options.options === null || typeof options.options !== 'object'))
@@ -163,12 +164,14 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     if (options.receive !== undefined) rejectUnknownKeys(options.receive, RECEIVE_KEYS, 'options.receive');
     if (options.maxMessageSize !== undefined) validateInteger(options.maxMessageSize, 'options.maxMessageSize', 1, io.MAX_MESSAGE_SIZE);
     validateEngineOptions(options);
+    validateGso(options.gso);
     const a = adoptDescriptor(target, 'a UDP socket (AF_INET/AF_INET6, SOCK_DGRAM)', { dgram: true }, (k) =>
       k.type !== constants.SOCK_DGRAM || (k.protocol !== 0 && k.protocol !== constants.IPPROTO_UDP) ? undefined : k.family === AF_INET ? 'ipv4' : k.family === AF_INET6 ? 'ipv6' : undefined,
     );
     const { fd, kind: family } = a;
     try {
       if (options.receive !== undefined) inNs(options.netns, () => applyReceive(fd, family, options.receive as ReceiveOptions));
+      applyGso(fd, options.gso);
     } catch (e) {
       a.abort();
       throw e;
@@ -249,7 +252,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
 
   /** Counters; `kernelDropped` is read from the kernel now (SO_MEMINFO). */
   override stats(): UdpStats {
-    return { ...super.stats(), gsoDisabled: this.#gsoBroken };
+    return { ...super.stats(), gsoDisabled: this.#gsoBroken || this._gatherRefused() };
   }
 
   /** Bytes waiting in the send queue (dgram's getSendQueueSize). */
@@ -303,11 +306,12 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
   setGro(on: boolean): void {
     this.setOption('UDP_GRO', validateBoolean(on, 'on'));
   }
-  /** Socket-wide UDP GSO segment size (UDP_SEGMENT), 0 = off; see `options.gso`. */
-  setGso(segmentSize: number): void {
-    validateInteger(segmentSize, 'segmentSize', 0, MAX_UDP_PAYLOAD);
-    this.setOption('UDP_SEGMENT', segmentSize);
-    this.#gso = segmentSize;
+  /** Socket-wide UDP GSO: a segment size (UDP_SEGMENT), `'auto'` or 0 = off; see `options.gso`. */
+  setGso(segmentSize: number | 'auto'): void {
+    if (segmentSize !== 'auto') validateInteger(segmentSize, 'segmentSize', 0, MAX_UDP_PAYLOAD);
+    this.setOption('UDP_SEGMENT', segmentSize === 'auto' ? 0 : segmentSize);
+    this.#gso = segmentSize === 'auto' ? 0 : segmentSize;
+    this._setGather(segmentSize === 'auto');
   }
 
   // ---- multicast (see lib/sockets/multicast.ts for the one-liners) ------------

@@ -5,20 +5,21 @@
  */
 import type { SocketAddress } from '../../core/address';
 import { interfaceName } from '../../core/address';
-import { invalidArgValue } from '../../core/errors';
+import { invalidArgValue, validateInteger } from '../../core/errors';
 import { setOption } from '../../options';
 import type { WritableOptionName } from '../../options';
 import { resolveInterfaceIndex } from '../../system/interfaces';
 import { withNetns } from '../../system/netns';
 import type { Socket } from '../socket';
 import type { ReceiveOptions, UdpAddress, UdpFamily, UdpSocketOptions } from './types';
+import { MAX_UDP_PAYLOAD } from './codec';
 
 /** Keys of `options.receive`. */
 export const RECEIVE_KEYS = ['packetInfo', 'ttl', 'tos', 'timestamp', 'dropCount', 'gro'] as const;
 /** Keys of UdpSocket.adopt's options. */
-export const ADOPT_KEYS = ['maxMessageSize', 'batchSize', 'sendQueueLimit', 'highWaterMark', 'coalesce', 'netns', 'receive'] as const;
+export const ADOPT_KEYS = ['maxMessageSize', 'batchSize', 'sendQueueLimit', 'highWaterMark', 'coalesce', 'netns', 'receive', 'gso'] as const;
 /** Keys of UdpSocket.create's options. */
-export const CREATE_KEYS = [...ADOPT_KEYS, 'family', 'type', 'address', 'port', 'reuseAddress', 'reusePort', 'ipv6Only', 'interface', 'options', 'gso', 'signal'] as const;
+export const CREATE_KEYS = [...ADOPT_KEYS, 'family', 'type', 'address', 'port', 'reuseAddress', 'reusePort', 'ipv6Only', 'interface', 'options', 'signal'] as const;
 
 export function familyArg(f: UdpFamily | undefined, name: string): 'ipv4' | 'ipv6' | undefined {
   if (f === undefined) return undefined;
@@ -59,11 +60,21 @@ export function configure(sock: Socket, family: 'ipv4' | 'ipv6', options: UdpSoc
     setOpt(fd, 'SO_BINDTODEVICE', interfaceName(resolveInterfaceIndex(options.interface, 'options.interface')));
   }
   if (options.options) for (const [k, v] of Object.entries(options.options)) setOpt(fd, k, v);
-  if (options.gso !== undefined) setOpt(fd, 'UDP_SEGMENT', options.gso);
+  applyGso(fd, options.gso);
   applyReceive(fd, family, recv);
   if (options.address !== undefined || options.port !== undefined) {
     sock.bind({ address: options.address ?? (family === 'ipv4' ? '0.0.0.0' : '::'), port: options.port ?? 0 });
   }
+}
+
+/** `options.gso` checked: a segment size (0..65507, 0 = off) or 'auto'. */
+export function validateGso(gso: unknown): void {
+  if (gso !== undefined && gso !== 'auto') validateInteger(gso, 'options.gso', 0, MAX_UDP_PAYLOAD);
+}
+
+/** A numeric `options.gso` is the socket's UDP_SEGMENT; 'auto' is the engine's (UdpSocket's constructor). */
+export function applyGso(fd: number, gso: number | 'auto' | undefined): void {
+  if (typeof gso === 'number' && gso > 0) setOpt(fd, 'UDP_SEGMENT', gso);
 }
 
 export function applyReceive(fd: number, family: 'ipv4' | 'ipv6', r: ReceiveOptions): void {
