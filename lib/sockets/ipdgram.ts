@@ -81,7 +81,8 @@ export abstract class IpDatagramSocket extends EngineSocket<MessageInfo, Message
   /**
    * @internal The adopt() of every IP kind: check the descriptor (`accept`
    * sees what the kernel says it is and its family), apply the receive
-   * options, then take it over. Leaves the target untouched on any failure.
+   * options and the kind's own (`setup`), then take it over. Leaves the
+   * target untouched on any failure.
    */
   static _adoptIp(
     target: number | Socket | dgram.Socket,
@@ -89,6 +90,7 @@ export abstract class IpDatagramSocket extends EngineSocket<MessageInfo, Message
     node: { dgram?: boolean },
     accept: (k: DescriptorKind, family: 'ipv4' | 'ipv6') => boolean,
     options: { receive?: ReceiveOptions; netns?: string },
+    setup?: (fd: number) => void,
   ): { sock: Socket; family: 'ipv4' | 'ipv6'; protocol: number } {
     const a = adoptDescriptor(target, what, node, (k) => {
       const family = k.family === AF_INET ? 'ipv4' : k.family === AF_INET6 ? 'ipv6' : undefined;
@@ -97,6 +99,7 @@ export abstract class IpDatagramSocket extends EngineSocket<MessageInfo, Message
     const { fd, kind: family } = a;
     try {
       if (options.receive !== undefined) inNs(options.netns, () => applyReceive(fd, family, options.receive as ReceiveOptions));
+      setup?.(fd);
     } catch (e) {
       a.abort();
       throw e;

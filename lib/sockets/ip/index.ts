@@ -27,7 +27,7 @@ import { SendContext, validateEngineOptions } from '../engine';
 import { IpDatagramSocket } from '../ipdgram';
 import { Socket } from '../socket';
 import { CONNECTED, Target } from '../udp/codec';
-import { RECEIVE_KEYS, configureIp, inNs, validateReceive } from '../udp/setup';
+import { RECEIVE_KEYS, applyReceive, configureIp, inNs, validateReceive } from '../udp/setup';
 import type { IpAdoptOptions, IpReceiveOptions, IpSendOptions, IpSocketOptions, MtuDiscoverMode, RawSocketOptions } from './types';
 
 export * from './types';
@@ -83,7 +83,8 @@ export abstract class IpSocket extends IpDatagramSocket {
     const sock = new Socket(family, type, protocol, o.netns !== undefined ? { netns: o.netns } : {});
     try {
       inNs(o.netns, () => {
-        configureIp(sock, family, o, (o.receive ?? {}) as IpReceiveOptions);
+        configureIp(sock, o);
+        applyReceive(sock.fd, family, (o.receive ?? {}) as IpReceiveOptions);
         setup(sock);
         if (o.address !== undefined) sock.bind({ address: o.address, port: 0 });
       });

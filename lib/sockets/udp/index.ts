@@ -27,7 +27,7 @@ import { Socket } from '../socket';
 import * as mc from '../multicast';
 import { scopeResolver } from '../../system/netns';
 import { BATCH_ENTRY_KEYS, CONNECTED, MAX_UDP_PAYLOAD, SEND_KEYS, Target, checkSegments, gsoHint, validateUdpPort } from './codec';
-import { ADOPT_KEYS, CREATE_KEYS, RECEIVE_KEYS, configure, familyArg, inNs, isDetached, toUdpAddress, validateReceive } from './setup';
+import { ADOPT_KEYS, CREATE_KEYS, RECEIVE_KEYS, applyGso, configure, familyArg, inNs, isDetached, toUdpAddress, validateGso, validateReceive } from './setup';
 import type { BatchMessage, SendOptions, UdpAdoptOptions, UdpAddress, UdpSocketOptions, UdpStats } from './types';
 
 export * from './types';
@@ -68,7 +68,8 @@ export class UdpSocket extends IpDatagramSocket {
     if (token !== kCreate) throw new TypeError('use UdpSocket.create()');
     super(sock, family, 'UdpSocket', options, bound, options.receive?.gro ? Math.max(options.maxMessageSize ?? 0, 65535) : (options.maxMessageSize ?? 65535));
     this.#bound = bound;
-    this.#gso = options.gso ?? 0;
+    this.#gso = typeof options.gso === 'number' ? options.gso : 0;
+    if (options.gso === 'auto') this._setGather(true);
   }
 
   /**
@@ -97,7 +98,7 @@ export class UdpSocket extends IpDatagramSocket {
       if (options[k] !== undefined) validateBoolean(options[k], `options.${k}`);
     const recv = options.receive ?? {};
     validateReceive(recv, RECEIVE_KEYS);
-    if (options.gso !== undefined) validateInteger(options.gso, 'options.gso', 1, MAX_UDP_PAYLOAD);
+    validateGso(options.gso);
     if (options.options !== undefined && (options.options === null || typeof options.options !== 'object'))
       throw invalidArgType('options.options', 'of type object', options.options);
 
@@ -132,12 +133,14 @@ export class UdpSocket extends IpDatagramSocket {
     if (options.receive !== undefined) rejectUnknownKeys(options.receive, RECEIVE_KEYS, 'options.receive');
     if (options.maxMessageSize !== undefined) validateInteger(options.maxMessageSize, 'options.maxMessageSize', 1, io.MAX_MESSAGE_SIZE);
     validateEngineOptions(options);
+    validateGso(options.gso);
     const { sock, family } = IpDatagramSocket._adoptIp(
       target,
       'a UDP socket (AF_INET/AF_INET6, SOCK_DGRAM)',
       { dgram: true },
       (k) => k.type === constants.SOCK_DGRAM && (k.protocol === 0 || k.protocol === constants.IPPROTO_UDP),
       options,
+      (fd) => applyGso(fd, options.gso),
     );
     let connected: SocketAddress | undefined;
     try {
@@ -208,7 +211,7 @@ export class UdpSocket extends IpDatagramSocket {
 
   /** Counters; `kernelDropped` is read from the kernel now (SO_MEMINFO). */
   override stats(): UdpStats {
-    return { ...super.stats(), gsoDisabled: this.#gsoBroken };
+    return { ...super.stats(), gsoDisabled: this.#gsoBroken || this._gatherRefused() };
   }
 
   /** Bytes waiting in the send queue (dgram's getSendQueueSize). */
@@ -252,11 +255,12 @@ export class UdpSocket extends IpDatagramSocket {
   setGro(on: boolean): void {
     this.setOption('UDP_GRO', validateBoolean(on, 'on'));
   }
-  /** Socket-wide UDP GSO segment size (UDP_SEGMENT), 0 = off; see `options.gso`. */
-  setGso(segmentSize: number): void {
-    validateInteger(segmentSize, 'segmentSize', 0, MAX_UDP_PAYLOAD);
-    this.setOption('UDP_SEGMENT', segmentSize);
-    this.#gso = segmentSize;
+  /** Socket-wide UDP GSO: a segment size (UDP_SEGMENT), `'auto'` or 0 = off; see `options.gso`. */
+  setGso(segmentSize: number | 'auto'): void {
+    if (segmentSize !== 'auto') validateInteger(segmentSize, 'segmentSize', 0, MAX_UDP_PAYLOAD);
+    this.setOption('UDP_SEGMENT', segmentSize === 'auto' ? 0 : segmentSize);
+    this.#gso = segmentSize === 'auto' ? 0 : segmentSize;
+    this._setGather(segmentSize === 'auto');
   }
 
   // ---- multicast (see lib/sockets/multicast.ts for the one-liners) ------------
