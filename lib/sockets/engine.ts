@@ -946,10 +946,10 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
    * message. → how many were copied (0: send `datas` as they are). Empty
    * (or detached) payloads are never copied: native reports those.
    */
-  #pack(datas: readonly Uint8Array[], from: number): number {
+  #pack(datas: readonly Uint8Array[], from: number, to = datas.length): number {
     const stage = (this.#stage ??= Buffer.allocUnsafe(STAGE_BYTES));
     const lens = (this.#stageLens ??= new Uint32Array(MAX_BATCH));
-    const end = Math.min(datas.length, from + MAX_BATCH);
+    const end = Math.min(to, from + MAX_BATCH);
     let off = 0;
     let k = 0;
     for (let i = from; i < end; i++, k++) {
@@ -1102,8 +1102,15 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
       }
       count = intact;
       // One destination (and control block) for the whole window, the usual case, goes to native as one
-      // value instead of an array: two N-API reads per message instead of six.
-      const r = this.#handle.sendBatch(this.#qData, uniform(this.#qAddr, head, count), uniform(this.#qCtl, head, count), head, count, null, this.#gather);
+      // value instead of an array: two N-API reads per message instead of six; small payloads packed, none.
+      const addr = uniform(this.#qAddr, head, count);
+      const ctl = uniform(this.#qCtl, head, count);
+      const packed = Array.isArray(addr) || Array.isArray(ctl) ? 0 : this.#pack(this.#qData, head, head + count);
+      if (packed > 0) count = packed;
+      const r =
+        packed > 0
+          ? this.#handle.sendBatch(this.#stage as Buffer, addr, ctl, 0, packed, this.#stageLens, this.#gather)
+          : this.#handle.sendBatch(this.#qData, addr, ctl, head, count, null, this.#gather);
       if (r === -EAGAIN || r === -ENOBUFS) {
         this.#flushBatch = 16;
         this.#wait(-r);
