@@ -9,7 +9,10 @@
  * - with an async iterator: when the iterator asks for the next message (or
  *   ends) — or at once, if the iterator drops the message unread;
  * - with `receive()`: the message is yours; `take()` or `close()` them;
- * - always, as a safety net, when the object is garbage collected.
+ * - always, as a safety net, when the object is garbage collected;
+ * - and when the environment ends (a Worker terminated or exiting, where no
+ *   finalizer runs): the addon lists every received descriptor not yet taken
+ *   or closed and closes the rest itself.
  * @module
  */
 import { native } from '../../binding';
@@ -21,7 +24,7 @@ interface Held {
 
 function closeHeld(h: Held): number {
   const n = h.fds.length;
-  for (const fd of h.fds) native.close(fd);
+  if (n) native.ioCloseReceived(h.fds);
   h.fds = [];
   return n;
 }
@@ -65,6 +68,7 @@ export class ReceivedDescriptors {
     const fds = this.#held.fds;
     this.#held.fds = [];
     finalizer.unregister(this);
+    if (fds.length) native.ioTakeReceived(fds);
     return fds;
   }
 

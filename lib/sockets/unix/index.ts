@@ -277,7 +277,7 @@ export class UnixSocket extends EngineSocket<UnixMessageInfo, UnixMessage> {
 
   #closeRights(i: number): void {
     const fds = this.#dec.claimRights(i);
-    for (const fd of fds) native.close(fd);
+    native.ioCloseReceived(fds);
     this.#counts.descriptorsClosed += fds.length;
   }
 

@@ -104,17 +104,19 @@ export class UnixServer extends EventEmitter {
     for (let i = 0; i < count; i++) {
       const fd = rights[i * this.#per] as number;
       if (this.#closed) {
-        native.close(fd);
+        native.ioCloseReceived([fd]);
         continue;
       }
       let sock: UnixSocket;
       try {
         sock = UnixSocket.adopt(fd, this.#conn);
       } catch (e) {
-        native.close(fd);
+        native.ioCloseReceived([fd]);
         this.emit('error', e);
         continue;
       }
+      // The socket's handle owns it now (and closes it at teardown).
+      native.ioTakeReceived([fd]);
       this.emit('connection', sock);
     }
   }
