@@ -63,9 +63,14 @@ function socketType(flags: ParsedFlags, command: string): UnixSocketType {
   return t;
 }
 
+/** An address for a text line: NUL bytes of an abstract name shown as `\0` (as ss shows them, never raw). */
+function shown(p: string): string {
+  return p.replaceAll('\0', '\\0');
+}
+
 function messageLine(m: UnixMessage, path: string, hex: boolean): string {
   const i = m.info;
-  const parts = [`${i.path || '(unnamed)'} -> ${path}`];
+  const parts = [`${i.path ? shown(i.path) : '(unnamed)'} -> ${path}`];
   if (i.credentials) parts.push(`pid ${i.credentials.pid} uid ${i.credentials.uid} gid ${i.credentials.gid}`);
   if (i.fds?.count) parts.push(`${i.fds.count} fd${i.fds.count === 1 ? '' : 's'}`);
   if (i.error) parts.push(`(control data cut: ${(i.error as Error & { code?: string }).code})`);

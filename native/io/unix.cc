@@ -120,10 +120,7 @@ void DrainAccept(IoState* s) {
         break;
       }
       PutMeta(s, n, s->poolOff, 0, 0, 0);
-      uint8_t* a = s->addrs + n * kAddrStride;
-      size_t copy = len < kAddrStride ? len : kAddrStride;
-      std::memcpy(a, &s->names[n], copy);
-      if (copy < kAddrStride) std::memset(a + copy, 0, kAddrStride - copy);
+      PutAddress(s, n, &s->names[n], len);
       auto* info = reinterpret_cast<codec::ControlInfo*>(s->infos + n * kInfoStride);
       std::memset(info, 0, sizeof(*info));
       info->present = codec::kHasRights;
