@@ -137,9 +137,8 @@ export interface IoHandle {
    * AF_UNIX handles (options.maxRights > 0): the descriptors received with
    * each message of the batch, `maxRights` per message (message i's
    * `rightsCount` of them start at i × maxRights). They are open and
-   * CLOEXEC, and listed as this environment's until released with
-   * ioCloseReceived (closed) or ioTakeReceived (kept): the environment's
-   * teardown closes those still listed. Reused per batch.
+   * CLOEXEC, and owned like `ownFd`'s until `close`d or `forgetFd`ten:
+   * the environment's teardown closes those still owned. Reused per batch.
    */
   readonly rights?: Int32Array;
   /** True when the handle receives from a TPACKET_V3 ring (options.ring). */
@@ -519,17 +518,6 @@ export interface IoBinding {
    * empty; at most MAX_RIGHTS) and, when given, SCM_CREDENTIALS. → Buffer | -EINVAL
    */
   ioEncodeUnixControl(fds: readonly number[], credentials?: { pid: number; uid: number; gid: number }): Buffer | number;
-  /**
-   * Close the received descriptors (a handle's `rights`, accepted
-   * connections) in `fds` that this environment still owns; numbers it does
-   * not own are left alone. → how many were closed.
-   */
-  ioCloseReceived(fds: readonly number[]): number;
-  /**
-   * Hand received descriptors over to the caller: the environment's teardown
-   * (a Worker ending) no longer closes them. → how many were released.
-   */
-  ioTakeReceived(fds: readonly number[]): number;
   /** socketpair(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC) → [fd, fd] | -errno. */
   socketpair(type: number): [number, number] | number;
   /** bind(2) of an AF_UNIX socket with sun_family alone (addrlen 2): the kernel picks a unique abstract name → 0 | -errno. */

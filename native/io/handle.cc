@@ -164,7 +164,6 @@ void OnEnvTeardown(napi_async_cleanup_hook_handle handle, void* arg) {
   auto* reg = static_cast<Registry*>(arg);
   reg->exiting = true;
   reg->hook = handle;
-  CloseReceived(reg);
   std::vector<IoState*> all(reg->live.begin(), reg->live.end());
   for (IoState* s : all) {
     if (!s->closing) StartClose(s);
@@ -411,8 +410,6 @@ void RegisterIo(Napi::Env env, Napi::Object exports) {
   exports.Set("ioDecodeControl", Napi::Function::New(env, io::DecodeControlJs, "ioDecodeControl"));
   exports.Set("sendmsgFd", Napi::Function::New(env, io::SendMsgFd, "sendmsgFd"));
   exports.Set("ioEncodeUnixControl", Napi::Function::New(env, io::EncodeUnixControlJs, "ioEncodeUnixControl"));
-  exports.Set("ioCloseReceived", Napi::Function::New(env, io::CloseReceivedJs, "ioCloseReceived"));
-  exports.Set("ioTakeReceived", Napi::Function::New(env, io::TakeReceivedJs, "ioTakeReceived"));
   exports.Set("socketpair", Napi::Function::New(env, io::SocketPairJs, "socketpair"));
   exports.Set("unixAutobind", Napi::Function::New(env, io::UnixAutobindJs, "unixAutobind"));
 }

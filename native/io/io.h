@@ -61,10 +61,6 @@ struct Registry {
   // uv_work_t requests of ours still queued or running: libuv cannot close a loop (a Worker's
   // teardown asserts) while one is active, so the cleanup hook stays until they finish.
   int pendingWork = 0;
-  // Descriptors received (SCM_RIGHTS, accept4) that JS has neither taken nor
-  // closed (unix.cc). At environment teardown no JS runs (no listener returns,
-  // no finalizer), so the cleanup hook closes these itself.
-  std::unordered_set<int> received;
 };
 
 struct IoState {
@@ -185,11 +181,7 @@ int TrimSeqpacketEof(IoState* s, int n, bool* eof);
 // A listening handle's READABLE: accept4 up to a batch of connections and
 // hand them to JS as records of one descriptor each (in `rights`).
 void DrainAccept(IoState* s);
-// Close every received descriptor JS still owns (environment teardown).
-void CloseReceived(Registry* reg);
 Napi::Value EncodeUnixControlJs(const Napi::CallbackInfo& info);
-Napi::Value CloseReceivedJs(const Napi::CallbackInfo& info);
-Napi::Value TakeReceivedJs(const Napi::CallbackInfo& info);
 Napi::Value SocketPairJs(const Napi::CallbackInfo& info);
 Napi::Value UnixAutobindJs(const Napi::CallbackInfo& info);
 

@@ -4,10 +4,10 @@
 // SCM_CREDENTIALS encoder for sends, and socketpair(2).
 //
 // Received descriptors belong to JS from the moment the batch call starts:
-// lib/sockets/unix closes every one nobody took (ioCloseReceived) and
-// releases those taken (ioTakeReceived). Until then each is also listed in
-// the environment's Registry::received, which the teardown hook closes: a
-// Worker that ends runs no JS, so nothing else would. Descriptors that do
+// lib/sockets/unix closes every one nobody took (close) and forgets those
+// taken (forgetFd). Until then each is listed in the environment's owned
+// descriptors (ownFd's set), which the env cleanup hook closes: a Worker
+// that ends runs no JS, so nothing else would. Descriptors that do
 // not fit the array are closed here and the message is flagged MSG_CTRUNC,
 // as the kernel does for those that did not fit the control buffer.
 #include <poll.h>
@@ -19,7 +19,6 @@
 #include <cerrno>
 #include <cstring>
 #include <new>
-#include <vector>
 
 #include "codec/unix.h"
 #include "io/io.h"
@@ -29,39 +28,26 @@ namespace sockit::io {
 namespace {
 void CloseDropped(int fd) { ::close(fd); }
 
-// List n received descriptors as the environment's; when the set cannot
-// grow, close them instead (false) and the caller reports them dropped.
-bool Own(Registry* reg, const int32_t* fds, size_t n) {
+// List n received descriptors among the environment's owned ones (the set
+// ownFd uses: closed at teardown unless closed or forgotten first); when the
+// set cannot grow, close them instead (false): the caller reports them dropped.
+bool Own(IoState* s, const int32_t* fds, size_t n) {
+  auto& owned = GetAddonData(Napi::Env(s->env))->ownedFds;
   size_t k = 0;
   try {
-    for (; k < n; k++) reg->received.insert(fds[k]);
+    for (; k < n; k++) owned.insert(fds[k]);
     return true;
   } catch (const std::bad_alloc&) {
     for (size_t j = 0; j < n; j++) {
-      if (j < k) reg->received.erase(fds[j]);
+      if (j < k) owned.erase(fds[j]);
       ::close(fds[j]);
     }
     return false;
   }
 }
 
-// The integers of array argument 0, all read before anything acts on them.
-std::vector<int32_t> FdArray(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsArray()) ThrowTypeError(env, "ERR_INVALID_ARG_TYPE", "The \"fds\" argument must be an Array");
-  Napi::Array arr = info[0].As<Napi::Array>();
-  uint32_t n = arr.Length();
-  if (n > kMaxBatch * codec::kMaxRights) ThrowRangeError(env, "ERR_OUT_OF_RANGE", "too many descriptors");
-  std::vector<int32_t> fds(n);
-  for (uint32_t k = 0; k < n; k++) fds[k] = static_cast<int32_t>(ValueInteger(env, arr.Get(k), "fds[i]", 0, 2147483647.0));
-  return fds;
-}
 }  // namespace
 
-void CloseReceived(Registry* reg) {
-  for (int fd : reg->received) ::close(fd);
-  reg->received.clear();
-}
 
 void InitRights(Napi::Env env, IoState* s, Napi::Object self, uint32_t maxRights) {
   s->maxRights = maxRights;
@@ -78,7 +64,7 @@ void InitRights(Napi::Env env, IoState* s, Napi::Object self, uint32_t maxRights
 void CollectUnix(IoState* s, uint32_t i, const uint8_t* ctl, size_t clen, codec::ControlInfo* info) {
   int32_t* fds = s->rights ? s->rights + static_cast<size_t>(i) * s->maxRights : nullptr;
   size_t dropped = codec::DecodeUnixControl(ctl, clen, info, fds, s->maxRights, CloseDropped);
-  if (info->rightsCount > 0 && !Own(s->reg, fds, info->rightsCount)) {
+  if (info->rightsCount > 0 && !Own(s, fds, info->rightsCount)) {
     dropped += info->rightsCount;
     info->rightsCount = 0;
     info->present &= ~codec::kHasRights;
@@ -115,7 +101,7 @@ void DrainAccept(IoState* s) {
         if (errno != EAGAIN && errno != EWOULDBLOCK) err = errno;
         break;
       }
-      if (!Own(s->reg, &fd, 1)) {
+      if (!Own(s, &fd, 1)) {
         err = ENOMEM;
         break;
       }
@@ -134,7 +120,7 @@ void DrainAccept(IoState* s) {
       if (!PoolReserve(s, 1, &buf, &out)) {
         for (uint32_t i = 0; i < n; i++) {
           int fd = s->rights[static_cast<size_t>(i) * s->maxRights];
-          s->reg->received.erase(fd);
+          GetAddonData(Napi::Env(s->env))->ownedFds.erase(fd);
           ::close(fd);
         }
         FailNoMemory(s);
@@ -179,33 +165,6 @@ Napi::Value EncodeUnixControlJs(const Napi::CallbackInfo& info) {
   int r = codec::EncodeUnixControl(fds, n, hasCred ? cred : nullptr, buf, sizeof(buf));
   if (r < 0) return Errno(env, -r);
   return Napi::Buffer<uint8_t>::Copy(env, buf, static_cast<size_t>(r));
-}
-
-// ioCloseReceived(fds: number[]) → closed count: close the received
-// descriptors in `fds` the environment still owns (others are not ours:
-// left alone, so a second close never hits a reused number).
-Napi::Value CloseReceivedJs(const Napi::CallbackInfo& info) {
-  std::vector<int32_t> fds = FdArray(info);
-  auto* reg = static_cast<Registry*>(GetAddonData(info.Env())->io);
-  if (reg == nullptr || reg->exiting) return Napi::Number::New(info.Env(), 0);  // teardown closed them all
-  uint32_t closed = 0;
-  for (int32_t fd : fds) {
-    if (reg->received.erase(fd) == 0) continue;
-    ::close(fd);
-    closed++;
-  }
-  return Napi::Number::New(info.Env(), closed);
-}
-
-// ioTakeReceived(fds: number[]) → released count: the caller owns these now
-// (the teardown hook will not close them).
-Napi::Value TakeReceivedJs(const Napi::CallbackInfo& info) {
-  std::vector<int32_t> fds = FdArray(info);
-  auto* reg = static_cast<Registry*>(GetAddonData(info.Env())->io);
-  if (reg == nullptr || reg->exiting) return Napi::Number::New(info.Env(), 0);
-  uint32_t taken = 0;
-  for (int32_t fd : fds) taken += static_cast<uint32_t>(reg->received.erase(fd));
-  return Napi::Number::New(info.Env(), taken);
 }
 
 // socketpair(type) → [fd, fd] | -errno (AF_UNIX, SOCK_NONBLOCK | SOCK_CLOEXEC added).

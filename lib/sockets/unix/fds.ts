@@ -11,8 +11,8 @@
  * - with `receive()`: the message is yours; `take()` or `close()` them;
  * - always, as a safety net, when the object is garbage collected;
  * - and when the environment ends (a Worker terminated or exiting, where no
- *   finalizer runs): the addon lists every received descriptor not yet taken
- *   or closed and closes the rest itself.
+ *   finalizer runs): the addon owns every received descriptor until it is
+ *   taken or closed (as a Socket's), and closes the rest itself.
  * @module
  */
 import { native } from '../../binding';
@@ -24,7 +24,7 @@ interface Held {
 
 function closeHeld(h: Held): number {
   const n = h.fds.length;
-  if (n) native.ioCloseReceived(h.fds);
+  for (const fd of h.fds) native.close(fd);
   h.fds = [];
   return n;
 }
@@ -68,7 +68,8 @@ export class ReceivedDescriptors {
     const fds = this.#held.fds;
     this.#held.fds = [];
     finalizer.unregister(this);
-    if (fds.length) native.ioTakeReceived(fds);
+    // Yours now: the environment's teardown no longer closes them.
+    for (const fd of fds) native.forgetFd(fd);
     return fds;
   }
 

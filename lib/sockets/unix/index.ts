@@ -277,7 +277,7 @@ export class UnixSocket extends EngineSocket<UnixMessageInfo, UnixMessage> {
 
   #closeRights(i: number): void {
     const fds = this.#dec.claimRights(i);
-    native.ioCloseReceived(fds);
+    for (const fd of fds) native.close(fd);
     this.#counts.descriptorsClosed += fds.length;
   }
 

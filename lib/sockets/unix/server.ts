@@ -102,19 +102,19 @@ export class UnixServer extends EventEmitter {
     for (let i = 0; i < count; i++) {
       const fd = rights[i * this.#per] as number;
       if (this.#closed) {
-        native.ioCloseReceived([fd]);
+        native.close(fd);
         continue;
       }
       let sock: UnixSocket;
       try {
         sock = UnixSocket.adopt(fd, this.#conn);
       } catch (e) {
-        native.ioCloseReceived([fd]);
+        native.close(fd);
         this.emit('error', e);
         continue;
       }
       // The socket's handle owns it now (and closes it at teardown).
-      native.ioTakeReceived([fd]);
+      native.forgetFd(fd);
       this.emit('connection', sock);
     }
   }

@@ -6,7 +6,7 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync }
 import { open } from 'node:fs/promises';
 import * as net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Socket, UdpSocket, UnixSocket, native } from '../../helpers/sockit';
+import { Socket, UdpSocket, UnixSocket } from '../../helpers/sockit';
 import type { UnixMessage } from '../../helpers/sockit';
 import { fdCount, sleep, tempDir, until } from './helpers';
 
@@ -188,41 +188,6 @@ describe('passing descriptors', () => {
     await b.close();
     await sleep(20);
     expect(fdCount()).toBe(before);
-  });
-});
-
-describe('the addon’s list of received descriptors', () => {
-  it('closes only descriptors it still owns: a taken one, or a number never received, is left alone', async () => {
-    const [a, b] = UnixSocket.pair();
-    const got = b.receive({ timeout: 2000 });
-    await a.send('x', { fds: [0, 1] });
-    const m = await got;
-    const [kept, other] = m.info.fds!.peek() as [number, number];
-    expect(native.ioTakeReceived([kept])).toBe(1);
-    // Taken: neither a second take nor a close touches it.
-    expect(native.ioTakeReceived([kept])).toBe(0);
-    expect(native.ioCloseReceived([kept])).toBe(0);
-    expect(isOpen(kept)).toBe(true);
-    closeSync(kept);
-    // A number that is not a received descriptor (this file) is not closed.
-    const file = openSync('/dev/null', 'r');
-    expect(native.ioCloseReceived([file])).toBe(0);
-    expect(isOpen(file)).toBe(true);
-    closeSync(file);
-    expect(native.ioCloseReceived([other])).toBe(1);
-    expect(isOpen(other)).toBe(false);
-    m.info.fds!.take();
-    await a.close();
-    await b.close();
-  });
-
-  it('rejects what is not an array of descriptor numbers', () => {
-    const bad = native as unknown as Record<string, (v: unknown) => number>;
-    for (const fn of ['ioCloseReceived', 'ioTakeReceived']) {
-      expect(() => bad[fn]!(3)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
-      expect(() => bad[fn]!([-1])).toThrow(RangeError);
-      expect(() => bad[fn]!(['x'])).toThrow(TypeError);
-    }
   });
 });
 
