@@ -183,6 +183,16 @@ static Napi::Value ForgetFd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// strerror(errno) → the C library's message ("Network is unreachable"), for
+// output that must read like the system tools' (libuv's messages differ).
+static Napi::Value StrError(const Napi::CallbackInfo& info) {
+  int e = static_cast<int>(ArgInteger(info, 0, "errno", 0, 4095));
+  char buf[256];
+  // GNU strerror_r: returns the message, in buf or a static string.
+  const char* m = ::strerror_r(e, buf, sizeof(buf));
+  return Napi::String::New(info.Env(), m != nullptr ? m : "");
+}
+
 static void CloseOwnedFds(void* arg) {
   auto* data = static_cast<AddonData*>(arg);
   for (int fd : data->ownedFds) ::close(fd);
@@ -209,6 +219,7 @@ void RegisterSocket(Napi::Env env, Napi::Object exports) {
   exports.Set("getsockoptRaw", Napi::Function::New(env, GetSockOptRaw, "getsockoptRaw"));
   exports.Set("dup", Napi::Function::New(env, Dup, "dup"));
   exports.Set("closeAsync", Napi::Function::New(env, CloseAsync, "closeAsync"));
+  exports.Set("strerror", Napi::Function::New(env, StrError, "strerror"));
 }
 
 }  // namespace sockit

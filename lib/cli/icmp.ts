@@ -5,6 +5,8 @@
  * socket with CAP_NET_RAW; traceroute reads its answers from the error queue).
  * @module
  */
+import { native } from '../binding';
+import { SocketError } from '../core/errors';
 import { ping, PingSummary } from '../tools/ping';
 import { traceroute, TracerouteHop } from '../tools/traceroute';
 import { CommandSpec, EXIT, UsageError, helpText, parseCommand } from './args';
@@ -34,7 +36,8 @@ const pingSpec: CommandSpec = {
   },
   details:
     'Uses an unprivileged ping socket (SOCK_DGRAM, IPPROTO_ICMP) when net.ipv4.ping_group_range lets your group,\n' +
-    'else a raw socket when you have CAP_NET_RAW. Exit code 0 when a reply came back, 1 when none did.',
+    'else a raw socket when you have CAP_NET_RAW. Exit code 0 when a reply came back, 1 when none did,\n' +
+    '2 when nothing could be sent (no route: "ping: connect: Network is unreachable"), as iputils ping.',
   examples: ['sockit ping 198.18.1.2 -c 3', 'sockit ping fd00:5f:0:1::2 -c 5 -i 0.2 --json', 'sockit ping 198.18.1.2 -c 1 -t 1   # see the first router answer'],
 };
 
@@ -62,6 +65,9 @@ const traceSpec: CommandSpec = {
     'are read from the socket\'s error queue (IP_RECVERR), so no raw socket is needed. Addresses are printed, not names.',
   examples: ['sockit traceroute 198.18.2.2', 'sockit traceroute fd00:5f:0:2::2 -q 1 -w 1', 'sockit traceroute 198.18.2.2 -I --json'],
 };
+
+/** iputils ping's exit status for an error other than lost replies (no route, ...). */
+const IPUTILS_ERROR = 2;
 
 function familyFlag(flags: Record<string, unknown>, command: string): 'ipv4' | 'ipv6' | undefined {
   if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 exclude each other', command);
@@ -118,9 +124,19 @@ export const pingCommand: Command = {
     });
     // The header as soon as the address is known (a run that fails before that reports its error alone).
     const address = await Promise.race([run.address, run.summary.then(() => undefined, () => undefined)]);
-    if (address !== undefined && !flags.json) io.out(header(address, host, size ?? 56));
+    if (address === undefined) {
+      // No route before the first request: iputils' "ping: connect: Network is unreachable", status 2 (other failures throw below).
+      const e = await run.summary.then(() => undefined, (err: unknown) => err);
+      if (e instanceof SocketError && e.syscall === 'connect') {
+        io.err(`ping: connect: ${native.strerror(-e.errno)}`);
+        return IPUTILS_ERROR;
+      }
+    } else if (!flags.json) io.out(header(address, host, size ?? 56));
     for await (const ev of run) {
-      if (flags.json) io.out(JSON.stringify(ev.type === 'reply' ? ev : { type: ev.type, sequence: ev.sequence, from: ev.from, message: ev.message, error: { ...ev.error, payload: undefined } }));
+      if (ev.type === 'send-error') {
+        // iputils ping (20221126) counts these as sent and prints nothing about them.
+        if (flags.json) io.out(JSON.stringify({ type: ev.type, sequence: ev.sequence, error: { code: ev.error.code, errno: ev.error.errno, syscall: ev.error.syscall, message: ev.error.message } }));
+      } else if (flags.json) io.out(JSON.stringify(ev.type === 'reply' ? ev : { type: ev.type, sequence: ev.sequence, from: ev.from, message: ev.message, error: { ...ev.error, payload: undefined } }));
       else if (flags.quiet) continue;
       else if (ev.type === 'reply') io.out(`${ev.bytes} bytes from ${ev.from}: icmp_seq=${ev.sequence}${ev.ttl !== undefined ? ` ttl=${ev.ttl}` : ''} time=${formatRtt(ev.time)} ms${ev.duplicate ? ' (DUP!)' : ''}`);
       else io.out(`From ${ev.from ?? host} icmp_seq=${ev.sequence} ${ev.message}`);
