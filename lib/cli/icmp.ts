@@ -197,7 +197,14 @@ export const tracerouteCommand: Command = {
     const address = await t.address.catch(() => host);
     const v6 = address.includes(':');
     if (!flags.json) io.out(`traceroute to ${host} (${address}), ${maxHops ?? 30} hops max, ${v6 ? 80 : 60} byte packets`);
-    for await (const hop of t) io.out(flags.json ? JSON.stringify(hop) : hopLine(hop));
+    try {
+      for await (const hop of t) io.out(flags.json ? JSON.stringify(hop) : hopLine(hop));
+    } catch (e) {
+      // No route: traceroute's "connect: Network is unreachable" after its header, status 1.
+      if (!(e instanceof SocketError) || e.syscall !== 'connect') throw e;
+      io.err(`connect: ${native.strerror(-e.errno)}`);
+      return EXIT.FAILURE;
+    }
     const hops = await t.hops;
     return hops.some((h) => h.final) || io.signal.aborted ? EXIT.OK : EXIT.FAILURE;
   },

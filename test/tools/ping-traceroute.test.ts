@@ -258,6 +258,22 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'tool:setpriv'], 'ping 
       expect(inEmptyNetns(process.execPath, [CLI, 'ping', '--raw', ...args])).toEqual(theirs);
     });
 
+    itWith(['tool:traceroute'], `${family}: with no route, sockit traceroute stops as traceroute -n does (not 30 rows of '*')`, () => {
+      const args = ['-q', '1', '-w', '1', dest];
+      const theirs = inEmptyNetns('traceroute', ['-n', ...args]);
+      const ours = inEmptyNetns(process.execPath, [CLI, 'traceroute', ...args], { nobody: true });
+      expect(theirs.code).toBe(1);
+      expect(ours.code).toBe(theirs.code);
+      // traceroute ends its header line on stderr, before the error: the terminal shows the same.
+      expect(ours.stdout + ours.stderr).toBe(theirs.stdout + theirs.stderr);
+      expect(ours.stderr).toBe('connect: Network is unreachable\n');
+      const api = inEmptyNetns(process.execPath, ['-e', `
+        const sockit = require(${JSON.stringify(DIST)});
+        const t = sockit.traceroute('${dest}', { queries: 1, wait: 100 });
+        t.hops.then(() => console.log('resolved'), (e) => console.log(JSON.stringify({ code: e.code, syscall: e.syscall, address: e.address })));`], { nobody: true });
+      expect(JSON.parse(api.stdout)).toEqual({ code: 'ENETUNREACH', syscall: 'connect', address: dest });
+    });
+
     itWith(['tool:ping'], `${family}: sockit ping prints what iputils ping prints when sends start failing mid-run`, () => {
       const args = ['-c', '3', '-i', '1', '-W', '1', dest];
       const theirs = inEmptyNetns('ping', args, { local, dest });
