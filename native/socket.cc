@@ -183,14 +183,16 @@ static Napi::Value ForgetFd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// glibc's strerror_r returns the message; the XSI one (musl) returns 0 and fills buf.
+[[maybe_unused]] static const char* StrErrorResult(const char* r, const char*) { return r != nullptr ? r : ""; }
+[[maybe_unused]] static const char* StrErrorResult(int r, const char* buf) { return r == 0 ? buf : ""; }
+
 // strerror(errno) → the C library's message ("Network is unreachable"), for
 // output that must read like the system tools' (libuv's messages differ).
 static Napi::Value StrError(const Napi::CallbackInfo& info) {
   int e = static_cast<int>(ArgInteger(info, 0, "errno", 0, 4095));
-  char buf[256];
-  // GNU strerror_r: returns the message, in buf or a static string.
-  const char* m = ::strerror_r(e, buf, sizeof(buf));
-  return Napi::String::New(info.Env(), m != nullptr ? m : "");
+  char buf[256] = "";
+  return Napi::String::New(info.Env(), StrErrorResult(::strerror_r(e, buf, sizeof(buf)), buf));
 }
 
 static void CloseOwnedFds(void* arg) {

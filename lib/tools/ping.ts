@@ -82,10 +82,9 @@ export interface PingError {
 
 /**
  * A request the kernel refused to send after the run started (e.g. its
- * route went away: ENETUNREACH). As iputils ping ("ping: sendmsg: Network
- * is unreachable") it counts as transmitted and lost, not as an ICMP error,
- * and the run goes on. A run that cannot send at all fails instead: see
- * {@link ping}.
+ * route went away: ENETUNREACH). As in iputils ping it counts as
+ * transmitted and lost, not as an ICMP error, and the run goes on. A run
+ * that cannot send at all fails instead: see {@link ping}.
  */
 export interface PingSendError {
   /** Discriminant. */

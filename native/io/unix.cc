@@ -45,9 +45,7 @@ bool Own(IoState* s, const int32_t* fds, size_t n) {
     return false;
   }
 }
-
 }  // namespace
-
 
 void InitRights(Napi::Env env, IoState* s, Napi::Object self, uint32_t maxRights) {
   s->maxRights = maxRights;
