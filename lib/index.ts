@@ -22,6 +22,7 @@ export * from './formats/frames';
 export * from './formats/pcap';
 export { EngineSocket, RecordBatch } from './sockets/engine';
 export type { EngineStats, EngineIterator, Coalesce } from './sockets/engine';
+export { IpDatagramSocket } from './sockets/ipdgram';
 export * from './sockets/udp';
 export * as multicast from './sockets/multicast';
 export * as bpf from './formats/bpf';

@@ -171,6 +171,10 @@ export interface IoHandle {
    * Packed form: `datas` one Uint8Array holding the payloads back to back and
    * `lengths` their sizes (message k is `lengths[k]` bytes): two N-API reads
    * for the whole batch instead of two per message.
+   * `gather` (UDP, one destination and control block for all, no
+   * UDP_SEGMENT in it): runs of equal-length datagrams go as UDP GSO
+   * messages; if the kernel refuses the first (EINVAL, EIO, EMSGSIZE) they
+   * go plainly and gathering stays off for this handle (`gatherOff`).
    */
   sendBatch(
     datas: readonly Uint8Array[] | Uint8Array,
@@ -178,8 +182,11 @@ export interface IoHandle {
     controls: Uint8Array | readonly (Uint8Array | null)[] | null,
     start: number,
     count: number,
-    lengths?: Uint32Array,
+    lengths?: Uint32Array | null,
+    gather?: boolean,
   ): number;
+  /** Whether the kernel refused a gathered (UDP GSO) send on this handle, so sendBatch no longer gathers. */
+  readonly gatherOff: boolean;
   /** uv_ref / uv_unref / uv_has_ref on the poll handle. */
   ref(): void;
   unref(): void;

@@ -2,7 +2,8 @@
  * `<package>/dgram`: a drop-in `node:dgram` on sockit's engine. Same API,
  * same events, same errors (Node's own dgram tests pass against it), but a
  * bound socket receives through {@link UdpSocket} (recvmmsg batches) and
- * sends of one tick leave in one sendmmsg.
+ * sends of one tick leave in one sendmmsg, as UDP GSO messages where they
+ * go to one destination with equal sizes (`engine: { gso: 0 }` turns that off).
  *
  * ```js
  * const dgram = require('sockit-linux/dgram'); // was: require('node:dgram')
@@ -432,7 +433,7 @@ export class Socket extends EventEmitter {
       ipv6Only: options?.ipv6Only,
       recvBufferSize: options?.recvBufferSize,
       sendBufferSize: options?.sendBufferSize,
-      engine,
+      engine: engine.gso === undefined ? { ...engine, gso: 'auto' } : engine,
       pending: [],
       lastHost: undefined,
       lastHostFamily: 0,

@@ -296,6 +296,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   #flushBatch = 64;
   /** 0: one syscall per send(); 1: 'auto'; 2: every send gathered until the end of the tick. */
   #coalesce: 0 | 1 | 2;
+  #gather = false;
   /** 'auto': a send() already went out at once during this tick. */
   #burst = false;
   #tickScheduled = false;
@@ -464,6 +465,19 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   _setReady(on: boolean): void {
     this.#ready = on;
     this.#updateReceiving();
+  }
+
+  /**
+   * @internal UDP GSO gathering of sends to one destination (see
+   * IoHandle.sendBatch's `gather`); false once the kernel refused it.
+   */
+  _setGather(on: boolean): void {
+    this.#gather = on;
+  }
+
+  /** @internal Whether gathering was on and the kernel refused it (sends go plainly since). */
+  _gatherRefused(): boolean {
+    return this.#gather && this.#handle.gatherOff;
   }
 
   /** Messages waiting in the send queue. */
@@ -890,8 +904,8 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
         const packed = Array.isArray(addrs) || Array.isArray(ctls) ? 0 : this.#pack(datas, sent);
         const r =
           packed > 0
-            ? this.#handle.sendBatch(this.#stage as Buffer, addrs, ctls, 0, packed, this.#stageLens)
-            : this.#handle.sendBatch(datas, addrs, ctls, sent, Math.min(n - sent, MAX_BATCH));
+            ? this.#handle.sendBatch(this.#stage as Buffer, addrs, ctls, 0, packed, this.#stageLens, this.#gather)
+            : this.#handle.sendBatch(datas, addrs, ctls, sent, Math.min(n - sent, MAX_BATCH), null, this.#gather);
         if (r < 0) {
           if (r === -EAGAIN || r === -ENOBUFS) {
             waitFor = -r;
@@ -1086,7 +1100,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
       count = intact;
       // One destination (and control block) for the whole window, the usual case, goes to native as one
       // value instead of an array: two N-API reads per message instead of six.
-      const r = this.#handle.sendBatch(this.#qData, uniform(this.#qAddr, head, count), uniform(this.#qCtl, head, count), head, count);
+      const r = this.#handle.sendBatch(this.#qData, uniform(this.#qAddr, head, count), uniform(this.#qCtl, head, count), head, count, null, this.#gather);
       if (r === -EAGAIN || r === -ENOBUFS) {
         this.#flushBatch = 16;
         this.#wait(-r);

@@ -204,6 +204,7 @@ Napi::Function IoHandle::Init(Napi::Env env) {
                          InstanceMethod<&IoHandle::RingSkipAsync>("ringSkipAsync"),
                          InstanceAccessor<&IoHandle::GetFd>("fd"),
                          InstanceAccessor<&IoHandle::GetClosed>("closed"),
+                         InstanceAccessor<&IoHandle::GetGatherOff>("gatherOff"),
                      });
 }
 
@@ -371,6 +372,10 @@ Napi::Value IoHandle::GetFd(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), Open() ? s_->fd : -1);
 }
 Napi::Value IoHandle::GetClosed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !Open()); }
+Napi::Value IoHandle::GetGatherOff(const Napi::CallbackInfo& info) {
+  IoState* s = Open();
+  return Napi::Boolean::New(info.Env(), s != nullptr && s->gatherOff);
+}
 
 }  // namespace sockit::io
 

@@ -89,6 +89,9 @@ struct IoState {
   // sendBatch scratch (grown once, reused; filled only after all JS values are read)
   std::vector<mmsghdr> smsgs;
   std::vector<iovec> siovs;
+  // UDP GSO gathering (sendBatch's `gather`): one control block per message, off after the path refused it
+  std::vector<uint8_t> sctl;
+  bool gatherOff = false;
   // shared with JS
   uint32_t* meta = nullptr;
   uint8_t* addrs = nullptr;
@@ -235,6 +238,7 @@ class IoHandle : public Napi::ObjectWrap<IoHandle> {
   Napi::Value RingSkipAsync(const Napi::CallbackInfo& info);  // ring.cc
   Napi::Value GetFd(const Napi::CallbackInfo& info);
   Napi::Value GetClosed(const Napi::CallbackInfo& info);
+  Napi::Value GetGatherOff(const Napi::CallbackInfo& info);
 };
 
 }  // namespace sockit::io

@@ -9,6 +9,7 @@
 // returns. A buffer detached by then is a TypeError, never a send of freed
 // memory or a silent 0-byte datagram.
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -104,6 +105,91 @@ void ReadSendArgs(Napi::Env env, napi_value data, napi_value addr, napi_value ct
   FillMsg(d, ReadSendExtras(env, addr, ctl), m, iov);
 }
 
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+constexpr uint32_t kMaxSegments = 64;      // UDP_MAX_SEGMENTS
+constexpr size_t kMaxGsoPayload = 65000;  // under IPv4's 65507 and IPv6's 65527
+
+// Whether a control block already asks for UDP_SEGMENT (a caller's own GSO: never gathered).
+bool HasSegment(const Bytes& ctl) {
+  if (ctl.length == 0) return false;
+  msghdr m{};
+  m.msg_control = ctl.data;
+  m.msg_controllen = ctl.length;
+  for (cmsghdr* h = CMSG_FIRSTHDR(&m); h != nullptr; h = CMSG_NXTHDR(&m, h))
+    if (h->cmsg_level == SOL_UDP && h->cmsg_type == UDP_SEGMENT) return true;
+  return false;
+}
+
+// Group messages already filled in s->smsgs[0..count) (one iovec each) into
+// UDP GSO messages: a run of equal-length messages (the last may be shorter)
+// becomes one message with their iovecs and a UDP_SEGMENT control block after
+// the shared one. → the number of messages left; seg[g] = datagrams in message g.
+uint32_t Gather(IoState* s, uint32_t count, const Bytes& ctl, uint16_t* seg) {
+  const size_t base = CMSG_ALIGN(ctl.length);
+  const size_t stride = base + CMSG_SPACE(sizeof(uint16_t));
+  if (s->sctl.size() < stride * count) s->sctl.resize(stride * count);  // bad_alloc: caught by the caller
+  uint32_t g = 0;
+  for (uint32_t i = 0; i < count;) {
+    const size_t len = s->siovs[i].iov_len;
+    uint32_t j = i + 1;
+    size_t total = len;
+    if (len > 0) {
+      while (j < count && j - i < kMaxSegments && total + s->siovs[j].iov_len <= kMaxGsoPayload) {
+        const size_t l = s->siovs[j].iov_len;
+        if (l == 0 || l > len) break;
+        total += l;
+        j++;
+        if (l < len) break;  // a shorter one ends the run
+      }
+    }
+    msghdr& m = s->smsgs[g].msg_hdr;
+    m = s->smsgs[i].msg_hdr;
+    m.msg_iov = &s->siovs[i];
+    m.msg_iovlen = j - i;
+    if (j - i > 1) {
+      uint8_t* c = s->sctl.data() + stride * g;
+      std::memset(c, 0, stride);
+      if (ctl.length) std::memcpy(c, ctl.data, ctl.length);
+      cmsghdr* h = reinterpret_cast<cmsghdr*>(c + base);
+      h->cmsg_level = SOL_UDP;
+      h->cmsg_type = UDP_SEGMENT;
+      h->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      const uint16_t size = static_cast<uint16_t>(len);
+      std::memcpy(CMSG_DATA(h), &size, sizeof(size));
+      m.msg_control = c;
+      m.msg_controllen = stride;
+    }
+    s->smsgs[g].msg_len = 0;
+    seg[g++] = static_cast<uint16_t>(j - i);
+    i = j;
+  }
+  return g;
+}
+
+// Plain messages again after a refused gather: one iovec each, the shared control block.
+void Ungather(IoState* s, uint32_t count, const SendExtras& x) {
+  for (uint32_t i = 0; i < count; i++) {
+    Bytes d;
+    d.data = static_cast<uint8_t*>(s->siovs[i].iov_base);
+    d.length = s->siovs[i].iov_len;
+    FillMsg(d, x, &s->smsgs[i].msg_hdr, &s->siovs[i]);
+    s->smsgs[i].msg_len = 0;
+  }
+}
+
+int SendMmsg(int fd, mmsghdr* msgs, uint32_t count) {
+  int r;
+  do r = ::sendmmsg(fd, msgs, count, MSG_DONTWAIT | MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  if (r < 0 && StaleSocketError(fd, errno)) r = ::sendmmsg(fd, msgs, count, MSG_DONTWAIT | MSG_NOSIGNAL);
+  return r < 0 ? -errno : r;
+}
+
 napi_value ArgAt(const Napi::CallbackInfo& info, size_t i) {
   return i < info.Length() ? static_cast<napi_value>(info[i]) : nullptr;
 }
@@ -129,11 +215,15 @@ Napi::Value SendMsgFd(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(r));
 }
 
-// sendBatch(datas, addresses, controls, start, count, lengths?) → datagrams sent | -errno
+// sendBatch(datas, addresses, controls, start, count, lengths?, gather?) → datagrams sent | -errno
 //   datas: an array of Uint8Arrays, or (packed, with `lengths`) one Uint8Array
 //   holding the payloads back to back, message k being lengths[k] bytes:
 //   no per-message N-API read, for small datagrams the caller copied.
 //   addresses / controls: null, one Uint8Array for all, or an array (entries may be null).
+//   gather (UDP, one destination and control block for all): runs of
+//   equal-length datagrams go as UDP GSO messages; the kernel refusing the
+//   first (EINVAL, EIO, EMSGSIZE: path MTU, no checksum offload) sends them
+//   plainly and turns gathering off for this handle.
 Napi::Value IoHandle::SendBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   napi_value lv = ArgAt(info, 5);
@@ -201,11 +291,29 @@ Napi::Value IoHandle::SendBatch(const Napi::CallbackInfo& info) {
     FillMsg(d, shared ? common : ReadSendExtras(env, avs[i], cvs[i]), &s->smsgs[i].msg_hdr, &s->siovs[i]);
     s->smsgs[i].msg_len = 0;
   }
-  int r;
-  do r = ::sendmmsg(s->fd, s->smsgs.data(), count, MSG_DONTWAIT | MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  if (r < 0 && StaleSocketError(s->fd, errno)) r = ::sendmmsg(s->fd, s->smsgs.data(), count, MSG_DONTWAIT | MSG_NOSIGNAL);
-  if (r < 0) return Errno(env, errno);
+  napi_value gv = ArgAt(info, 6);
+  bool gather = false;
+  if (shared && count > 1 && gv != nullptr && !s->gatherOff && !HasSegment(common.ctl)) napi_get_value_bool(env, gv, &gather);
+  if (gather) {
+    uint16_t seg[kMaxBatch];
+    uint32_t groups;
+    try {
+      groups = Gather(s, count, common.ctl, seg);
+    } catch (const std::bad_alloc&) {
+      return Errno(env, ENOMEM);
+    }
+    int r = SendMmsg(s->fd, s->smsgs.data(), groups);
+    if (r >= 0) {
+      uint32_t sent = 0;
+      for (int g = 0; g < r; g++) sent += seg[g];
+      return Napi::Number::New(env, sent);
+    }
+    if (seg[0] < 2 || (r != -EINVAL && r != -EIO && r != -EMSGSIZE)) return Errno(env, -r);
+    s->gatherOff = true;
+    Ungather(s, count, common);
+  }
+  int r = SendMmsg(s->fd, s->smsgs.data(), count);
+  if (r < 0) return Errno(env, -r);
   return Napi::Number::New(env, r);
 }
 

@@ -53,7 +53,8 @@ describeWith(['netns'], 'dgram drop-in', () => {
   }
 
   it('256 send() calls in one tick: all arrive in order, each callback gets its bytes, the engine counts them', async () => {
-    const rx = await bound('udp4', '127.0.0.1');
+    // The receiver reads only after this tick: its buffer must hold the burst (GSO segments take a little more than plain datagrams).
+    const rx = await bound({ type: 'udp4', recvBufferSize: 1 << 20 }, '127.0.0.1');
     const tx = await bound('udp4', '127.0.0.1');
     const got = messages(rx, 256);
     const sizes: number[] = [];
@@ -72,6 +73,32 @@ describeWith(['netns'], 'dgram drop-in', () => {
     expect(sizes).toEqual(Array.from({ length: 256 }, (_, i) => `m${i}`.length));
     expect(dgram.underlying(tx)?.stats().sent).toBe(256);
     expect(dgram.underlying(rx)?.stats().received).toBe(256);
+  });
+
+  it('a tick of equal-size sends leaves as UDP GSO by default (a GRO receiver sees them coalesced); engine.gso 0 turns it off', async () => {
+    for (const gso of [undefined, 0] as const) {
+      const rx = await UdpSocket.create({ address: '127.0.0.1', port: 0, receive: { gro: true } });
+      try {
+        let coalesced = 0;
+        rx.on('batch', (b) => {
+          for (let i = 0; i < b.count; i++) if (b.segmentSize(i) > 0) coalesced++;
+        });
+        const tx = await bound(gso === undefined ? 'udp4' : { type: 'udp4', engine: { gso } }, '127.0.0.1');
+        const got: Buffer[] = [];
+        rx.on('message', (m: Buffer) => got.push(Buffer.from(m)));
+        await new Promise<void>((resolve, reject) => {
+          let n = 0;
+          for (let i = 0; i < 128; i++)
+            tx.send(Buffer.alloc(300, i), rx.address().port, '127.0.0.1', (err: Error | null) => (err ? reject(err) : ++n === 128 && resolve()));
+        });
+        while (got.length < 128) await sleep(5);
+        expect(got.map((m) => m[0])).toEqual(Array.from({ length: 128 }, (_, i) => i));
+        expect(got.every((m) => m.length === 300)).toBe(true);
+        expect(coalesced > 0).toBe(gso === undefined);
+      } finally {
+        await rx.close();
+      }
+    }
   });
 
   it('a failing datagram in the middle of a tick\'s batch: the ones before and after arrive, each callback gets its own result', async () => {

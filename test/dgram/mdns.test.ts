@@ -4,24 +4,15 @@
 // engine counted the datagrams).
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTopology } from '../helpers/testing';
-import type { Host, Topology } from '../helpers/testing';
+import { expect, it } from 'vitest';
+import type { Host } from '../helpers/testing';
+import { hostPair, useTopology } from '../helpers/topology';
 import { describeWith } from '../helpers/env';
 
 const REGISTER = join(__dirname, '..', '..', 'dist', 'dgram', 'register.js');
 const PEER = join(__dirname, 'fixtures', 'mdns-peer.cjs');
 
-let topo: Topology;
-let a: Host;
-let b: Host;
-
-beforeAll(() => {
-  topo = createTopology({ hosts: ['a', 'b'], links: [['a', 'b']] });
-  a = topo.host('a');
-  b = topo.host('b');
-});
-afterAll(() => topo?.destroy());
+const net = useTopology(hostPair);
 
 interface Report {
   answered?: string;
@@ -56,14 +47,14 @@ function run(host: Host, args: string[]): { ready: Promise<void>; result: Promis
 describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'multicast-dns under the dgram preload (two hosts)', () => {
   it('one instance answers a query from another, both on the engine', async () => {
     const name = 'sockit-test.local';
-    const responder = run(a, ['respond', name, a.address]);
+    const responder = run(net.a, ['respond', name, net.a.address]);
     await responder.ready;
-    const querier = run(b, ['query', name, b.address]);
+    const querier = run(net.b, ['query', name, net.b.address]);
     const [r, q] = await Promise.all([responder.result, querier.result]);
 
-    expect(q.answer).toBe(a.address);
-    expect(q.from).toBe(a.address);
-    expect(r.answered).toBe(b.address);
+    expect(q.answer).toBe(net.a.address);
+    expect(q.from).toBe(net.a.address);
+    expect(r.answered).toBe(net.b.address);
     for (const rep of [r, q]) {
       expect(rep.sockets).toBe(1);
       expect(rep.dgramIsDropin).toBe(true);

@@ -1,11 +1,11 @@
-// The engine's behaviour table (lib/core/engine.ts, docs/engine.md), run for
+// The engine's behaviour table (lib/sockets/engine.ts, docs/engine.md), run for
 // every socket kind on it: the same rows for UdpSocket, PacketSocket and
 // UnixSocket, over a veth pair between two private namespaces (unix sockets
 // over abstract names; the qdisc row is about links and left to IP kinds).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PacketSocket, UdpSocket, UnixSocket } from '../helpers/sockit';
-import { createTopology } from '../helpers/testing';
-import type { Host, Topology } from '../helpers/testing';
+import type { Host } from '../helpers/testing';
+import { hostPair, useTopology } from '../helpers/topology';
 import { describeWith } from '../helpers/env';
 import { runChild, expectClean } from '../hardening/child';
 import { ETHERTYPE, seqFrame } from './packet/helpers';
@@ -39,15 +39,7 @@ interface Kind {
 }
 
 describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine behaviour, the same for every socket kind', () => {
-  let topo: Topology;
-  let a: Host;
-  let b: Host;
-  beforeAll(() => {
-    topo = createTopology({ hosts: ['a', 'b'], links: [['a', 'b']] });
-    a = topo.host('a');
-    b = topo.host('b');
-  });
-  afterAll(() => topo?.destroy());
+  const net = useTopology(hostPair);
 
   const payloadOf = (seq: number, size = 64): Buffer => {
     const p = Buffer.alloc(size);
@@ -59,14 +51,14 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
     {
       name: 'UdpSocket',
       event: 'message',
-      receiver: (o = {}) => UdpSocket.create({ address: b.address, port: 0, netns: b.netns, ...o }),
+      receiver: (o = {}) => UdpSocket.create({ address: net.b.address, port: 0, netns: net.b.netns, ...o }),
       sender: async (rx, o = {}) => {
-        const sock = await UdpSocket.create({ netns: a.netns, ...o });
+        const sock = await UdpSocket.create({ netns: net.a.netns, ...o });
         const port = (rx as UdpSocket).address().port;
         return {
           sock,
-          send: (seq, size) => sock.send(payloadOf(seq, size), port, b.address),
-          batch: (seqs) => sock.sendBatch(seqs.map((s) => payloadOf(s)), { address: b.address, port }),
+          send: (seq, size) => sock.send(payloadOf(seq, size), port, net.b.address),
+          batch: (seqs) => sock.sendBatch(seqs.map((s) => payloadOf(s)), { address: net.b.address, port }),
         };
       },
       seq: (p) => p.readUInt32BE(0),
@@ -78,11 +70,11 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
     {
       name: 'PacketSocket',
       event: 'frame',
-      receiver: (o = {}) => PacketSocket.open({ interface: 'veth0', protocol: ETHERTYPE, netns: b.netns, ...o }),
+      receiver: (o = {}) => PacketSocket.open({ interface: 'veth0', protocol: ETHERTYPE, netns: net.b.netns, ...o }),
       sender: async (_rx, o = {}) => {
-        const sock = await PacketSocket.open({ interface: 'veth0', protocol: ETHERTYPE, netns: a.netns, ...o });
-        const src = a.interfaces[0]?.mac as string;
-        const dst = b.interfaces[0]?.mac as string;
+        const sock = await PacketSocket.open({ interface: 'veth0', protocol: ETHERTYPE, netns: net.a.netns, ...o });
+        const src = net.a.interfaces[0]?.mac as string;
+        const dst = net.b.interfaces[0]?.mac as string;
         return {
           sock,
           send: (seq, size) => sock.send(seqFrame(src, dst, seq, Math.max(64, (size ?? 50) + 14))),
@@ -117,8 +109,8 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
   ];
 
   const childEnv = (): string => `
-    const A_NS = ${JSON.stringify(a.netns)}, B_NS = ${JSON.stringify(b.netns)};
-    const B_ADDR = ${JSON.stringify(b.address)}, B_MAC = ${JSON.stringify(b.interfaces[0]?.mac)};`;
+    const A_NS = ${JSON.stringify(net.a.netns)}, B_NS = ${JSON.stringify(net.b.netns)};
+    const B_ADDR = ${JSON.stringify(net.b.address)}, B_MAC = ${JSON.stringify(net.b.interfaces[0]?.mac)};`;
 
   const payload = (k: Kind, it: Item): Buffer => (it.data ?? it.frame) as Buffer;
 
@@ -216,14 +208,14 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
         const ab = new ArrayBuffer(128);
         const view = new Uint8Array(ab);
         if (K.name === 'PacketSocket') {
-          Buffer.from((b.interfaces[0]?.mac as string).split(':').map((h) => parseInt(h, 16))).copy(view, 0);
+          Buffer.from((net.b.interfaces[0]?.mac as string).split(':').map((h) => parseInt(h, 16))).copy(view, 0);
           view[12] = 0x88;
           view[13] = 0xb5;
         }
         const s = tx.sock as unknown as { send(d: Uint8Array, ...rest: unknown[]): Promise<number> };
         const p =
           K.name === 'UdpSocket'
-            ? s.send(view, (rx as UdpSocket).address().port, b.address)
+            ? s.send(view, (rx as UdpSocket).address().port, net.b.address)
             : K.name === 'UnixSocket'
               ? s.send(view, (rx as UnixSocket).address().path)
               : s.send(view);
@@ -234,7 +226,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
         const v2 = new Uint8Array(ab2);
         structuredClone(ab2, { transfer: [ab2] });
         await expect(
-          K.name === 'UdpSocket' ? s.send(v2, (rx as UdpSocket).address().port, b.address) : K.name === 'UnixSocket' ? s.send(v2, (rx as UnixSocket).address().path) : s.send(v2),
+          K.name === 'UdpSocket' ? s.send(v2, (rx as UdpSocket).address().port, net.b.address) : K.name === 'UnixSocket' ? s.send(v2, (rx as UnixSocket).address().path) : s.send(v2),
         ).rejects.toBeInstanceOf(Error);
         await sleep(50);
         expect(got.filter((n) => n === 0)).toEqual([]);
@@ -329,7 +321,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
       });
 
       it("a failed fire-and-forget send cannot crash a process that listens for 'error' (defect i)", () => {
-        const bad = [`void tx.send('x', 9, ${JSON.stringify(broadcastOf(a))});`, `void tx.send(Buffer.alloc(4000));`, `void tx.send('x', '@sockit-engine-nobody-' + process.pid);`][k];
+        const bad = [`void tx.send('x', 9, ${JSON.stringify(broadcastOf(net.a))});`, `void tx.send(Buffer.alloc(4000));`, `void tx.send('x', '@sockit-engine-nobody-' + process.pid);`][k];
         const r = expectClean(
           runChild<{ errors: string[]; unhandled: number }>(
             `${childEnv()}
@@ -355,7 +347,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
       it('ENOBUFS from a dropping qdisc is retried after a back-off, without spinning, and nothing is lost (defects 1, g)', async () => {
         const K = kind();
         // A tiny tbf queue drops; with IP_RECVERR (UDP) or always (AF_PACKET) the kernel says ENOBUFS.
-        a.exec('tc', ['qdisc', 'add', 'dev', 'veth0', 'root', 'tbf', 'rate', '2mbit', 'burst', '2000', 'limit', '3000']);
+        net.a.exec('tc', ['qdisc', 'add', 'dev', 'veth0', 'root', 'tbf', 'rate', '2mbit', 'burst', '2000', 'limit', '3000']);
         const socks: Array<{ close(): Promise<void> }> = [];
         try {
           const rx = await K.receiver({ ...(K.name === 'UdpSocket' ? { options: { SO_RCVBUF: 4 << 20 } } : { receiveBufferSize: 4 << 20 }) });
@@ -380,7 +372,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
           expect((cpu.user + cpu.system) / 1000).toBeLessThan(ms * 0.85);
         } finally {
           await Promise.all(socks.map((x) => x.close()));
-          a.exec('tc', ['qdisc', 'del', 'dev', 'veth0', 'root']);
+          net.a.exec('tc', ['qdisc', 'del', 'dev', 'veth0', 'root']);
         }
       });
     });
@@ -408,17 +400,17 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
 
   it('UDP: stats() tells the truth right after a burst into a small buffer (defect f)', async () => {
     const snmp = (): Record<string, number> => {
-      const lines = b.exec('cat', ['/proc/net/snmp']).split('\n').filter((l) => l.startsWith('Udp:'));
+      const lines = net.b.exec('cat', ['/proc/net/snmp']).split('\n').filter((l) => l.startsWith('Udp:'));
       const keys = (lines[0] as string).split(/\s+/).slice(1);
       const vals = (lines[1] as string).split(/\s+/).slice(1).map(Number);
       return Object.fromEntries(keys.map((key, i) => [key, vals[i] as number]));
     };
-    const rx = await UdpSocket.create({ address: b.address, port: 0, netns: b.netns, options: { SO_RCVBUF: 4096 } });
-    const tx = await UdpSocket.create({ netns: a.netns });
+    const rx = await UdpSocket.create({ address: net.b.address, port: 0, netns: net.b.netns, options: { SO_RCVBUF: 4096 } });
+    const tx = await UdpSocket.create({ netns: net.a.netns });
     const port = rx.address().port;
     const s0 = snmp();
     const N = 5000;
-    for (let i = 0; i < N; i += 500) await tx.sendBatch(Array.from({ length: 500 }, () => Buffer.alloc(64)), { address: b.address, port });
+    for (let i = 0; i < N; i += 500) await tx.sendBatch(Array.from({ length: 500 }, () => Buffer.alloc(64)), { address: net.b.address, port });
     await sleep(100);
     const before = rx.stats(); // nobody read yet: everything is queued or dropped
     const s1 = snmp();
@@ -437,10 +429,10 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
   });
 
   it('PacketSocket: stats() tells the truth right after a burst into a small buffer (defect f)', async () => {
-    const rx = await PacketSocket.open({ interface: 'veth0', protocol: ETHERTYPE, netns: b.netns, receiveBufferSize: 4096 });
-    const tx = await PacketSocket.open({ interface: 'veth0', protocol: ETHERTYPE, netns: a.netns });
-    const src = a.interfaces[0]?.mac as string;
-    const dst = b.interfaces[0]?.mac as string;
+    const rx = await PacketSocket.open({ interface: 'veth0', protocol: ETHERTYPE, netns: net.b.netns, receiveBufferSize: 4096 });
+    const tx = await PacketSocket.open({ interface: 'veth0', protocol: ETHERTYPE, netns: net.a.netns });
+    const src = net.a.interfaces[0]?.mac as string;
+    const dst = net.b.interfaces[0]?.mac as string;
     const N = 3000;
     await tx.sendBatch(Array.from({ length: N }, (_, i) => seqFrame(src, dst, i)));
     await sleep(100);
@@ -456,18 +448,18 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
   });
 
   it('PacketSocket: a frame from a new interface that reuses an ifindex carries the new name (defect k)', async () => {
-    const rx = await PacketSocket.open({ protocol: ETHERTYPE, netns: b.netns }); // every interface
+    const rx = await PacketSocket.open({ protocol: ETHERTYPE, netns: net.b.netns }); // every interface
     const seen: string[] = [];
     rx.on('frame', (_f: Buffer, info: { interfaceName: string }) => seen.push(info.interfaceName));
     const one = async (name: string): Promise<void> => {
-      b.exec('ip', ['link', 'add', name, 'index', '4242', 'type', 'veth', 'peer', 'name', `${name}p`]);
-      b.exec('ip', ['link', 'set', name, 'up']);
-      b.exec('ip', ['link', 'set', `${name}p`, 'up']);
-      const tx = await PacketSocket.open({ interface: `${name}p`, protocol: ETHERTYPE, netns: b.netns });
+      net.b.exec('ip', ['link', 'add', name, 'index', '4242', 'type', 'veth', 'peer', 'name', `${name}p`]);
+      net.b.exec('ip', ['link', 'set', name, 'up']);
+      net.b.exec('ip', ['link', 'set', `${name}p`, 'up']);
+      const tx = await PacketSocket.open({ interface: `${name}p`, protocol: ETHERTYPE, netns: net.b.netns });
       await tx.send(seqFrame('02:00:00:00:00:01', 'ff:ff:ff:ff:ff:ff', 1));
       await until(() => seen.includes(name), 2000);
       await tx.close();
-      b.exec('ip', ['link', 'del', name]);
+      net.b.exec('ip', ['link', 'del', name]);
     };
     await one('oldname0');
     await one('newname0');

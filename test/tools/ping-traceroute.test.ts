@@ -3,14 +3,13 @@
 // and IPv6, run as nobody; the CLI output compared with iputils ping and
 // traceroute (run as root) line by line, times aside.
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ping, traceroute } from '../helpers/sockit';
 import type { PingEvent, TracerouteHop } from '../helpers/sockit';
 import { describeWith, itWith } from '../helpers/env';
-import { icmpTopology } from '../sockets/ip/icmp-topology';
-import type { IcmpNet } from '../sockets/ip/icmp-topology';
-import { CLI, DIST, NOBODY, nodeAsNobody, runIn } from '../sockets/ip/unprivileged';
-import type { Run } from '../sockets/ip/unprivileged';
+import { addressOf, useIcmpTopology } from '../helpers/icmp-topology';
+import { CLI, DIST, NOBODY, nodeAsNobody, runIn } from '../helpers/unprivileged';
+import type { Run } from '../helpers/unprivileged';
 
 /** Output with every time replaced (they differ run to run). */
 function untimed(s: string): string {
@@ -22,15 +21,11 @@ function untimed(s: string): string {
 }
 
 describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'tool:setpriv'], 'ping and traceroute across routers, unprivileged', () => {
-  let net: IcmpNet;
-  beforeAll(() => {
-    net = icmpTopology();
-  });
-  afterAll(() => net?.topo.destroy());
+  const net = useIcmpTopology();
 
   for (const family of ['ipv4', 'ipv6'] as const) {
     const v4 = family === 'ipv4';
-    const addr = (h: { address: string; address6: string }): string => (v4 ? h.address : h.address6);
+    const addr = addressOf(family);
     const hopAddrs = (): Array<string | undefined> => [addr(net.r1.interfaces[0] as never), undefined, addr(net.r3.interfaces[0] as never), addr(net.b)];
 
     it(`${family}: ping() as nobody: replies with TTL, a summary with loss and rtt statistics`, () => {

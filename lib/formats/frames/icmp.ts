@@ -10,6 +10,7 @@ import { invalidArgType, invalidArgValue, validateInteger } from '../../core/err
 import { bytesToIp, internetChecksum, ipToBytes, view } from './bytes';
 import { FrameParseError, need } from './errors';
 import { formatMac, macBytes, MacInput } from './mac';
+import { echoMessage } from './echo';
 import { PseudoHeader, pseudoHeaderChecksum } from './transport';
 
 /** The start of the datagram an ICMP error quotes: its IP header and first transport bytes. */
@@ -381,15 +382,8 @@ export interface Icmpv6EchoInput {
 
 /** Build an ICMPv6 echo request or reply. */
 export function buildIcmpv6Echo(input: Icmpv6EchoInput, ip: PseudoHeader): Buffer {
-  if (input === null || typeof input !== 'object') throw invalidArgType('echo', 'an object', input);
-  if (input.kind !== 'request' && input.kind !== 'reply') throw invalidArgValue('kind', input.kind, "must be 'request' or 'reply'");
-  const payload = input.payload ?? Buffer.alloc(0);
-  if (!(payload instanceof Uint8Array)) throw invalidArgType('payload', 'a Buffer or Uint8Array', payload);
-  const body = Buffer.alloc(4 + payload.length);
-  body.writeUInt16BE(validateInteger(input.identifier, 'identifier', 0, 0xffff), 0);
-  body.writeUInt16BE(validateInteger(input.sequence, 'sequence', 0, 0xffff), 2);
-  body.set(payload, 4);
-  return buildIcmpv6({ type: input.kind === 'request' ? 128 : 129, body }, ip);
+  const m = echoMessage(6, input, 'echo');
+  return buildIcmpv6({ type: m[0] as number, body: m.subarray(4) }, ip);
 }
 
 function llOption(type: 1 | 2, mac: MacInput): Buffer {

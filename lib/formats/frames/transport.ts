@@ -4,6 +4,7 @@
  */
 import * as net from 'node:net';
 import { invalidArgType, invalidArgValue, validateInteger } from '../../core/errors';
+import { echoMessage } from './echo';
 import { FrameParseError, need } from './errors';
 import { finishChecksum, internetChecksum, ipToBytes, onesSum, view } from './bytes';
 
@@ -161,15 +162,7 @@ export function parseIcmpEcho(message: Uint8Array): IcmpEcho {
 
 /** Build an ICMPv4 echo request or reply with its checksum. */
 export function buildIcmpEcho(input: IcmpEchoInput): Buffer {
-  if (input === null || typeof input !== 'object') throw invalidArgType('icmp', 'an object', input);
-  if (input.kind !== 'request' && input.kind !== 'reply') throw invalidArgValue('kind', input.kind, "must be 'request' or 'reply'");
-  const payload = input.payload ?? Buffer.alloc(0);
-  if (!(payload instanceof Uint8Array)) throw invalidArgType('payload', 'a Buffer or Uint8Array', payload);
-  const out = Buffer.alloc(8 + payload.length);
-  out[0] = input.kind === 'request' ? IcmpType.ECHO_REQUEST : IcmpType.ECHO_REPLY;
-  out.writeUInt16BE(validateInteger(input.identifier, 'identifier', 0, 0xffff), 4);
-  out.writeUInt16BE(validateInteger(input.sequence, 'sequence', 0, 0xffff), 6);
-  out.set(payload, 8);
+  const out = echoMessage(4, input, 'icmp');
   out.writeUInt16BE(internetChecksum(out), 2);
   return out;
 }

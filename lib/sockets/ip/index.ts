@@ -2,10 +2,10 @@
  * ICMP and raw IP sockets on the datagram engine (lib/sockets/engine.ts):
  * {@link PingSocket} (SOCK_DGRAM + IPPROTO_ICMP / IPPROTO_ICMPV6, no
  * capability where `net.ipv4.ping_group_range` allows it) and
- * {@link RawSocket} (SOCK_RAW, any protocol, CAP_NET_RAW). Both plug UDP's
- * address codec (lib/sockets/udp/codec.ts, port 0) and record decoder
- * (lib/sockets/udp/decoder.ts) into the engine: same per-datagram metadata
- * as UDP (destination, interface, TTL/hop limit, TOS, timestamps), same error
+ * {@link RawSocket} (SOCK_RAW, any protocol, CAP_NET_RAW). Both sit on the
+ * IP-datagram layer UDP uses (lib/sockets/ipdgram.ts: UDP's address codec
+ * with port 0 and its record decoder): same per-datagram metadata as UDP
+ * (destination, interface, TTL/hop limit, TOS, timestamps), same error
  * queue (`'transportError'`).
  *
  * ```ts
@@ -18,21 +18,16 @@
 import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { constants, native } from '../../binding';
-import { SocketAddress, interfaceName } from '../../core/address';
+import { SocketAddress } from '../../core/address';
 import { SocketError, invalidArgType, invalidArgValue, validateBoolean, validateBytes, validateInteger } from '../../core/errors';
 import { rejectUnknownKeys } from '../../core/validate';
-import { buildIcmpv4 } from '../../formats/frames/icmp';
-import { resolveInterfaceIndex } from '../../system/interfaces';
-import { scopeResolver } from '../../system/netns';
-import { adoptDescriptor } from '../adopt';
-import { EngineSocket, RecordBatch, SendContext, validateEngineOptions } from '../engine';
-import { setErrorQueue } from '../errqueue';
-import type { TransportError } from '../errqueue';
+import { echoMessage } from '../../formats/frames/echo';
+import { buildIcmpEcho } from '../../formats/frames/transport';
+import { SendContext, validateEngineOptions } from '../engine';
+import { IpDatagramSocket } from '../ipdgram';
 import { Socket } from '../socket';
-import { CONNECTED, Target, UdpCodec } from '../udp/codec';
-import { MessageBatch, UdpDecoder } from '../udp/decoder';
-import { RECEIVE_KEYS, applyReceive, inNs, isDetached } from '../udp/setup';
-import type { Message, MessageInfo } from '../udp/types';
+import { CONNECTED, Target } from '../udp/codec';
+import { RECEIVE_KEYS, applyReceive, configureIp, inNs, validateReceive } from '../udp/setup';
 import type { IpAdoptOptions, IpReceiveOptions, IpSendOptions, IpSocketOptions, MtuDiscoverMode, RawSocketOptions } from './types';
 
 export * from './types';
@@ -53,9 +48,7 @@ function validateCommon(o: IpSocketOptions): 'ipv4' | 'ipv6' {
   if (o.address !== undefined && typeof o.address !== 'string') throw invalidArgType('options.address', 'of type string', o.address);
   if (o.maxMessageSize !== undefined) validateInteger(o.maxMessageSize, 'options.maxMessageSize', 1, io.MAX_MESSAGE_SIZE);
   validateEngineOptions(o);
-  const recv = o.receive ?? {};
-  rejectUnknownKeys(recv, IP_RECEIVE_KEYS, 'options.receive');
-  for (const k of IP_RECEIVE_KEYS) if ((recv as Record<string, unknown>)[k] !== undefined) validateBoolean((recv as Record<string, unknown>)[k], `options.receive.${k}`);
+  validateReceive(o.receive ?? {}, IP_RECEIVE_KEYS);
   if (o.options !== undefined && (o.options === null || typeof o.options !== 'object')) throw invalidArgType('options.options', 'of type object', o.options);
   return family;
 }
@@ -70,42 +63,19 @@ function pingGroupRange(): string {
 }
 
 /**
- * What ping and raw sockets share: the engine, UDP's address codec (port 0)
- * and record decoder, send, connect, bind and the IP-level options.
+ * What ping and raw sockets share beyond the IP-datagram layer
+ * ({@link IpDatagramSocket}): port-less send, connect and bind, the path MTU options.
  * Events: `'message' (data, info)`, `'batch'`, `'transportError'`, `'error'`, `'drain'`, `'close'`.
  */
-export abstract class IpSocket extends EngineSocket<MessageInfo, Message> {
-  /** IP family of the socket, fixed at creation. */
-  readonly family: 'ipv4' | 'ipv6';
+export abstract class IpSocket extends IpDatagramSocket {
   /** The IP protocol number (1 ICMP, 58 ICMPv6, ...). */
   readonly protocol: number;
-  #sock: Socket;
-  #codec: UdpCodec;
-  #dec: UdpDecoder;
-  #batchObj: MessageBatch;
-  #connected: string | undefined;
 
   /** @internal Use the subclass's `create()`. */
   constructor(token: symbol, name: string, sock: Socket, family: 'ipv4' | 'ipv6', protocol: number, options: IpSocketOptions) {
     if (token !== kCreate) throw new TypeError(`use ${name}.create()`);
-    const fd = sock.release();
-    super(fd, {
-      name,
-      messageEvent: 'message',
-      batchSize: options.batchSize ?? 64,
-      messageSize: options.maxMessageSize ?? 65535,
-      sendQueueLimit: options.sendQueueLimit ?? 65536,
-      coalesce: options.coalesce ?? 'auto',
-      highWaterMark: options.highWaterMark ?? 4096,
-      ready: true, // a ping or raw socket receives without bind
-      ...(options.netns !== undefined ? { netns: options.netns } : {}),
-    });
-    this.family = family;
+    super(sock, family, name, options, true); // a ping or raw socket receives without bind
     this.protocol = protocol;
-    this.#sock = Socket.adopt(fd, { owned: false });
-    this.#codec = new UdpCodec(family, scopeResolver(options.netns), () => this.#connected !== undefined, (ref) => this._ns(() => resolveInterfaceIndex(ref, 'interface')));
-    this.#dec = new UdpDecoder(this._handle, family, options.receive?.dropCount === true);
-    this.#batchObj = this.#dec.batch();
   }
 
   /** @internal Create the descriptor and apply the common options (the caller wraps it). */
@@ -113,8 +83,7 @@ export abstract class IpSocket extends EngineSocket<MessageInfo, Message> {
     const sock = new Socket(family, type, protocol, o.netns !== undefined ? { netns: o.netns } : {});
     try {
       inNs(o.netns, () => {
-        if (o.interface !== undefined) sock.setOption('SO_BINDTODEVICE', interfaceName(resolveInterfaceIndex(o.interface, 'options.interface')));
-        if (o.options) for (const [k, v] of Object.entries(o.options)) sock.setOption(k as never, v as never);
+        configureIp(sock, o);
         applyReceive(sock.fd, family, (o.receive ?? {}) as IpReceiveOptions);
         setup(sock);
         if (o.address !== undefined) sock.bind({ address: o.address, port: 0 });
@@ -140,32 +109,26 @@ export abstract class IpSocket extends EngineSocket<MessageInfo, Message> {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options);
     rejectUnknownKeys(options, ADOPT_KEYS, 'options');
     validateCommon(options);
-    const a = adoptDescriptor(target, what, {}, (k) => {
-      const family = k.family === constants.AF_INET ? 'ipv4' : k.family === constants.AF_INET6 ? 'ipv6' : undefined;
-      if (family === undefined || k.type !== accept.type || (accept.protocol !== undefined && k.protocol !== accept.protocol(family))) return undefined;
-      return family;
-    });
-    const { fd, kind: family } = a;
-    try {
-      if (options.receive !== undefined) inNs(options.netns, () => applyReceive(fd, family, options.receive as IpReceiveOptions));
-    } catch (e) {
-      a.abort();
-      throw e;
-    }
-    a.commit();
-    return make(Socket.adopt(fd, { owned: true }), family, a.socket.protocol);
+    const { sock, family, protocol } = IpDatagramSocket._adoptIp(
+      target,
+      what,
+      {},
+      (k, family) => k.type === accept.type && (accept.protocol === undefined || k.protocol === accept.protocol(family)),
+      options,
+    );
+    return make(sock, family, protocol);
   }
 
   /** Local address (getsockname). For a ping socket `port` is the echo identifier (0 until bound or the first send). */
   address(): SocketAddress {
     this._check();
-    return this.#sock.localAddress();
+    return this._sock.localAddress();
   }
 
   /** bind(2) to a local address (and, for ping sockets, an echo identifier as the port; 0 = any). */
   bind(address: string, port = 0): SocketAddress {
     this._check();
-    this._ns(() => this.#sock.bind({ address, port: validateInteger(port, 'port', 0, 65535) }));
+    this._ns(() => this._sock.bind({ address, port: validateInteger(port, 'port', 0, 65535) }));
     return this.address();
   }
 
@@ -173,8 +136,8 @@ export abstract class IpSocket extends EngineSocket<MessageInfo, Message> {
   connect(address: string): void {
     this._check();
     if (typeof address !== 'string') throw invalidArgType('address', 'of type string', address);
-    this._ns(() => this.#sock.connect({ address, port: 0 }));
-    this.#connected = address;
+    this._ns(() => this._sock.connect({ address, port: 0 }));
+    this._peer = { address };
   }
 
   /**
@@ -186,8 +149,7 @@ export abstract class IpSocket extends EngineSocket<MessageInfo, Message> {
   send(data: Uint8Array | string, destination?: string | IpSendOptions): Promise<number> {
     try {
       this._check();
-      const buf = data instanceof Uint8Array ? data : typeof data === 'string' ? Buffer.from(data) : validateBytes(data, 'data');
-      if (buf.byteLength === 0 && isDetached(buf)) throw invalidArgType('data', 'a Buffer, TypedArray or DataView that is not detached', buf);
+      const buf = this._payload(data);
       const t = this.#target(destination);
       return this._send(buf, t.addr, t.ctl, t);
     } catch (e) {
@@ -210,25 +172,13 @@ export abstract class IpSocket extends EngineSocket<MessageInfo, Message> {
 
   #target(d: string | IpSendOptions | undefined): Target {
     if (d === undefined) {
-      if (this.#connected === undefined) throw this.#codec.notConnected('send()');
+      if (this._peer === undefined) throw this._codec.notConnected('send()');
       return CONNECTED;
     }
-    if (typeof d === 'string') return this.#codec.targetOf({ address: d, port: 0 }, undefined, 'send()');
+    if (typeof d === 'string') return this._codec.targetOf({ address: d, port: 0 }, undefined, 'send()');
     if (d === null || typeof d !== 'object') throw invalidArgType('destination', 'an address string or a send options object', d);
     rejectUnknownKeys(d, SEND_KEYS, 'destination');
-    return this.#codec.targetOf(d.address !== undefined ? { ...d, port: 0 } : d, this.#connected !== undefined ? CONNECTED : undefined, 'send()');
-  }
-
-  /** Unicast TTL (IP_TTL) or hop limit (IPV6_UNICAST_HOPS) of every later datagram. */
-  setTTL(ttl: number): void {
-    validateInteger(ttl, 'ttl', 1, 255);
-    this.setOption(this.family === 'ipv4' ? 'IP_TTL' : 'IPV6_UNICAST_HOPS', ttl);
-  }
-
-  /** TOS byte (IP_TOS) or traffic class (IPV6_TCLASS). */
-  setTOS(tos: number): void {
-    validateInteger(tos, 'tos', 0, 255);
-    this.setOption(this.family === 'ipv4' ? 'IP_TOS' : 'IPV6_TCLASS', tos);
+    return this._codec.targetOf(d.address !== undefined ? { ...d, port: 0 } : d, this._peer !== undefined ? CONNECTED : undefined, 'send()');
   }
 
   /** Path MTU discovery mode (IP_MTU_DISCOVER / IPV6_MTU_DISCOVER): `'do'` sets DF and makes oversize sends fail with EMSGSIZE. */
@@ -241,58 +191,10 @@ export abstract class IpSocket extends EngineSocket<MessageInfo, Message> {
     return this.getOption(this.family === 'ipv4' ? 'IP_MTU' : 'IPV6_MTU') as number;
   }
 
-  // ---- the engine's hooks --------------------------------------------------------
-
-  /** @internal */
+  /** @internal The error of a failed send (names the destination; no port for these kinds). */
   protected _sendError(errno: number, syscall: string, ctx: SendContext): Error {
     const t = ctx as Target | undefined;
-    return new SocketError(errno, syscall, { address: t?.address ?? this.#connected });
-  }
-
-  /** @internal */
-  protected _receiveError(errno: number, syscall: string): Error {
-    return new SocketError(errno, syscall === 'SO_ERROR' ? 'recvmsg' : syscall, this.#connected !== undefined ? { address: this.#connected } : {});
-  }
-
-  /** @internal */
-  protected override _kernelDropped(): number {
-    return this.getOption('SO_MEMINFO').drops;
-  }
-
-  /** @internal */
-  protected override _makeBatch(): RecordBatch<MessageInfo> {
-    return this.#batchObj;
-  }
-
-  /** @internal */
-  protected _item(payload: Buffer, info: MessageInfo): Message {
-    return { data: payload, info };
-  }
-
-  /** @internal */
-  protected _decodeRecord(i: number, _data: Buffer, off: number, len: number): void {
-    const info = this.#dec.info(i);
-    this._deliver(this._view(off, len), info, info.truncated);
-  }
-
-  /** @internal */
-  protected _decodeInfo(i: number): MessageInfo {
-    return this.#dec.info(i);
-  }
-
-  /** @internal */
-  protected override _errorRecord(i: number): Error | undefined {
-    return this.#dec.errorRecord(i);
-  }
-
-  /** @internal */
-  protected override _transportError(i: number, payload: Buffer): TransportError | undefined {
-    return this.#dec.transportError(i, payload);
-  }
-
-  /** @internal */
-  protected override _setErrorQueue(on: boolean): void {
-    setErrorQueue(this, this.family, on);
+    return new SocketError(errno, syscall, { address: t?.address ?? this._peer?.address });
   }
 }
 
@@ -378,13 +280,8 @@ export class PingSocket extends IpSocket {
 
 /** An ICMP or ICMPv6 echo request with identifier 0 (ping sockets and the kernel's ICMPv6 checksum fill the rest). */
 export function echoRequest(family: 'ipv4' | 'ipv6', sequence: number, payload: Uint8Array, identifier = 0): Buffer {
-  if (family === 'ipv4') return buildIcmpv4({ type: 8, rest: (((identifier & 0xffff) << 16) | sequence) >>> 0, payload });
-  const b = Buffer.alloc(8 + payload.byteLength);
-  b[0] = 128;
-  b.writeUInt16BE(identifier & 0xffff, 4);
-  b.writeUInt16BE(sequence, 6);
-  b.set(payload, 8);
-  return b;
+  if (family === 'ipv4') return buildIcmpEcho({ kind: 'request', identifier: identifier & 0xffff, sequence, payload });
+  return echoMessage(6, { kind: 'request', identifier: identifier & 0xffff, sequence, payload }, 'request');
 }
 
 function pingRefused(e: SocketError): SocketError {

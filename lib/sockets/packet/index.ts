@@ -58,7 +58,7 @@ interface FrameContext {
  * consumer (a `'frame'` or `'batch'` listener, an async iterator, a pending
  * `receive()`); otherwise frames wait in the kernel queue (and are counted as
  * dropped in {@link PacketSocket.stats} when it overflows). The rules every
- * engine socket shares are in lib/core/engine.ts and docs/engine.md.
+ * engine socket shares are in lib/sockets/engine.ts and docs/engine.md.
  */
 export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
   /** 'raw' or 'cooked'. */
@@ -463,7 +463,10 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
         if (this._handle.ring) {
           const q = this._handle.ringSkipAsync(resolve);
           if (q < 0) resolve(q);
-        } else native.packetDrainAsync(fd, 1e7, resolve);
+        } else {
+          // By fd, not through the handle: an IoHandle drain beside ringSkipAsync needs native/io (see close()).
+          native.packetDrainAsync(fd, 1e7, resolve);
+        }
       });
       this._check();
       if (r < 0) throw new SocketError(-r, this._handle.ring ? 'setsockopt' : 'recv', { option: 'SO_ATTACH_FILTER', ...this.#ctx() });

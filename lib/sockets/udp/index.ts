@@ -19,20 +19,16 @@ import { constants as osConstants } from 'node:os';
 import { constants, native } from '../../binding';
 import { ControlLayout } from '../../binding/io';
 import { EndpointInput, InterfaceRef, SocketAddress, parseIp } from '../../core/address';
-import { SocketError, check, invalidArgType, invalidArgValue, validateBoolean, validateBytes, validateInteger } from '../../core/errors';
+import { SocketError, check, invalidArgType, validateBoolean, validateBytes, validateInteger } from '../../core/errors';
 import { rejectUnknownKeys } from '../../core/validate';
-import { adoptDescriptor } from '../adopt';
-import { EngineSocket, RecordBatch, SendContext, SendDone, validateEngineOptions } from '../engine';
-import { setErrorQueue } from '../errqueue';
-import type { TransportError } from '../errqueue';
+import { SendContext, SendDone, validateEngineOptions } from '../engine';
+import { IpDatagramSocket } from '../ipdgram';
 import { Socket } from '../socket';
 import * as mc from '../multicast';
-import { resolveInterfaceIndex } from '../../system/interfaces';
 import { scopeResolver } from '../../system/netns';
-import { BATCH_ENTRY_KEYS, CONNECTED, MAX_UDP_PAYLOAD, SEND_KEYS, Target, UdpCodec, checkSegments, gsoHint, validateUdpPort } from './codec';
-import { MessageBatch, UdpDecoder } from './decoder';
-import { ADOPT_KEYS, CREATE_KEYS, RECEIVE_KEYS, applyReceive, configure, familyArg, inNs, isDetached, toUdpAddress } from './setup';
-import type { BatchMessage, Message, MessageInfo, ReceiveOptions, SendOptions, UdpAdoptOptions, UdpAddress, UdpSocketOptions, UdpStats } from './types';
+import { BATCH_ENTRY_KEYS, CONNECTED, MAX_UDP_PAYLOAD, SEND_KEYS, Target, checkSegments, gsoHint, validateUdpPort } from './codec';
+import { ADOPT_KEYS, CREATE_KEYS, RECEIVE_KEYS, applyGso, configure, familyArg, inNs, isDetached, toUdpAddress, validateGso, validateReceive } from './setup';
+import type { BatchMessage, SendOptions, UdpAdoptOptions, UdpAddress, UdpSocketOptions, UdpStats } from './types';
 
 export * from './types';
 export { MessageBatch } from './decoder';
@@ -40,8 +36,6 @@ export { MessageBatch } from './decoder';
 export { ControlLayout };
 
 const io = native.ioConstants;
-const AF_INET = constants.AF_INET as number;
-const AF_INET6 = constants.AF_INET6 as number;
 const { EINVAL, EIO } = osConstants.errno;
 const kCreate = Symbol('sockit.udp.create');
 
@@ -59,45 +53,23 @@ const kCreate = Symbol('sockit.udp.create');
  * The socket receives — and keeps the event loop alive for receiving — while
  * it is bound (or connected) and somebody consumes: a `'message'` or
  * `'batch'` listener, an async iterator or a pending `receive()`. The rules
- * every engine socket shares are in lib/core/engine.ts and docs/engine.md.
+ * every engine socket shares are in lib/sockets/engine.ts and docs/engine.md.
  */
-export class UdpSocket extends EngineSocket<MessageInfo, Message> {
-  /** IP family of the socket, fixed at creation. */
-  readonly family: 'ipv4' | 'ipv6';
-  #sock: Socket;
+export class UdpSocket extends IpDatagramSocket {
   #bound: boolean;
   #gso = 0;
   #gsoBroken = false;
   #lastPort = -1;
   #lastAddress: string | undefined;
   #lastTarget: Target | undefined;
-  #connected: SocketAddress | undefined;
-  #codec: UdpCodec;
-  #dec: UdpDecoder;
-  #batchObj: MessageBatch;
 
   /** @internal Use {@link UdpSocket.create} or {@link UdpSocket.adopt}. */
   constructor(token: typeof kCreate, sock: Socket, family: 'ipv4' | 'ipv6', options: UdpSocketOptions, bound: boolean) {
     if (token !== kCreate) throw new TypeError('use UdpSocket.create()');
-    const fd = sock.release();
-    super(fd, {
-      name: 'UdpSocket',
-      messageEvent: 'message',
-      batchSize: options.batchSize ?? 64,
-      messageSize: options.receive?.gro ? Math.max(options.maxMessageSize ?? 0, 65535) : (options.maxMessageSize ?? 65535),
-      sendQueueLimit: options.sendQueueLimit ?? 65536,
-      coalesce: options.coalesce ?? 'auto',
-      highWaterMark: options.highWaterMark ?? 4096,
-      ready: bound,
-      ...(options.netns !== undefined ? { netns: options.netns } : {}),
-    });
-    this.family = family;
-        this.#bound = bound;
-    this.#gso = options.gso ?? 0;
-    this.#sock = Socket.adopt(fd, { owned: false });
-    this.#codec = new UdpCodec(family, scopeResolver(options.netns), () => this.#connected !== undefined, (ref) => this._ifindex(ref));
-    this.#dec = new UdpDecoder(this._handle, family, options.receive?.dropCount === true);
-    this.#batchObj = this.#dec.batch();
+    super(sock, family, 'UdpSocket', options, bound, options.receive?.gro ? Math.max(options.maxMessageSize ?? 0, 65535) : (options.maxMessageSize ?? 65535));
+    this.#bound = bound;
+    this.#gso = typeof options.gso === 'number' ? options.gso : 0;
+    if (options.gso === 'auto') this._setGather(true);
   }
 
   /**
@@ -125,10 +97,8 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     for (const k of ['reuseAddress', 'reusePort', 'ipv6Only'] as const)
       if (options[k] !== undefined) validateBoolean(options[k], `options.${k}`);
     const recv = options.receive ?? {};
-    rejectUnknownKeys(recv, RECEIVE_KEYS, 'options.receive');
-    if (options.gso !== undefined) validateInteger(options.gso, 'options.gso', 1, MAX_UDP_PAYLOAD);
-    for (const k of ['packetInfo', 'ttl', 'tos', 'timestamp', 'dropCount', 'gro'] as const)
-      if (recv[k] !== undefined) validateBoolean(recv[k], `options.receive.${k}`);
+    validateReceive(recv, RECEIVE_KEYS);
+    validateGso(options.gso);
     if (options.options !== undefined && (options.options === null || typeof options.options !== 'object'))
       throw invalidArgType('options.options', 'of type object', options.options);
 
@@ -163,18 +133,15 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     if (options.receive !== undefined) rejectUnknownKeys(options.receive, RECEIVE_KEYS, 'options.receive');
     if (options.maxMessageSize !== undefined) validateInteger(options.maxMessageSize, 'options.maxMessageSize', 1, io.MAX_MESSAGE_SIZE);
     validateEngineOptions(options);
-    const a = adoptDescriptor(target, 'a UDP socket (AF_INET/AF_INET6, SOCK_DGRAM)', { dgram: true }, (k) =>
-      k.type !== constants.SOCK_DGRAM || (k.protocol !== 0 && k.protocol !== constants.IPPROTO_UDP) ? undefined : k.family === AF_INET ? 'ipv4' : k.family === AF_INET6 ? 'ipv6' : undefined,
+    validateGso(options.gso);
+    const { sock, family } = IpDatagramSocket._adoptIp(
+      target,
+      'a UDP socket (AF_INET/AF_INET6, SOCK_DGRAM)',
+      { dgram: true },
+      (k) => k.type === constants.SOCK_DGRAM && (k.protocol === 0 || k.protocol === constants.IPPROTO_UDP),
+      options,
+      (fd) => applyGso(fd, options.gso),
     );
-    const { fd, kind: family } = a;
-    try {
-      if (options.receive !== undefined) inNs(options.netns, () => applyReceive(fd, family, options.receive as ReceiveOptions));
-    } catch (e) {
-      a.abort();
-      throw e;
-    }
-    a.commit();
-    const sock = Socket.adopt(fd, { owned: true });
     let connected: SocketAddress | undefined;
     try {
       connected = sock.remoteAddress();
@@ -183,13 +150,8 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     }
     const bound = connected !== undefined || sock.localAddress().port !== 0;
     const s = new UdpSocket(kCreate, sock, family, options, bound);
-    s.#connected = connected;
+    s._peer = connected;
     return s;
-  }
-
-  /** @internal Interface reference → index, in this socket's namespace. */
-  _ifindex(ref: InterfaceRef, name = 'interface'): number {
-    return this._ns(() => resolveInterfaceIndex(ref, name));
   }
 
   #markBound(): void {
@@ -203,8 +165,8 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     this._check();
     const any = this.family === 'ipv4' ? '0.0.0.0' : '::';
     this._ns(() => {
-      if (typeof port === 'number') this.#sock.bind({ address: address ?? any, port: validateUdpPort(port) });
-      else this.#sock.bind(port);
+      if (typeof port === 'number') this._sock.bind({ address: address ?? any, port: validateUdpPort(port) });
+      else this._sock.bind(port);
     });
     this.#markBound();
     const a = this.address();
@@ -215,13 +177,13 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
   /** Local address (getsockname), family 'IPv4' | 'IPv6' as in dgram. */
   address(): UdpAddress {
     this._check();
-    return toUdpAddress(this.#sock.localAddress());
+    return toUdpAddress(this._sock.localAddress());
   }
 
   /** Peer address of a connected socket (getpeername); throws ENOTCONN otherwise. */
   remoteAddress(): UdpAddress {
     this._check();
-    return toUdpAddress(this.#sock.remoteAddress());
+    return toUdpAddress(this._sock.remoteAddress());
   }
 
   /**
@@ -233,8 +195,8 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
   async connect(port: number | EndpointInput, address?: string): Promise<void> {
     this._check();
     const ep = typeof port === 'number' ? { address: address ?? (this.family === 'ipv4' ? '127.0.0.1' : '::1'), port: validateUdpPort(port) } : port;
-    this._ns(() => this.#sock.connect(ep));
-    this.#connected = this.#sock.remoteAddress();
+    this._ns(() => this._sock.connect(ep));
+    this._peer = this._sock.remoteAddress();
     this.#lastPort = -1;
     this.#markBound();
     this.emit('connect');
@@ -243,13 +205,13 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
   /** Dissolve the association made by connect(). */
   disconnect(): void {
     this._check();
-    this.#sock.disconnect();
-    this.#connected = undefined;
+    this._sock.disconnect();
+    this._peer = undefined;
   }
 
   /** Counters; `kernelDropped` is read from the kernel now (SO_MEMINFO). */
   override stats(): UdpStats {
-    return { ...super.stats(), gsoDisabled: this.#gsoBroken };
+    return { ...super.stats(), gsoDisabled: this.#gsoBroken || this._gatherRefused() };
   }
 
   /** Bytes waiting in the send queue (dgram's getSendQueueSize). */
@@ -267,16 +229,6 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
   /** SO_BROADCAST: allow sending to broadcast addresses. */
   setBroadcast(on: boolean): void {
     this.setOption('SO_BROADCAST', validateBoolean(on, 'on'));
-  }
-  /** Unicast TTL (IP_TTL) or hop limit (IPV6_UNICAST_HOPS). */
-  setTTL(ttl: number): void {
-    validateInteger(ttl, 'ttl', 1, 255);
-    this.setOption(this.family === 'ipv4' ? 'IP_TTL' : 'IPV6_UNICAST_HOPS', ttl);
-  }
-  /** TOS byte (IP_TOS) or traffic class (IPV6_TCLASS), e.g. DSCP EF = 0xb8. */
-  setTOS(tos: number): void {
-    validateInteger(tos, 'tos', 0, 255);
-    this.setOption(this.family === 'ipv4' ? 'IP_TOS' : 'IPV6_TCLASS', tos);
   }
   /** SO_RCVBUF (the kernel doubles it; getRecvBufferSize reports the doubled value). */
   setRecvBufferSize(size: number): void {
@@ -303,11 +255,12 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
   setGro(on: boolean): void {
     this.setOption('UDP_GRO', validateBoolean(on, 'on'));
   }
-  /** Socket-wide UDP GSO segment size (UDP_SEGMENT), 0 = off; see `options.gso`. */
-  setGso(segmentSize: number): void {
-    validateInteger(segmentSize, 'segmentSize', 0, MAX_UDP_PAYLOAD);
-    this.setOption('UDP_SEGMENT', segmentSize);
-    this.#gso = segmentSize;
+  /** Socket-wide UDP GSO: a segment size (UDP_SEGMENT), `'auto'` or 0 = off; see `options.gso`. */
+  setGso(segmentSize: number | 'auto'): void {
+    if (segmentSize !== 'auto') validateInteger(segmentSize, 'segmentSize', 0, MAX_UDP_PAYLOAD);
+    this.setOption('UDP_SEGMENT', segmentSize === 'auto' ? 0 : segmentSize);
+    this.#gso = segmentSize === 'auto' ? 0 : segmentSize;
+    this._setGather(segmentSize === 'auto');
   }
 
   // ---- multicast (see lib/sockets/multicast.ts for the one-liners) ------------
@@ -376,8 +329,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
   send(data: Uint8Array | string, port?: number | SendOptions, address?: string): Promise<number> {
     try {
       this._check();
-      const buf = data instanceof Uint8Array ? data : typeof data === 'string' ? Buffer.from(data) : validateBytes(data, 'data');
-      if (buf.byteLength === 0 && isDetached(buf)) throw invalidArgType('data', 'a Buffer, TypedArray or DataView that is not detached', buf);
+      const buf = this._payload(data);
       const t = this.#sendTarget(port, address);
       const seg = t.seg ?? (this.#gso !== 0 ? this.#gso : undefined);
       if (seg !== undefined) return this.#sendSegmented(buf, t, seg);
@@ -422,7 +374,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
     if (port === this.#lastPort && address === this.#lastAddress && typeof port === 'number') {
       t = this.#lastTarget as Target; // same destination as last time: no parsing, no lookup
     } else {
-      t = this.#codec.target(port, address);
+      t = this._codec.target(port, address);
       if (typeof port === 'number' && typeof address === 'string') {
         this.#lastPort = port;
         this.#lastAddress = address;
@@ -479,7 +431,7 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
   trySend(data: Uint8Array | string, port?: number | SendOptions, address?: string): boolean {
     this._check();
     const buf = typeof data === 'string' ? Buffer.from(data) : validateBytes(data, 'data');
-    const t = this.#codec.target(port, address);
+    const t = this._codec.target(port, address);
     if (t.seg !== undefined) checkSegments(buf.byteLength, t.seg, 'data');
     if (!this.#bound) this.#markBound();
     return this._trySend(buf, t.addr, t.ctl, t);
@@ -501,13 +453,13 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
       let common: Target | undefined;
       if (destination !== undefined) {
         if (typeof destination === 'string') {
-          common = this.#codec.endpoint(destination);
+          common = this._codec.endpoint(destination);
         } else if (destination === null || typeof destination !== 'object') throw invalidArgType('destination', 'an endpoint string or a send options object', destination);
         else {
           rejectUnknownKeys(destination, SEND_KEYS, 'destination');
-          common = this.#codec.targetOf(destination as SendOptions, undefined, 'sendBatch()');
+          common = this._codec.targetOf(destination as SendOptions, undefined, 'sendBatch()');
         }
-      } else if (this.#connected) common = CONNECTED;
+      } else if (this._peer) common = CONNECTED;
       const n = messages.length;
       const datas: Uint8Array[] = new Array(n);
       let perAddr: (Buffer | null)[] | undefined;
@@ -523,9 +475,9 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
           rejectUnknownKeys(m, BATCH_ENTRY_KEYS, `messages[${i}]`);
           datas[i] = typeof m.data === 'string' ? Buffer.from(m.data) : validateBytes(m.data, `messages[${i}].data`);
           if (m.address !== undefined || m.port !== undefined || m.sourceAddress !== undefined || m.interface !== undefined || m.ttl !== undefined || m.tos !== undefined || m.segmentSize !== undefined)
-            t = this.#codec.targetOf(m, common, `messages[${i}]`);
+            t = this._codec.targetOf(m, common, `messages[${i}]`);
         } else throw invalidArgType(`messages[${i}]`, 'a Buffer, string or { data, address, port }', m);
-        if (!t && !common) throw this.#codec.notConnected(`messages[${i}]`);
+        if (!t && !common) throw this._codec.notConnected(`messages[${i}]`);
         const tt = (t ?? common) as Target;
         if (tt.seg !== undefined) {
           anySeg = true;
@@ -563,80 +515,12 @@ export class UdpSocket extends EngineSocket<MessageInfo, Message> {
   protected _sendError(errno: number, syscall: string, ctx: SendContext): Error {
     const t = ctx as Target | undefined;
     const hint = t?.seg !== undefined || this.#gso !== 0 ? gsoHint(errno) : undefined;
-    const peer = t?.address === undefined ? this.#connected : undefined;
+    const peer = t?.address === undefined ? this._peer : undefined;
     return new SocketError(errno, syscall, {
       address: t?.address ?? peer?.address,
       port: t?.port ?? peer?.port,
       ...(hint ? { hint } : {}),
     });
-  }
-
-  /** @internal The error of a receive-side failure (names the peer of a connected socket). */
-  protected _receiveError(errno: number, syscall: string): Error {
-    const peer = this.#connected;
-    return new SocketError(errno, syscall === 'SO_ERROR' ? 'recvmsg' : syscall, peer ? { address: peer.address, port: peer.port } : {});
-  }
-
-  /** @internal Live kernel drop counter of this socket (SO_MEMINFO's SK_MEMINFO_DROPS). */
-  protected override _kernelDropped(): number {
-    return this.getOption('SO_MEMINFO').drops;
-  }
-
-  // ---- the record decoder ------------------------------------------------------
-
-  /** @internal */
-  protected override _makeBatch(): RecordBatch<MessageInfo> {
-    return this.#batchObj;
-  }
-
-  /** @internal A GRO-coalesced buffer counts as the datagrams it holds. */
-  protected override _recordCount(i: number, length: number): number {
-    const seg = this.#dec.segment(i, length);
-    return seg === 0 ? 1 : Math.ceil(length / seg);
-  }
-
-  /** @internal */
-  protected _item(payload: Buffer, info: MessageInfo): Message {
-    return { data: payload, info };
-  }
-
-  /** @internal Deliver record i: one datagram, or a GRO buffer split into its datagrams (views, no copies). */
-  protected _decodeRecord(i: number, data: Buffer, off: number, len: number): void {
-    const info = this._decodeInfo(i);
-    const seg = this.#dec.segment(i, len);
-    if (seg === 0) {
-      this._deliver(this._view(off, len), info, info.truncated);
-      return;
-    }
-    const n = Math.ceil(len / seg);
-    const end = off + len;
-    for (let k = 0, o = off; k < n; k++, o += seg) {
-      if (this.closed) return;
-      const stop = Math.min(o + seg, end);
-      // A truncated coalesced buffer (only when the receive buffer is under 64 KiB) cuts its last piece.
-      const part: MessageInfo = { ...info, size: stop - o, truncated: info.truncated && k === n - 1, segments: n };
-      this._deliver(this._view(o, stop - o), part, part.truncated);
-    }
-  }
-
-  /** @internal Metadata of datagram i of the current batch. */
-  protected _decodeInfo(i: number): MessageInfo {
-    return this.#dec.info(i);
-  }
-
-  /** @internal An error-queue record (IP_RECVERR): the ICMP or local error it carries. */
-  protected override _errorRecord(i: number): Error | undefined {
-    return this.#dec.errorRecord(i);
-  }
-
-  /** @internal An error-queue record for 'transportError'. */
-  protected override _transportError(i: number, payload: Buffer): TransportError | undefined {
-    return this.#dec.transportError(i, payload);
-  }
-
-  /** @internal IP_RECVERR (and IPV6_RECVERR on IPv6 sockets, which may also send to IPv4-mapped peers). */
-  protected override _setErrorQueue(on: boolean): void {
-    setErrorQueue(this, this.family, on);
   }
 
   /**

@@ -3,22 +3,24 @@
  * options are applied before bind, the receive options.
  * @module
  */
-import type { SocketAddress } from '../../core/address';
+import type { InterfaceRef, SocketAddress } from '../../core/address';
 import { interfaceName } from '../../core/address';
-import { invalidArgValue } from '../../core/errors';
+import { invalidArgValue, validateBoolean, validateInteger } from '../../core/errors';
+import { rejectUnknownKeys } from '../../core/validate';
 import { setOption } from '../../options';
 import type { WritableOptionName } from '../../options';
 import { resolveInterfaceIndex } from '../../system/interfaces';
 import { withNetns } from '../../system/netns';
 import type { Socket } from '../socket';
 import type { ReceiveOptions, UdpAddress, UdpFamily, UdpSocketOptions } from './types';
+import { MAX_UDP_PAYLOAD } from './codec';
 
 /** Keys of `options.receive`. */
 export const RECEIVE_KEYS = ['packetInfo', 'ttl', 'tos', 'timestamp', 'dropCount', 'gro'] as const;
 /** Keys of UdpSocket.adopt's options. */
-export const ADOPT_KEYS = ['maxMessageSize', 'batchSize', 'sendQueueLimit', 'highWaterMark', 'coalesce', 'netns', 'receive'] as const;
+export const ADOPT_KEYS = ['maxMessageSize', 'batchSize', 'sendQueueLimit', 'highWaterMark', 'coalesce', 'netns', 'receive', 'gso'] as const;
 /** Keys of UdpSocket.create's options. */
-export const CREATE_KEYS = [...ADOPT_KEYS, 'family', 'type', 'address', 'port', 'reuseAddress', 'reusePort', 'ipv6Only', 'interface', 'options', 'gso', 'signal'] as const;
+export const CREATE_KEYS = [...ADOPT_KEYS, 'family', 'type', 'address', 'port', 'reuseAddress', 'reusePort', 'ipv6Only', 'interface', 'options', 'signal'] as const;
 
 export function familyArg(f: UdpFamily | undefined, name: string): 'ipv4' | 'ipv6' | undefined {
   if (f === undefined) return undefined;
@@ -55,15 +57,38 @@ export function configure(sock: Socket, family: 'ipv4' | 'ipv6', options: UdpSoc
     if (family !== 'ipv6') throw invalidArgValue('options.ipv6Only', options.ipv6Only, 'applies to IPv6 sockets only');
     setOpt(fd, 'IPV6_V6ONLY', options.ipv6Only);
   }
-  if (options.interface !== undefined) {
-    setOpt(fd, 'SO_BINDTODEVICE', interfaceName(resolveInterfaceIndex(options.interface, 'options.interface')));
-  }
-  if (options.options) for (const [k, v] of Object.entries(options.options)) setOpt(fd, k, v);
-  if (options.gso !== undefined) setOpt(fd, 'UDP_SEGMENT', options.gso);
+  configureIp(fd, options);
+  applyGso(fd, options.gso);
   applyReceive(fd, family, recv);
   if (options.address !== undefined || options.port !== undefined) {
     sock.bind({ address: options.address ?? (family === 'ipv4' ? '0.0.0.0' : '::'), port: options.port ?? 0 });
   }
+}
+
+/**
+ * SO_BINDTODEVICE, then the raw `options`: what every IP kind (UDP, ping,
+ * raw) sets first, before its own options and the receive options. `target`
+ * is what the option engine checks them against (a Socket knows its family and type).
+ */
+export function configureIp(target: Socket | number, o: { interface?: InterfaceRef; options?: Record<string, unknown> }): void {
+  if (o.interface !== undefined) setOpt(target, 'SO_BINDTODEVICE', interfaceName(resolveInterfaceIndex(o.interface, 'options.interface')));
+  if (o.options) for (const [k, v] of Object.entries(o.options)) setOpt(target, k, v);
+}
+
+/** Check `options.receive`: only `keys`, each a boolean. */
+export function validateReceive(recv: object, keys: readonly string[], name = 'options.receive'): void {
+  rejectUnknownKeys(recv, keys, name);
+  for (const k of keys) if ((recv as Record<string, unknown>)[k] !== undefined) validateBoolean((recv as Record<string, unknown>)[k], `${name}.${k}`);
+}
+
+/** `options.gso` checked: a segment size (0..65507, 0 = off) or 'auto'. */
+export function validateGso(gso: unknown): void {
+  if (gso !== undefined && gso !== 'auto') validateInteger(gso, 'options.gso', 0, MAX_UDP_PAYLOAD);
+}
+
+/** A numeric `options.gso` is the socket's UDP_SEGMENT; 'auto' is the engine's (UdpSocket's constructor). */
+export function applyGso(fd: number, gso: number | 'auto' | undefined): void {
+  if (typeof gso === 'number' && gso > 0) setOpt(fd, 'UDP_SEGMENT', gso);
 }
 
 export function applyReceive(fd: number, family: 'ipv4' | 'ipv6', r: ReceiveOptions): void {
@@ -94,6 +119,6 @@ function trySet(fd: number, name: string, value: unknown): void {
 }
 
 /** Set an option by C name on a descriptor (through the option engine). */
-function setOpt(fd: number, name: string, value: unknown): void {
-  setOption(fd, name as WritableOptionName, value as never);
+function setOpt(target: Socket | number, name: string, value: unknown): void {
+  setOption(target, name as WritableOptionName, value as never);
 }

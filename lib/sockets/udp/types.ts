@@ -56,11 +56,21 @@ export interface UdpSocketOptions {
   /** Largest datagram received whole (default 65535; longer ones are truncated and flagged). With `receive.gro` at least 65535. */
   maxMessageSize?: number;
   /**
-   * Socket-wide UDP GSO segment size (UDP_SEGMENT, 1..65507): every send longer
-   * than this leaves as datagrams of this size (the last may be shorter).
+   * UDP GSO (generic segmentation offload) for sends:
+   * - a number (UDP_SEGMENT, 1..65507): every send longer than this leaves as
+   *   datagrams of this size (the last may be shorter);
+   * - `'auto'`: datagrams that go to the kernel together (a tick's coalesced
+   *   `send()` calls, `sendBatch`) to one destination are handed over as GSO
+   *   messages where they have equal sizes (the last of a run may be
+   *   shorter): one pass through the stack for up to 64 datagrams. Receivers
+   *   see the same datagrams; a capture on this host sees the unsegmented
+   *   message. If the kernel refuses (path MTU below a datagram, no checksum
+   *   offload), those datagrams go plainly and `'auto'` turns itself off
+   *   (`stats().gsoDisabled`);
+   * - 0 or omitted: off.
    * Per datagram: `send(data, { segmentSize })`.
    */
-  gso?: number;
+  gso?: number | 'auto';
   /** Datagrams per recvmmsg (default 64, at most 1024). */
   batchSize?: number;
   /** Most datagrams waiting in the send queue (default 65536), for every send method; a send offered beyond it rejects with ENOBUFS. */
@@ -88,7 +98,7 @@ export interface UdpSocketOptions {
 }
 
 /** Options for {@link UdpSocket.adopt}: the engine settings of {@link UdpSocketOptions} (the descriptor is already configured). */
-export type UdpAdoptOptions = Pick<UdpSocketOptions, 'maxMessageSize' | 'batchSize' | 'sendQueueLimit' | 'highWaterMark' | 'coalesce' | 'netns'> & {
+export type UdpAdoptOptions = Pick<UdpSocketOptions, 'maxMessageSize' | 'batchSize' | 'sendQueueLimit' | 'highWaterMark' | 'coalesce' | 'netns' | 'gso'> & {
   /** Ancillary data to receive with each datagram (turned on now). */
   receive?: ReceiveOptions;
 };

@@ -48,7 +48,8 @@ if (mode === 'recv') {
   const SIZE = Number(a);
   const PORT = Number(b);
   const buf = Buffer.alloc(SIZE, 0x5a);
-  const sock = dgram.createSocket('udp4');
+  // GSO_OFF=1: the drop-in with its UDP GSO gathering off (node:dgram ignores `engine`).
+  const sock = dgram.createSocket(process.env.GSO_OFF === '1' ? { type: 'udp4', engine: { gso: 0 } } : 'udp4');
   sock.bind(0, LO, async () => {
     for (let i = 0; i < 1000; i++) sock.send(buf, PORT, LO); // warm-up
     await new Promise((r) => sock.send(buf, PORT, LO, r));

@@ -2,7 +2,8 @@
 // `npm run bench:dgram`: the same dgram-style program (./app.cjs) run with
 // node:dgram and with sockit's drop-in (dist/dgram, the import swapped and
 // nothing else), receive flooded by the C sender of ../udp at 64 B and
-// 1400 B, and send with 256 send() calls per tick; datagrams per CPU-second
+// 1400 B, and send with 256 send() calls per tick (the drop-in also with its
+// UDP GSO gathering off, engine.gso 0, to show what GSO adds); datagrams per CPU-second
 // of the program's process, side by side, median of REPS interleaved runs,
 // inside a private network namespace this script creates (unshare --net).
 //
@@ -52,6 +53,7 @@ const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const IMPLS = [
   ['node:dgram', {}],
   ['drop-in', { DGRAM_MODULE: DROPIN }],
+  ['drop-in gso 0', { DGRAM_MODULE: DROPIN, GSO_OFF: '1' }],
 ];
 
 function app(args, env) {
@@ -91,13 +93,14 @@ console.log(`sockit bench:dgram — ${APP.slice(root.length + 1)} with node:dgra
 console.log(`${SECONDS}s per run, median of ${REPS} interleaved runs, node ${process.version}, ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`recv: flooded by the C sender, receive buffer ${process.env.RCVBUF ? `setRecvBufferSize(${process.env.RCVBUF})` : 'the kernel default'}; send: 256 send() calls per tick.`);
 console.log('Datagrams per CPU-second of the app process.\n');
-console.log('  size  case   node:dgram/CPU-s   drop-in/CPU-s   ratio   target    (wall-clock /s: node:dgram, drop-in)');
+console.log('  size  case   node:dgram/CPU-s   drop-in/CPU-s   ratio   target          (wall-clock /s: node:dgram, drop-in)   drop-in gso 0: /CPU-s  ratio');
 const targets = { recv: { 64: 2.5 }, send: { 64: 1.5, 1400: 1.5 } };
 let allMet = true;
 for (const size of [64, 1400]) {
   for (const [what, fn] of [['recv', recv], ['send', send]]) {
-    const runs = Object.fromEntries(IMPLS.map(([name]) => [name, []]));
-    for (let i = 0; i < REPS; i++) for (const [name, env] of IMPLS) runs[name].push(await fn(size, env));
+    const impls = what === 'send' ? IMPLS : IMPLS.slice(0, 2); // gso applies to sending only
+    const runs = Object.fromEntries(impls.map(([name]) => [name, []]));
+    for (let i = 0; i < REPS; i++) for (const [name, env] of impls) runs[name].push(await fn(size, env));
     const cpu = (name) => median(runs[name].map((r) => r.perCpuSecond));
     const wall = (name) => median(runs[name].map((r) => r.perWallSecond));
     const ratio = cpu('drop-in') / cpu('node:dgram');
@@ -105,8 +108,9 @@ for (const size of [64, 1400]) {
     const met = target === undefined ? '' : ratio >= target ? `>= ${target} MET` : `>= ${target} NOT MET`;
     if (target !== undefined && ratio < target) allMet = false;
     console.log(
-      `  ${String(size).padStart(4)}  ${what}   ${fmt(cpu('node:dgram')).padStart(16)}   ${fmt(cpu('drop-in')).padStart(13)}   ${ratio.toFixed(2).padStart(5)}x  ${met.padEnd(13)}` +
-        `  (${fmt(wall('node:dgram'))}, ${fmt(wall('drop-in'))})`,
+      `  ${String(size).padStart(4)}  ${what}   ${fmt(cpu('node:dgram')).padStart(16)}   ${fmt(cpu('drop-in')).padStart(13)}   ${ratio.toFixed(2).padStart(5)}x  ${met.padEnd(15)}` +
+        `  (${fmt(wall('node:dgram'))}, ${fmt(wall('drop-in'))})`.padEnd(40) +
+        (what === 'send' ? `${fmt(cpu('drop-in gso 0')).padStart(10)}  ${(cpu('drop-in gso 0') / cpu('node:dgram')).toFixed(2)}x` : ''),
     );
   }
 }

@@ -3,22 +3,14 @@
 // unrelated send failing with ECONNREFUSED, #36249/#35922 an uncaught fatal
 // error) reproduced against sockit.
 import { once } from 'node:events';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PingSocket, RawSocket, UdpSocket, echoRequest, parseIcmpv4 } from '../../helpers/sockit';
 import type { TransportError } from '../../helpers/sockit';
+import { closeAfterEach } from '../../helpers/close';
 import { describeWith } from '../../helpers/env';
-import { icmpTopology } from './icmp-topology';
-import type { IcmpNet } from './icmp-topology';
+import { addressOf, useIcmpTopology } from '../../helpers/icmp-topology';
 
-type Closable = { close(): Promise<void> | void };
-const open: Closable[] = [];
-function keep<T extends Closable>(s: T): T {
-  open.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
+const keep = closeAfterEach();
 
 function nextTransportError(s: { once(ev: 'transportError', f: (e: TransportError) => void): unknown }, ms = 3000): Promise<TransportError> {
   return new Promise((resolve, reject) => {
@@ -211,15 +203,11 @@ describeWith(['netns'], 'the error queue on loopback', () => {
 });
 
 describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'the error queue across routers', () => {
-  let net: IcmpNet;
-  beforeAll(() => {
-    net = icmpTopology();
-  });
-  afterAll(() => net?.topo.destroy());
+  const net = useIcmpTopology();
 
   for (const family of ['ipv4', 'ipv6'] as const) {
     const v4 = family === 'ipv4';
-    const addr = (h: { address: string; address6: string }): string => (v4 ? h.address : h.address6);
+    const addr = addressOf(family);
 
     it(`${family}: time exceeded names the router (offender) and the probe (destination, payload)`, async () => {
       const s = keep(await UdpSocket.create({ family, netns: net.a.netns }));

@@ -1,34 +1,22 @@
 // PingSocket and RawSocket on the engine (issue 12 item 2), across routers,
 // IPv4 and IPv6; the unprivileged parts run as nobody (setpriv) to prove it.
 import { once } from 'node:events';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PingSocket, RawSocket, UdpSocket, parseIcmpv4, parseIcmpv6 } from '../../helpers/sockit';
 import type { MessageInfo } from '../../helpers/sockit';
+import { closeAfterEach } from '../../helpers/close';
 import { describeWith } from '../../helpers/env';
-import { icmpTopology } from './icmp-topology';
-import type { IcmpNet } from './icmp-topology';
-import { nodeAsNobody } from './unprivileged';
+import { addressOf, useIcmpTopology } from '../../helpers/icmp-topology';
+import { nodeAsNobody } from '../../helpers/unprivileged';
 
-type Closable = { close(): Promise<void> | void };
-const open: Closable[] = [];
-function keep<T extends Closable>(s: T): T {
-  open.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
+const keep = closeAfterEach();
 
 describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_NET_RAW', 'tool:setpriv'], 'ping and raw sockets across routers', () => {
-  let net: IcmpNet;
-  beforeAll(() => {
-    net = icmpTopology();
-  });
-  afterAll(() => net?.topo.destroy());
+  const net = useIcmpTopology();
 
   for (const family of ['ipv4', 'ipv6'] as const) {
     const v4 = family === 'ipv4';
-    const addr = (h: { address: string; address6: string }): string => (v4 ? h.address : h.address6);
+    const addr = addressOf(family);
     const parse = v4 ? parseIcmpv4 : parseIcmpv6;
 
     it(`${family}: a ping socket gets its echo reply with the same metadata as UDP (TTL after 3 routers, destination, interface, timestamp)`, async () => {

@@ -129,6 +129,53 @@ describeWith(['netns'], 'UDP GSO/GRO on loopback', () => {
       expect(m!.info.segments).toBeUndefined();
     });
 
+    it(`${family}: gso 'auto' hands a tick's equal-size sends to the kernel as GSO messages; they arrive exact and in order`, async () => {
+      // Loopback does no GRO of its own: a GRO receiver sees coalesced buffers only when the sender used GSO.
+      const sizes = [...Array<number>(40).fill(1000), 500, ...Array<number>(30).fill(1000), 700, 64, 64, 1000, 1];
+      const datas = sizes.map((n, k) => Buffer.alloc(n, k + 1));
+      for (const gso of ['auto', 0] as const) {
+        const plain = pool.add(await UdpSocket.create({ family, address: lo, port: 0 }));
+        const gro = pool.add(await UdpSocket.create({ family, address: lo, port: 0, receive: { gro: true } }));
+        const tx = pool.add(await UdpSocket.create({ family, gso }));
+        const raw: number[] = [];
+        gro.on('batch', (batch) => {
+          for (let i = 0; i < batch.count; i++) raw.push(batch.segmentSize(i));
+        });
+        for (const rx of [plain, gro]) {
+          const got = collect(rx, datas.length);
+          const sent = await Promise.all(datas.map((d) => tx.send(d, rx.address().port, lo)));
+          expect(sent).toEqual(sizes);
+          const msgs = await got;
+          expect(hex(msgs)).toEqual(hex(datas.map((d) => ({ data: d }))));
+          expect(msgs.every((m) => m.info.port === tx.address().port)).toBe(true);
+        }
+        expect(raw.some((n) => n > 0)).toBe(gso === 'auto');
+        expect(tx.stats()).toMatchObject({ sent: 2 * datas.length, gsoDisabled: false });
+      }
+    });
+
+    it(`${family}: gso 'auto' gathers sendBatch too, and never re-segments a send that has its own segmentSize`, async () => {
+      const rx = pool.add(await UdpSocket.create({ family, address: lo, port: 0, receive: { gro: true } }));
+      const tx = pool.add(await UdpSocket.create({ family, gso: 'auto' }));
+      const port = rx.address().port;
+      const raw: number[] = [];
+      rx.on('batch', (batch) => {
+        for (let i = 0; i < batch.count; i++) raw.push(batch.segmentSize(i));
+      });
+      const datas = Array.from({ length: 100 }, (_, k) => Buffer.alloc(200, k));
+      const got = collect(rx, 100);
+      expect(await tx.sendBatch(datas, { address: lo, port })).toBe(100);
+      expect(hex(await got)).toEqual(hex(datas.map((d) => ({ data: d }))));
+      expect(raw.filter((n) => n > 0)).toContain(200);
+      // Each of these is one GSO send of its own (3 segments of 100): gathering them would make 300-byte datagrams.
+      const d = payload(100, 3, 100, 7);
+      const three = collect(rx, 9);
+      await Promise.all([0, 1, 2].map(() => tx.send(d, { address: lo, port, segmentSize: 100 })));
+      expect((await three).map((m) => m.info.size)).toEqual(Array(9).fill(100));
+      expect(() => tx.setGso('auto')).not.toThrow();
+      await expect(UdpSocket.create({ gso: 'on' as unknown as number })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    });
+
     it(`${family}: sendBatch carries segmentSize per message and for the whole batch`, async () => {
       const rx = pool.add(await UdpSocket.create({ family, address: lo, port: 0, receive: { gro: true } }));
       const tx = pool.add(await UdpSocket.create({ family }));
@@ -156,7 +203,7 @@ describeWith(['netns'], 'UDP GSO/GRO on loopback', () => {
     expect(() => tx.trySend(Buffer.alloc(6500), { ...to, segmentSize: 100 })).toThrow(RangeError);
     await expect(tx.sendBatch([{ data: Buffer.alloc(6500), ...to, segmentSize: 100 }])).rejects.toThrow(RangeError);
     await expect(tx.sendBatch([Buffer.alloc(6500)], { ...to, segmentSize: 100 })).rejects.toThrow(RangeError);
-    await expect(UdpSocket.create({ gso: 0 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    await expect(UdpSocket.create({ gso: -1 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
     await expect(UdpSocket.create({ receive: { gro: 1 as unknown as boolean } })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
     expect(() => tx.setGso(-1)).toThrow(RangeError);
     // exactly at the limits is accepted (nobody listens on port 9; UDP does not care)
@@ -201,6 +248,20 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'UDP GSO/GRO over a ve
       expect(msgs.some((m) => (m.info.segments ?? 0) > 1)).toBe(true); // veth kept the GSO packets whole: the split ran
       expect(rx.stats().received).toBe(expected.length);
       expect(await gather(rx, 100)).toEqual([]);
+    });
+
+    it(`${family}: gso 'auto' falls back to plain datagrams when the path refuses GSO, and says so in stats()`, async () => {
+      const rx = pool.add(await UdpSocket.create({ family, port: 0, netns: b.netns }));
+      const tx = pool.add(await UdpSocket.create({ family, netns: a.netns, gso: 'auto' }));
+      // 2000-byte datagrams over a 1500-byte MTU: plain ones are fragmented, a GSO message of them is refused.
+      const datas = Array.from({ length: 6 }, (_, k) => Buffer.alloc(2000, k + 1));
+      const got = collect(rx, 6);
+      expect(await Promise.all(datas.map((d) => tx.send(d, rx.address().port, addrB())))).toEqual(Array(6).fill(2000));
+      expect(hex(await got)).toEqual(hex(datas.map((d) => ({ data: d }))));
+      expect(tx.stats().gsoDisabled).toBe(true);
+      const more = collect(rx, 3);
+      await Promise.all(datas.slice(0, 3).map((d) => tx.send(d, rx.address().port, addrB())));
+      expect((await more).map((m) => m.info.size)).toEqual([2000, 2000, 2000]);
     });
 
     it(`${family}: a segment larger than the path MTU fails with a SocketError and a hint`, async () => {

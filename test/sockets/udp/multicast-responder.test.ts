@@ -1,23 +1,15 @@
 // Issue 10 (q): a multicast responder answers from the group's port. Two
 // private namespaces joined by a veth (no route for the group in either):
 //   a (asks, veth0) <-> b (answers, veth0)
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { UdpSocket, multicast } from '../../helpers/sockit';
-import { createTopology } from '../../helpers/testing';
-import type { Host, Topology } from '../../helpers/testing';
+import { hostPair, useTopology } from '../../helpers/topology';
 import { describeWith } from '../../helpers/env';
 import { Pool, collect } from './helpers';
 
 const pool = new Pool();
-let topo: Topology;
-let a: Host, b: Host;
-beforeAll(() => {
-  topo = createTopology({ hosts: ['a', 'b'], links: [['a', 'b']] });
-  a = topo.host('a');
-  b = topo.host('b');
-});
+const net = useTopology(hostPair);
 afterEach(() => pool.closeAll());
-afterAll(() => topo?.destroy());
 
 const GROUP = { ipv4: '239.192.0.77', ipv6: 'ff12::77' } as const;
 
@@ -28,10 +20,10 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'multicast responder o
 
     it(`${family}: listen({ interface }) sets the multicast interface, so the listener replies to the group from its port`, async () => {
       const port = 5353;
-      const asker = pool.add(await multicast.listen(ep(port), { interface: 'veth0', netns: a.netns }));
-      const responder = pool.add(await multicast.listen(ep(port), { interface: 'veth0', netns: b.netns }));
+      const asker = pool.add(await multicast.listen(ep(port), { interface: 'veth0', netns: net.a.netns }));
+      const responder = pool.add(await multicast.listen(ep(port), { interface: 'veth0', netns: net.b.netns }));
       const question = collect(responder, 1);
-      await multicast.send('query', ep(port), { interface: 'veth0', netns: a.netns, loopback: false });
+      await multicast.send('query', ep(port), { interface: 'veth0', netns: net.a.netns, loopback: false });
       expect((await question)[0]?.data.toString()).toBe('query');
       const answer = collect(asker, 1);
       await responder.send('answer', { address: g, port });
@@ -42,28 +34,28 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'multicast responder o
 
     it(`${family}: multicast.send({ sourcePort }) works beside a listener on that port`, async () => {
       const port = 5354;
-      const asker = pool.add(await multicast.listen(ep(port), { interface: 'veth0', netns: a.netns }));
-      const listener = pool.add(await multicast.listen(ep(port), { interface: 'veth0', netns: b.netns }));
+      const asker = pool.add(await multicast.listen(ep(port), { interface: 'veth0', netns: net.a.netns }));
+      const listener = pool.add(await multicast.listen(ep(port), { interface: 'veth0', netns: net.b.netns }));
       const answer = collect(asker, 1);
-      await multicast.send('from-group-port', ep(port), { interface: 'veth0', netns: b.netns, sourcePort: port, loopback: false });
+      await multicast.send('from-group-port', ep(port), { interface: 'veth0', netns: net.b.netns, sourcePort: port, loopback: false });
       const [m] = await answer;
       expect(m?.data.toString()).toBe('from-group-port');
       expect(m?.info.port).toBe(port);
       // The listener still owns its port afterwards and still receives.
       const again = collect(listener, 1);
-      await multicast.send('still-here', ep(port), { interface: 'veth0', netns: a.netns, loopback: false });
+      await multicast.send('still-here', ep(port), { interface: 'veth0', netns: net.a.netns, loopback: false });
       expect((await again)[0]?.data.toString()).toBe('still-here');
     });
   }
 
   it('ipv4: a multicast send without { interface } where no route exists: ENETUNREACH naming { interface }', async () => {
-    const err = await multicast.send('x', ep4(5355), { netns: b.netns }).then(
+    const err = await multicast.send('x', ep4(5355), { netns: net.b.netns }).then(
       () => undefined,
       (e: unknown) => e as Error & { code?: string; hint?: string },
     );
     expect(err).toMatchObject({ code: 'ENETUNREACH' });
     expect(err?.hint).toContain('{ interface }');
-    const s = pool.add(await UdpSocket.create({ family: 'ipv4', netns: b.netns }));
+    const s = pool.add(await UdpSocket.create({ family: 'ipv4', netns: net.b.netns }));
     await expect(s.send('x', 5355, GROUP.ipv4)).rejects.toMatchObject({ code: 'ENETUNREACH', hint: expect.stringContaining('setMulticastInterface()') });
   });
 });

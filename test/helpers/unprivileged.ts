@@ -1,9 +1,9 @@
 // Run a command as nobody (uid/gid 65534, no groups, no capabilities) inside a topology host.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Host } from '../../helpers/testing';
+import type { Host } from './testing';
 
-export const root = join(__dirname, '..', '..', '..');
+export const root = join(__dirname, '..', '..');
 export const DIST = join(root, 'dist', 'index.js');
 export const CLI = join(root, 'dist', 'cli', 'main.js');
 export const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'];

@@ -1,8 +1,9 @@
 // The multi-hop topology of the ICMP tests:
 //   a — r1 — r2 — r3 — b      (r2 forwards but never answers: no ICMP of its own)
 // plus a link a — m with MTU 1400 behind which m2 sits (a — m — m2), for path MTU.
-import { createTopology } from '../../helpers/testing';
-import type { Host, Topology } from '../../helpers/testing';
+import { createTopology } from './testing';
+import type { Host, Topology } from './testing';
+import { useTopology } from './topology';
 
 export interface IcmpNet {
   topo: Topology;
@@ -34,4 +35,14 @@ export function icmpTopology(): IcmpNet {
   for (const x of r2.addresses) if (x.family === 'ipv6') r2.exec('ip', ['-6', 'rule', 'add', 'from', x.address, 'lookup', '100']);
   r2.exec('ip', ['-6', 'route', 'add', 'blackhole', 'default', 'table', '100']);
   return net;
+}
+
+/** The topology for the enclosing describe block (see {@link useTopology}). */
+export function useIcmpTopology(): IcmpNet {
+  return useTopology(icmpTopology);
+}
+
+/** A host's address of `family` (hosts carry both). */
+export function addressOf(family: 'ipv4' | 'ipv6'): (h: { address: string; address6: string }) => string {
+  return family === 'ipv4' ? (h) => h.address : (h) => h.address6;
 }
