@@ -18,7 +18,9 @@ const worker = `
   const { UnixSocket } = require(${JSON.stringify(dist)});
   const { parentPort, workerData } = require('worker_threads');
   const [a, b] = UnixSocket.pair({ highWaterMark: 4096 });
-  const kept = [];
+  // Global: reachable until the end, so no finalizer closes anything first.
+  const kept = (globalThis.kept = []);
+  const open = () => require('fs').readdirSync('/proc/self/fd').length;
   const fds = [0, 1, 2];
   (async () => {
     if (workerData.mode === 'held') {
@@ -27,13 +29,13 @@ const worker = `
         await a.send('m' + i, { fds });
         kept.push(await p);
       }
-      parentPort.postMessage({ ready: kept.length });
+      parentPort.postMessage({ ready: kept.length, open: open() });
     } else if (workerData.mode === 'queued') {
       const it = b[Symbol.asyncIterator]();
       void it.next();
       for (let i = 0; i < 1000; i++) await a.send('m' + i, { fds });
       while (b.stats().received < 1000) await new Promise((r) => setTimeout(r, 5));
-      parentPort.postMessage({ ready: b.stats().received });
+      parentPort.postMessage({ ready: b.stats().received, open: open() });
     } else if (workerData.mode === 'flood') {
       b.on('message', (_d, info) => kept.push(info));
       let told = false;
@@ -52,9 +54,9 @@ const worker = `
   })().catch((e) => { console.error(e); process.exit(5); });
 `;
 
-function teardown(mode: string, how: 'terminate' | 'exit'): { before: number; after: number; ready: number; taken: number[]; leaked: string[] } {
+function teardown(mode: string, how: 'terminate' | 'exit'): { before: number; during: number; after: number; ready: number; taken: number[]; leaked: string[] } {
   return expectClean(
-    runChild<{ before: number; after: number; ready: number; taken: number[]; leaked: string[] }>(
+    runChild<{ before: number; during: number; after: number; ready: number; taken: number[]; leaked: string[] }>(
       `const { Worker } = require('worker_threads');
        const exit = ${JSON.stringify(how === 'exit')};
        // One Worker first, so whatever Node keeps open after the first Worker is in the baseline.
@@ -63,9 +65,10 @@ function teardown(mode: string, how: 'terminate' | 'exit'): { before: number; af
          const before = fdCount();
          const names = new Set(fdTargets());
          const w = new Worker(${JSON.stringify(worker)}, { eval: true, workerData: { mode: ${JSON.stringify(mode)}, exit } });
-         let ready = 0, taken = [];
+         let ready = 0, taken = [], during = 0;
          w.on('message', (m) => {
            ready = m.ready;
+           during = m.open || 0;
            taken = m.taken || [];
            if (!exit) void w.terminate();
          });
@@ -78,7 +81,7 @@ function teardown(mode: string, how: 'terminate' | 'exit'): { before: number; af
              if (after > before && Date.now() - t0 < 2000) return void setTimeout(check, 20);
              const leaked = fdTargets().filter((l) => !names.has(l)).slice(0, 10);
              for (const fd of taken) fs.closeSync(fd);
-             emit({ before, after, ready, taken, leaked });
+             emit({ before, during, after, ready, taken, leaked });
            })();
          });
        });`,
@@ -97,6 +100,8 @@ describe('a Worker that ends holding received descriptors', () => {
   ] as const)('%s messages, worker %s: the process fd count returns to its baseline', (mode, how) => {
     const r = teardown(mode, how);
     expect(r.ready).toBeGreaterThan(mode === 'flood' ? 199 : 999);
+    // The Worker really held them (three per message) when it was told to end.
+    if (mode !== 'flood') expect(r.during - r.before).toBeGreaterThanOrEqual(3000);
     expect(r.leaked).toEqual([]);
     expect(r.after).toBe(r.before);
   });
