@@ -292,6 +292,8 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   #qProm: (Promise<number> | undefined)[] = [];
   #qCtx: SendContext[] = [];
   #qHead = 0;
+  /** End of the queue: the arrays are reused from burst to burst (cleared, not reallocated), so they may be longer. */
+  #qTail = 0;
   #queueLimit: number;
   #flushBatch = 64;
   /** 0: one syscall per send(); 1: 'auto'; 2: every send gathered until the end of the tick. */
@@ -482,7 +484,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
 
   /** Messages waiting in the send queue. */
   get sendQueueLength(): number {
-    return this.#qData.length - this.#qHead;
+    return this.#qTail - this.#qHead;
   }
 
   /** @internal Bytes waiting in the send queue. */
@@ -495,7 +497,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     return {
       ...this.#stats,
       kernelDropped: this.#closed ? this.#lastDropped : (this.#lastDropped = this._kernelDropped()),
-      sendQueue: this.#qData.length - this.#qHead,
+      sendQueue: this.#qTail - this.#qHead,
     };
   }
   #lastDropped = 0;
@@ -808,7 +810,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
    * the bytes sent now (>= 0); GATHER, -EAGAIN or -ENOBUFS: queue it; else -errno.
    */
   #attempt(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null): number {
-    if (this.#coalesce === 2 || this.#burst || this.#qHead !== this.#qData.length) return GATHER;
+    if (this.#coalesce === 2 || this.#burst || this.#qHead !== this.#qTail) return GATHER;
     const r = native.sendmsgFd(this.#fd, data, addr, ctl);
     if (r >= 0) {
       this.#stats.sent++;
@@ -829,7 +831,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     const r = this.#attempt(data, addr, ctl);
     if (r >= 0) return Promise.resolve(r);
     if (r !== GATHER && r !== -EAGAIN && r !== -ENOBUFS) return this.#rejected(this._sendError(-r, 'sendmsg', ctx), ctx);
-    if (this.#qData.length - this.#qHead >= this.#queueLimit) return this.#rejected(this.#queueFull());
+    if (this.#qTail - this.#qHead >= this.#queueLimit) return this.#rejected(this.#queueFull());
     const p = new Promise<number>(this.#capture);
     this.#enqueue(data, addr, ctl, this.#res as (n: number) => void, this.#rej, p, ctx, r);
     return p;
@@ -851,7 +853,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
       if (done) process.nextTick(done, null, r);
     } else if (r !== GATHER && r !== -EAGAIN && r !== -ENOBUFS) {
       if (done) process.nextTick(done, this._sendError(-r, 'sendmsg', ctx), 0);
-    } else if (this.#qData.length - this.#qHead >= this.#queueLimit) {
+    } else if (this.#qTail - this.#qHead >= this.#queueLimit) {
       if (done) process.nextTick(done, this.#queueFull(), 0);
     } else this.#enqueue(data, addr, ctl, done, undefined, undefined, ctx, r);
   }
@@ -862,8 +864,8 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
    */
   _trySend(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, ctx: SendContext): boolean {
     this._check();
-    if (this.#qHead !== this.#qData.length && !this.#writable && this.#backoffTimer === undefined) this.#flush(); // keep order
-    if (this.#qHead !== this.#qData.length) {
+    if (this.#qHead !== this.#qTail && !this.#writable && this.#backoffTimer === undefined) this.#flush(); // keep order
+    if (this.#qHead !== this.#qTail) {
       this.#wantDrain = true;
       return false;
     }
@@ -899,7 +901,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     const ctxAt = (i: number): SendContext => (Array.isArray(ctxs) ? ctxs[i] : ctxs);
     let sent = 0;
     let waitFor = 0;
-    if (this.#qHead === this.#qData.length) {
+    if (this.#qHead === this.#qTail) {
       while (sent < n) {
         const packed = Array.isArray(addrs) || Array.isArray(ctls) ? 0 : this.#pack(datas, sent);
         const r =
@@ -920,7 +922,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
       }
       if (sent === n) return Promise.resolve(n);
     }
-    if (this.#qData.length - this.#qHead >= this.#queueLimit) {
+    if (this.#qTail - this.#qHead >= this.#queueLimit) {
       const err = this.#queueFull();
       (err as Error & { sent?: number }).sent = sent;
       return this.#rejected(err);
@@ -972,7 +974,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     this.#push(data, addr, ctl, settle, rej, p, ctx);
     if (why === GATHER) {
       if (this.#writable || this.#backoffTimer !== undefined) return; // waiting for room anyway
-      if (this.#qData.length - this.#qHead >= MAX_BATCH) this.#flush();
+      if (this.#qTail - this.#qHead >= MAX_BATCH) this.#flush();
       else this.#scheduleTick();
     } else this.#wait(-why);
   }
@@ -986,15 +988,16 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   };
 
   #push(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, settle: Settle, rej: ((e: Error) => void) | undefined, p: Promise<number> | undefined, ctx: SendContext): void {
-    this.#qData.push(data);
-    this.#qLen.push(data.byteLength);
+    const t = this.#qTail++;
+    this.#qData[t] = data;
+    this.#qLen[t] = data.byteLength;
     this.#qBytes += data.byteLength;
-    this.#qAddr.push(addr);
-    this.#qCtl.push(ctl);
-    this.#qRes.push(settle);
-    this.#qRej.push(rej);
-    this.#qProm.push(p);
-    this.#qCtx.push(ctx);
+    this.#qAddr[t] = addr;
+    this.#qCtl[t] = ctl;
+    this.#qRes[t] = settle;
+    this.#qRej[t] = rej;
+    this.#qProm[t] = p;
+    this.#qCtx[t] = ctx;
   }
 
   /** Settle queued message i (still in the queue arrays) as sent or failed. */
@@ -1054,7 +1057,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     this.#backoffTimer = undefined;
     if (this.#closed) return;
     this.#flush();
-    if (this.#wantDrain && this.#qHead === this.#qData.length && this.#backoffTimer === undefined && !this.#writable) {
+    if (this.#wantDrain && this.#qHead === this.#qTail && this.#backoffTimer === undefined && !this.#writable) {
       this.#wantDrain = false;
       this.emit('drain');
     }
@@ -1076,7 +1079,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   #tick = (): void => {
     this.#tickScheduled = false;
     this.#burst = false;
-    if (!this.#writable && this.#backoffTimer === undefined && this.#qHead < this.#qData.length && !this.#closed) this.#flush();
+    if (!this.#writable && this.#backoffTimer === undefined && this.#qHead < this.#qTail && !this.#closed) this.#flush();
   };
 
   /** Drop buffers detached after they were accepted: they reject instead of leaving as 0 bytes. */
@@ -1088,9 +1091,9 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   }
 
   #flush(): void {
-    while (this.#qHead < this.#qData.length && !this.#closed) {
+    while (this.#qHead < this.#qTail && !this.#closed) {
       const head = this.#qHead;
-      let count = Math.min(this.#qData.length - head, this.#flushBatch);
+      let count = Math.min(this.#qTail - head, this.#flushBatch);
       const intact = this.#checkDetached(head, count);
       if (intact === 0) {
         this.#settle(head, new SockitStateError('ERR_INVALID_STATE', 'the buffer passed to send() was detached (or resized) before it was sent'));
@@ -1118,7 +1121,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
       for (let i = head; i < head + r; i++) this.#settle(i, null);
       this.#release(r);
     }
-    if (this.#qHead === this.#qData.length && !this.#closed) {
+    if (this.#qHead === this.#qTail && !this.#closed) {
       this.#resetQueue();
       const waited = this.#writable || this.#wantDrain;
       this.#setWritable(false);
@@ -1128,21 +1131,34 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   }
 
   #resetQueue(): void {
-    this.#qData = [];
-    this.#qLen = [];
-    this.#qAddr = [];
-    this.#qCtl = [];
-    this.#qRes = [];
-    this.#qRej = [];
-    this.#qProm = [];
-    this.#qCtx = [];
+    const t = this.#qTail;
+    if (t > QUEUE_KEEP) {
+      this.#qData = [];
+      this.#qLen = [];
+      this.#qAddr = [];
+      this.#qCtl = [];
+      this.#qRes = [];
+      this.#qRej = [];
+      this.#qProm = [];
+      this.#qCtx = [];
+    } else if (t > 0) {
+      // Keep the arrays' capacity (regrowing them every burst showed in send profiles); drop the references.
+      (this.#qData as unknown[]).fill(undefined, 0, t);
+      (this.#qAddr as unknown[]).fill(undefined, 0, t);
+      (this.#qCtl as unknown[]).fill(undefined, 0, t);
+      (this.#qRes as unknown[]).fill(undefined, 0, t);
+      this.#qRej.fill(undefined, 0, t);
+      this.#qProm.fill(undefined, 0, t);
+      this.#qCtx.fill(undefined, 0, t);
+    }
     this.#qHead = 0;
+    this.#qTail = 0;
     this.#qBytes = 0;
   }
 
   #release(n: number): void {
     const end = this.#qHead + n;
-    if (end === this.#qData.length) {
+    if (end === this.#qTail) {
       this.#resetQueue(); // the usual case, all of it went: drop the arrays instead of clearing each entry
       return;
     }
@@ -1157,16 +1173,19 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
       this.#qCtx[i] = undefined;
     }
     this.#qHead = end;
-    if (this.#qHead > 65536 && this.#qHead * 2 > this.#qData.length) {
-      this.#qData = this.#qData.slice(this.#qHead);
-      this.#qLen = this.#qLen.slice(this.#qHead);
-      this.#qAddr = this.#qAddr.slice(this.#qHead);
-      this.#qCtl = this.#qCtl.slice(this.#qHead);
-      this.#qRes = this.#qRes.slice(this.#qHead);
-      this.#qRej = this.#qRej.slice(this.#qHead);
-      this.#qProm = this.#qProm.slice(this.#qHead);
-      this.#qCtx = this.#qCtx.slice(this.#qHead);
+    if (this.#qHead > 65536 && this.#qHead * 2 > this.#qTail) {
+      const h = this.#qHead;
+      const t = this.#qTail;
+      this.#qData = this.#qData.slice(h, t);
+      this.#qLen = this.#qLen.slice(h, t);
+      this.#qAddr = this.#qAddr.slice(h, t);
+      this.#qCtl = this.#qCtl.slice(h, t);
+      this.#qRes = this.#qRes.slice(h, t);
+      this.#qRej = this.#qRej.slice(h, t);
+      this.#qProm = this.#qProm.slice(h, t);
+      this.#qCtx = this.#qCtx.slice(h, t);
       this.#qHead = 0;
+      this.#qTail = t - h;
     }
   }
 
@@ -1176,7 +1195,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   _onEvent(type: number, errno: number, syscall: number): void {
     if (type === io.EV_WRITABLE) {
       this.#flush();
-      if (this.#wantDrain && this.#qHead === this.#qData.length) {
+      if (this.#wantDrain && this.#qHead === this.#qTail) {
         this.#wantDrain = false;
         this.#setWritable(false);
         this.emit('drain');
@@ -1204,7 +1223,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
 
   #finishClose(): void {
     const err = socketClosed(this.#name);
-    for (let i = this.#qHead; i < this.#qData.length; i++) this.#settle(i, err);
+    for (let i = this.#qHead; i < this.#qTail; i++) this.#settle(i, err);
     this.#resetQueue();
     this.#onClosed?.();
     this.emit('close');
@@ -1237,7 +1256,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
    */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
-    if (this.#coalesce !== 0 && !this.#writable && this.#backoffTimer === undefined && this.#qHead < this.#qData.length) this.#flush();
+    if (this.#coalesce !== 0 && !this.#writable && this.#backoffTimer === undefined && this.#qHead < this.#qTail) this.#flush();
     try {
       this._beforeClose();
     } catch {
@@ -1269,6 +1288,9 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
 }
 
 /** `arr[head]` when every entry of the window is that same value, else the array itself. */
+/** Queue arrays up to this many entries are kept (cleared) between bursts; longer ones are dropped. */
+const QUEUE_KEEP = 4096;
+
 function uniform(arr: (Uint8Array | null)[], head: number, count: number): Uint8Array | null | (Uint8Array | null)[] {
   const first = arr[head] as Uint8Array | null;
   for (let i = head + 1; i < head + count; i++) if (arr[i] !== first) return arr;

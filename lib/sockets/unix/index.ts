@@ -363,7 +363,7 @@ export class UnixSocket extends EngineSocket<UnixMessageInfo, UnixMessage> {
       for (let i = 0; i < n; i++) {
         const m = messages[i];
         if (typeof m === 'string' || m instanceof Uint8Array) {
-          datas[i] = toBytes(m, `messages[${i}]`);
+          datas[i] = m instanceof Uint8Array && m.byteLength !== 0 ? m : toBytes(m, `messages[${i}]`); // the name only when needed
           if (addrs) {
             addrs[i] = common.addr;
             (ctls as (Uint8Array | null)[])[i] = common.ctl;
