@@ -31,7 +31,7 @@ export * from './sockets/packet';
 export * from './sockets/ip';
 export type { TransportError, TransportErrorOrigin } from './sockets/errqueue';
 export { Ping, ping, describeIcmpError } from './tools/ping';
-export type { PingOptions, PingEvent, PingReply, PingError, PingSummary } from './tools/ping';
+export type { PingOptions, PingEvent, PingReply, PingError, PingSendError, PingSummary } from './tools/ping';
 export { Traceroute, traceroute } from './tools/traceroute';
 export { ToolRun } from './tools/queue';
 export type { TracerouteOptions, TracerouteHop, TracerouteProbe } from './tools/traceroute';

@@ -191,6 +191,7 @@ void RegisterIoConstants(Napi::Env env, Napi::Object exports) {
   Napi::Object c = Napi::Object::New(env);
   SOCKIT_CONST(c, "META_STRIDE", kMetaStride);
   SOCKIT_CONST(c, "ADDRESS_STRIDE", kAddrStride);
+  SOCKIT_CONST(c, "ADDRESS_LENGTH", kAddrLength);
   SOCKIT_CONST(c, "CONTROL_STRIDE", kInfoStride);
   SOCKIT_CONST(c, "MAX_BATCH", kMaxBatch);
   SOCKIT_CONST(c, "MAX_MESSAGE_SIZE", kMaxMessage);

@@ -183,6 +183,18 @@ static Napi::Value ForgetFd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// glibc's strerror_r returns the message; the XSI one (musl) returns 0 and fills buf.
+[[maybe_unused]] static const char* StrErrorResult(const char* r, const char*) { return r != nullptr ? r : ""; }
+[[maybe_unused]] static const char* StrErrorResult(int r, const char* buf) { return r == 0 ? buf : ""; }
+
+// strerror(errno) → the C library's message ("Network is unreachable"), for
+// output that must read like the system tools' (libuv's messages differ).
+static Napi::Value StrError(const Napi::CallbackInfo& info) {
+  int e = static_cast<int>(ArgInteger(info, 0, "errno", 0, 4095));
+  char buf[256] = "";
+  return Napi::String::New(info.Env(), StrErrorResult(::strerror_r(e, buf, sizeof(buf)), buf));
+}
+
 static void CloseOwnedFds(void* arg) {
   auto* data = static_cast<AddonData*>(arg);
   for (int fd : data->ownedFds) ::close(fd);
@@ -209,6 +221,7 @@ void RegisterSocket(Napi::Env env, Napi::Object exports) {
   exports.Set("getsockoptRaw", Napi::Function::New(env, GetSockOptRaw, "getsockoptRaw"));
   exports.Set("dup", Napi::Function::New(env, Dup, "dup"));
   exports.Set("closeAsync", Napi::Function::New(env, CloseAsync, "closeAsync"));
+  exports.Set("strerror", Napi::Function::New(env, StrError, "strerror"));
 }
 
 }  // namespace sockit

@@ -20,7 +20,9 @@
  *        on the wire, larger than the copied length when truncated), msg_flags]`;
  *      - `handle.addresses` (Uint8Array, `ADDRESS_STRIDE` = 112 per message):
  *        the raw source sockaddr (sockaddr_in / sockaddr_in6 / sockaddr_ll / sockaddr_un;
- *        family 0 when none), see {@link decodeSockaddr}-style readers in udp.ts;
+ *        family 0 when none), zero-filled, and at `ADDRESS_LENGTH` a u16 with
+ *        the length the kernel returned (an abstract unix name is exactly that
+ *        long: trailing NULs count); read by lib/core/sockaddr.ts;
  *      - `handle.control` (Uint8Array, `CONTROL_STRIDE` = 144 per message):
  *        decoded control messages as a fixed record, see {@link ControlLayout}.
  *    `meta`, `addresses` and `control` are created once and REUSED for every
@@ -135,8 +137,8 @@ export interface IoHandle {
    * AF_UNIX handles (options.maxRights > 0): the descriptors received with
    * each message of the batch, `maxRights` per message (message i's
    * `rightsCount` of them start at i × maxRights). They are open and
-   * CLOEXEC; the owner must keep or close every one before the batch call
-   * returns. Reused per batch.
+   * CLOEXEC, and owned like `ownFd`'s until `close`d or `forgetFd`ten:
+   * the environment's teardown closes those still owned. Reused per batch.
    */
   readonly rights?: Int32Array;
   /** True when the handle receives from a TPACKET_V3 ring (options.ring). */
@@ -411,10 +413,12 @@ export const SockaddrStructs: SockaddrLayouts = layouts.sockaddr;
 
 /**
  * Byte offsets inside one `addresses` record (sockaddr_in / sockaddr_in6 /
- * sockaddr_ll as the kernel fills them), flat for the one sockaddr decoder
- * (lib/core/sockaddr.ts); every value is a native `offsetof`.
+ * sockaddr_ll / sockaddr_un as the kernel fills them), flat for the one
+ * sockaddr decoder (lib/core/sockaddr.ts); every value comes from native.
  */
 export interface FlatSockaddrLayout {
+  /** u16 length of the address the kernel returned (host order; ADDRESS_LENGTH). */
+  readonly length: number;
   /** u16 sa_family (host order). */
   readonly family: number;
   /** u16 sin_port / sin6_port (network order). */
@@ -439,11 +443,14 @@ export interface FlatSockaddrLayout {
   readonly llHalen: number;
   /** 8 bytes sll_addr. */
   readonly llAddr: number;
+  /** sun_path: a NUL-terminated path, or a NUL then the abstract name (up to `length`). */
+  readonly sunPath: number;
 }
 
-const { sockaddr_in: in4, sockaddr_in6: in6, sockaddr_ll: ll } = layouts.sockaddr;
+const { sockaddr_in: in4, sockaddr_in6: in6, sockaddr_ll: ll, sockaddr_un: un } = layouts.sockaddr;
 /** Byte offsets inside one `addresses` record, from native (see {@link FlatSockaddrLayout}). */
 export const SockaddrLayout: FlatSockaddrLayout = Object.freeze({
+  length: native.ioConstants.ADDRESS_LENGTH,
   family: in4.sin_family,
   inPort: in4.sin_port,
   inAddr: in4.sin_addr,
@@ -456,12 +463,15 @@ export const SockaddrLayout: FlatSockaddrLayout = Object.freeze({
   llPkttype: ll.sll_pkttype,
   llHalen: ll.sll_halen,
   llAddr: ll.sll_addr,
+  sunPath: un.sun_path,
 });
 
 /** Engine constants (strides, limits, event/syscall codes, HAS_* bits, MSG_* flags). */
 export interface IoConstants {
   META_STRIDE: number;
   ADDRESS_STRIDE: number;
+  /** Offset in an address record of its u16 length (msg_namelen, host order), after every sockaddr. */
+  ADDRESS_LENGTH: number;
   CONTROL_STRIDE: number;
   MAX_BATCH: number;
   MAX_MESSAGE_SIZE: number;

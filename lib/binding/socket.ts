@@ -70,8 +70,10 @@ export interface SocketBinding {
   closeAsync(fd: number, callback: (result: number) => void): void;
   /** Register fd as owned by a JS Socket: closed at environment teardown (Worker exit) unless closed or forgotten first. */
   ownFd(fd: number): void;
-  /** Unregister fd (ownership handed elsewhere). */
+  /** Unregister fd (ownership handed elsewhere; also a received SCM_RIGHTS descriptor taken by the user). */
   forgetFd(fd: number): void;
+  /** strerror(3) of a positive errno: the C library's message, as system tools print it ("Network is unreachable"). */
+  strerror(errno: number): string;
   /** fstat(2): 1 if fd is a socket, 0 if not, -errno if fd is invalid. */
   isSocket(fd: number): number;
   /** Set or clear O_NONBLOCK (fcntl F_SETFL) on an adopted descriptor → 0 \| -errno. */

@@ -1,5 +1,6 @@
 /**
- * Pieces shared by the CLI's network subcommands: the `--netns` flag, payload
+ * Pieces shared by the CLI's network subcommands: the command wrapper
+ * (argv, `--help`, `--netns`), the `--netns` flag, payload and sender
  * options, and the receive loop that prints one line per datagram.
  * @module
  */
@@ -7,7 +8,8 @@ import * as fs from 'node:fs';
 import { interfaceName, parseEndpoint } from '../core/address';
 import { enterNetnsForGood } from '../system/netns';
 import type { Message, UdpSocket } from '../sockets/udp';
-import { EXIT, FlagSpec, ParsedFlags, UsageError } from './args';
+import { CommandSpec, EXIT, FlagSpec, ParsedFlags, UsageError, helpText, parseCommand } from './args';
+import type { Command } from './main';
 import { Io, Progress } from './output';
 
 /** `--netns NS`: run the whole command inside another network namespace. */
@@ -37,6 +39,22 @@ export const PAYLOAD_FLAGS: Record<string, FlagSpec> = {
 /** Apply `--netns` (moves this process's main thread for the rest of the run). */
 export function applyNetns(flags: ParsedFlags): void {
   if (typeof flags.netns === 'string') enterNetnsForGood(flags.netns);
+}
+
+/**
+ * A network command: parse argv against `spec`, print the help for
+ * `--help`, enter `--netns`, then run `body` with what was parsed.
+ */
+export function networkCommand(spec: CommandSpec, body: (flags: ParsedFlags, positionals: string[], io: Io) => Promise<number>): Command {
+  return {
+    spec,
+    async run(argv: string[], io: Io): Promise<number> {
+      const { flags, positionals, help } = parseCommand(spec, argv);
+      if (help) return io.out(helpText(spec)), EXIT.OK;
+      applyNetns(flags);
+      return body(flags, positionals, io);
+    },
+  };
 }
 
 /** Parse hex ("de:ad be-ef", "0xdead"). */
@@ -145,6 +163,11 @@ export function ifName(index: number | undefined): string | undefined {
 export function endpoint(address: string, port: number, scopeId?: number): string {
   const scope = scopeId ? `%${ifName(scopeId) ?? scopeId}` : '';
   return address.includes(':') ? `[${address}${scope}]:${port}` : `${address}:${port}`;
+}
+
+/** An address with its numeric scope (`fe80::1%3`) when it has one: what a bind or send target needs. */
+export function scoped(ep: { address: string; scopeId?: number }): string {
+  return ep.scopeId ? `${ep.address}%${ep.scopeId}` : ep.address;
 }
 
 /** A link-local IPv6 address (fe80::/10, ff02::/16-style multicast) needs a scope to be usable. */

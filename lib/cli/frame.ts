@@ -8,8 +8,8 @@ import { compile, none } from '../formats/bpf/builder';
 import { buildEthernet, VlanTagInput } from '../formats/frames/ethernet';
 import { getInterface } from '../system/interfaces';
 import { PacketSocket } from '../sockets/packet';
-import { CommandSpec, EXIT, UsageError, helpText, parseCommand } from './args';
-import { MAX_FRAME, NETNS_FLAG, applyNetns, parseHex, positive, readBounded } from './common';
+import { CommandSpec, EXIT, UsageError } from './args';
+import { MAX_FRAME, NETNS_FLAG, parseHex, positive, readBounded, networkCommand } from './common';
 import type { Command } from './main';
 import { Io, Progress, sleep } from './output';
 
@@ -94,47 +94,41 @@ function frameFrom(flags: Record<string, unknown>, io: Io, ifname: string): Buff
   return buildEthernet({ destination, source, etherType, vlans, payload, pad: true });
 }
 
-export const send: Command = {
-  spec: sendSpec,
-  async run(argv: string[], io: Io): Promise<number> {
-    const { flags, help } = parseCommand(sendSpec, argv);
-    if (help) return io.out(helpText(sendSpec)), EXIT.OK;
-    applyNetns(flags);
-    if (flags.interface === undefined) throw new UsageError('--interface is required: frames go out of exactly one interface (see `sockit interfaces`)', sendSpec.name);
-    const ifname = String(flags.interface);
-    const count = positive(flags, 'count', sendSpec.name) ?? 1;
-    const rate = positive(flags, 'rate', sendSpec.name);
-    const frame = frameFrom(flags, io, ifname);
-    const sock = await PacketSocket.open({ interface: ifname, filter: compile(none()) });
-    const progress = new Progress(io, 'frames');
-    try {
-      if (rate) {
-        const start = Date.now();
-        for (let n = 0; n < count && !io.signal.aborted; n++) {
-          const wait = start + (n * 1000) / rate - Date.now();
-          if (wait > 1 && !(await sleep(wait, io.signal))) break;
-          await sock.send(frame);
-          progress.tick(frame.length);
-        }
-      } else {
-        const chunk = 256;
-        for (let n = 0; n < count && !io.signal.aborted; ) {
-          const k = Math.min(chunk, count - n);
-          const sent = k === 1 ? (await sock.send(frame), 1) : await sock.sendBatch(new Array<Buffer>(k).fill(frame));
-          for (let j = 0; j < sent; j++) progress.tick(frame.length);
-          n += sent;
-        }
+export const send: Command = networkCommand(sendSpec, async (flags, _positionals, io) => {
+  if (flags.interface === undefined) throw new UsageError('--interface is required: frames go out of exactly one interface (see `sockit interfaces`)', sendSpec.name);
+  const ifname = String(flags.interface);
+  const count = positive(flags, 'count', sendSpec.name) ?? 1;
+  const rate = positive(flags, 'rate', sendSpec.name);
+  const frame = frameFrom(flags, io, ifname);
+  const sock = await PacketSocket.open({ interface: ifname, filter: compile(none()) });
+  const progress = new Progress(io, 'frames');
+  try {
+    if (rate) {
+      const start = Date.now();
+      for (let n = 0; n < count && !io.signal.aborted; n++) {
+        const wait = start + (n * 1000) / rate - Date.now();
+        if (wait > 1 && !(await sleep(wait, io.signal))) break;
+        await sock.send(frame);
+        progress.tick(frame.length);
       }
-    } finally {
-      progress.done();
-      await sock.close();
+    } else {
+      const chunk = 256;
+      for (let n = 0; n < count && !io.signal.aborted; ) {
+        const k = Math.min(chunk, count - n);
+        const sent = k === 1 ? (await sock.send(frame), 1) : await sock.sendBatch(new Array<Buffer>(k).fill(frame));
+        for (let j = 0; j < sent; j++) progress.tick(frame.length);
+        n += sent;
+      }
     }
-    const sent = progress.count;
-    if (flags.json) io.out(JSON.stringify({ sent, bytes: progress.bytes, frameLength: frame.length, interface: ifname, seconds: progress.elapsed, frameHex: frame.toString('hex') }));
-    else io.out(`sent ${sent} frame${sent === 1 ? '' : 's'} of ${frame.length} bytes${frame.length < 60 ? ' (zero-padded to 60)' : ''} on ${ifname}${sent > 1 ? ` in ${progress.elapsed.toFixed(2)} s (${progress.rate.toFixed(0)} frames/s)` : ''}`);
-    return io.signal.aborted && sent < count ? EXIT.INTERRUPTED : EXIT.OK;
-  },
-};
+  } finally {
+    progress.done();
+    await sock.close();
+  }
+  const sent = progress.count;
+  if (flags.json) io.out(JSON.stringify({ sent, bytes: progress.bytes, frameLength: frame.length, interface: ifname, seconds: progress.elapsed, frameHex: frame.toString('hex') }));
+  else io.out(`sent ${sent} frame${sent === 1 ? '' : 's'} of ${frame.length} bytes${frame.length < 60 ? ' (zero-padded to 60)' : ''} on ${ifname}${sent > 1 ? ` in ${progress.elapsed.toFixed(2)} s (${progress.rate.toFixed(0)} frames/s)` : ''}`);
+  return io.signal.aborted && sent < count ? EXIT.INTERRUPTED : EXIT.OK;
+});
 
 /** There is no `frame recv`: `sockit sniff` receives frames. */
 export const recv: Command = {

@@ -8,10 +8,10 @@ import { parseEndpoint, interfaceName } from '../core/address';
 import { resolveInterfaceIndex } from '../system/interfaces';
 import { listen } from '../sockets/multicast';
 import { UdpSocket } from '../sockets/udp';
-import { CommandSpec, EXIT, UsageError, helpText, parseCommand } from './args';
-import { NETNS_FLAG, PAYLOAD_FLAGS, RECV_FLAGS, applyNetns, fromFlag, payloadFrom, positive, receiveLoop } from './common';
+import { CommandSpec, EXIT, UsageError } from './args';
+import { NETNS_FLAG, PAYLOAD_FLAGS, RECV_FLAGS, fromFlag, payloadFrom, positive, receiveLoop, networkCommand, scoped, endpoint } from './common';
 import type { Command } from './main';
-import { Io } from './output';
+import {  } from './output';
 import { sendRounds } from './udp';
 
 const recvSpec: CommandSpec = {
@@ -67,88 +67,73 @@ function isMulticast(address: string): boolean {
   return first >= 224 && first <= 239;
 }
 
-export const recv: Command = {
-  spec: recvSpec,
-  async run(argv: string[], io: Io): Promise<number> {
-    const { flags, positionals, help } = parseCommand(recvSpec, argv);
-    if (help) return io.out(helpText(recvSpec)), EXIT.OK;
-    applyNetns(flags);
-    positive(flags, 'count', recvSpec.name);
-    const endpoint = positionals[0] as string;
-    let ep: ReturnType<typeof parseEndpoint>;
-    try {
-      ep = parseEndpoint(endpoint, 'group');
-    } catch (e) {
-      throw new UsageError(`bad GROUP:PORT "${endpoint}": ${(e as Error).message}`, recvSpec.name);
-    }
-    if (!isMulticast(ep.address)) throw new UsageError(`${ep.address} is not a multicast group (224.0.0.0/4 or ff00::/8)`, recvSpec.name);
-    const sock = await listen(endpoint, {
-      ...(flags.interface !== undefined ? { interface: String(flags.interface) } : {}),
-      ...(flags.source !== undefined ? { source: String(flags.source) } : {}),
-      receive: { packetInfo: true, ttl: true },
-    });
-    // An explicit interface, else the group's scope ([ff02::1%veth0]), else whatever the routes say.
-    const ifn = flags.interface !== undefined ? interfaceName(resolveInterfaceIndex(String(flags.interface))) : ep.scopeId ? interfaceName(ep.scopeId) : 'the routed interface';
-    io.err(`joined ${ep.address}${flags.source !== undefined ? ` (source ${String(flags.source)})` : ''} on ${ifn}, port ${ep.port}`);
-    return receiveLoop(sock, flags, io, recvSpec.name);
-  },
-};
+/** GROUP:PORT parsed, or a usage error (`hint` follows the not-a-group message). */
+function groupArg(text: string, command: string, hint = ''): ReturnType<typeof parseEndpoint> {
+  let ep: ReturnType<typeof parseEndpoint>;
+  try {
+    ep = parseEndpoint(text, 'group');
+  } catch (e) {
+    throw new UsageError(`bad GROUP:PORT "${text}": ${(e as Error).message}`, command);
+  }
+  if (!isMulticast(ep.address)) throw new UsageError(`${ep.address} is not a multicast group (224.0.0.0/4 or ff00::/8)${hint}`, command);
+  return ep;
+}
 
-export const send: Command = {
-  spec: sendSpec,
-  async run(argv: string[], io: Io): Promise<number> {
-    const { flags, positionals, help } = parseCommand(sendSpec, argv);
-    if (help) return io.out(helpText(sendSpec)), EXIT.OK;
-    applyNetns(flags);
-    const targets = positionals.map((p) => {
-      let ep: ReturnType<typeof parseEndpoint>;
-      try {
-        ep = parseEndpoint(p, 'group');
-      } catch (e) {
-        throw new UsageError(`bad GROUP:PORT "${p}": ${(e as Error).message}`, sendSpec.name);
-      }
-      if (!isMulticast(ep.address)) throw new UsageError(`${ep.address} is not a multicast group (224.0.0.0/4 or ff00::/8); use 'sockit udp send' for unicast`, sendSpec.name);
-      return ep;
-    });
-    const families = new Set(targets.map((t) => t.family));
-    if (families.size > 1) throw new UsageError('groups mix IPv4 and IPv6; send them in two commands', sendSpec.name);
-    const family = (targets[0] as { family: 'ipv4' | 'ipv6' }).family;
-    const from = fromFlag(flags, sendSpec.name);
-    if (from && from.family !== family) throw new UsageError(`--from is ${from.family} but the groups are ${family}`, sendSpec.name);
-    const count = positive(flags, 'count', sendSpec.name) ?? 1;
-    const interval = positive(flags, 'interval', sendSpec.name, { allowZero: true });
-    const ttl = flags.ttl as number;
-    if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255) throw new UsageError('--ttl must be an integer 0..255', sendSpec.name);
-    const explicit = flags.message !== undefined || flags.hex !== undefined || flags.file !== undefined;
-    const payload = explicit ? payloadFrom(flags, sendSpec.name) : undefined;
+export const recv: Command = networkCommand(recvSpec, async (flags, positionals, io) => {
+  positive(flags, 'count', recvSpec.name);
+  const group = positionals[0] as string;
+  const ep = groupArg(group, recvSpec.name);
+  const sock = await listen(group, {
+    ...(flags.interface !== undefined ? { interface: String(flags.interface) } : {}),
+    ...(flags.source !== undefined ? { source: String(flags.source) } : {}),
+    receive: { packetInfo: true, ttl: true },
+  });
+  // An explicit interface, else the group's scope ([ff02::1%veth0]), else whatever the routes say.
+  const ifn = flags.interface !== undefined ? interfaceName(resolveInterfaceIndex(String(flags.interface))) : ep.scopeId ? interfaceName(ep.scopeId) : 'the routed interface';
+  io.err(`joined ${ep.address}${flags.source !== undefined ? ` (source ${String(flags.source)})` : ''} on ${ifn}, port ${ep.port}`);
+  return receiveLoop(sock, flags, io, recvSpec.name);
+});
 
-    // The outgoing interface: --interface, else the interface owning --from's address.
-    let ifindex = 0;
-    if (flags.interface !== undefined) ifindex = resolveInterfaceIndex(String(flags.interface), 'interface');
-    else if (from && from.address !== '0.0.0.0' && from.address !== '::') ifindex = resolveInterfaceIndex(from.address, 'from');
-    else if (targets.every((t) => t.scopeId) && new Set(targets.map((t) => t.scopeId)).size === 1) ifindex = targets[0]?.scopeId ?? 0;
-    else if (targets.some((t) => t.scopeId)) ifindex = 0;
-    else io.err('mcast send: no --interface or --from address given; the routing table picks the interface');
+export const send: Command = networkCommand(sendSpec, async (flags, positionals, io) => {
+  const targets = positionals.map((p) => groupArg(p, sendSpec.name, "; use 'sockit udp send' for unicast"));
+  const families = new Set(targets.map((t) => t.family));
+  if (families.size > 1) throw new UsageError('groups mix IPv4 and IPv6; send them in two commands', sendSpec.name);
+  const family = (targets[0] as { family: 'ipv4' | 'ipv6' }).family;
+  const from = fromFlag(flags, sendSpec.name);
+  if (from && from.family !== family) throw new UsageError(`--from is ${from.family} but the groups are ${family}`, sendSpec.name);
+  const count = positive(flags, 'count', sendSpec.name) ?? 1;
+  const interval = positive(flags, 'interval', sendSpec.name, { allowZero: true });
+  const ttl = flags.ttl as number;
+  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255) throw new UsageError('--ttl must be an integer 0..255', sendSpec.name);
+  const explicit = flags.message !== undefined || flags.hex !== undefined || flags.file !== undefined;
+  const payload = explicit ? payloadFrom(flags, sendSpec.name) : undefined;
 
-    const sock = await UdpSocket.create({ family, ...(from ? { address: from.scopeId ? `${from.address}%${from.scopeId}` : from.address, port: from.port } : {}) });
-    try {
-      if (ifindex) sock.setMulticastInterface(ifindex);
-      sock.setMulticastTTL(ttl);
-      sock.setMulticastLoopback(!flags['no-loopback']);
-      const r = await sendRounds(
-        sock,
-        targets,
-        (t) => payload ?? Buffer.from(`This message is for ${t.address.includes(':') ? `[${t.address}]` : t.address}:${t.port} receivers`),
-        { count, ...(interval !== undefined ? { interval } : {}) },
-        io,
-      );
-      const src = sock.address();
-      const via = ifindex ? interfaceName(ifindex) : 'the routed interface';
-      if (flags.json) io.out(JSON.stringify({ sent: r.sent, bytes: r.bytes, from: src, interface: ifindex ? via : null, ttl, to: positionals }));
-      else io.out(`sent ${r.sent} datagram${r.sent === 1 ? '' : 's'} from ${src.family === 'IPv6' ? `[${src.address}]` : src.address}:${src.port} via ${via} (ttl ${ttl}) to ${positionals.join(', ')}`);
-      return io.signal.aborted && r.sent < count * targets.length ? EXIT.INTERRUPTED : EXIT.OK;
-    } finally {
-      await sock.close();
-    }
-  },
-};
+  // The outgoing interface: --interface, else the interface owning --from's address.
+  let ifindex = 0;
+  if (flags.interface !== undefined) ifindex = resolveInterfaceIndex(String(flags.interface), 'interface');
+  else if (from && from.address !== '0.0.0.0' && from.address !== '::') ifindex = resolveInterfaceIndex(from.address, 'from');
+  else if (targets.every((t) => t.scopeId) && new Set(targets.map((t) => t.scopeId)).size === 1) ifindex = targets[0]?.scopeId ?? 0;
+  else if (targets.some((t) => t.scopeId)) ifindex = 0;
+  else io.err('mcast send: no --interface or --from address given; the routing table picks the interface');
+
+  const sock = await UdpSocket.create({ family, ...(from ? { address: scoped(from), port: from.port } : {}) });
+  try {
+    if (ifindex) sock.setMulticastInterface(ifindex);
+    sock.setMulticastTTL(ttl);
+    sock.setMulticastLoopback(!flags['no-loopback']);
+    const r = await sendRounds(
+      sock,
+      targets,
+      (t) => payload ?? Buffer.from(`This message is for ${t.address.includes(':') ? `[${t.address}]` : t.address}:${t.port} receivers`),
+      { count, ...(interval !== undefined ? { interval } : {}) },
+      io,
+    );
+    const src = sock.address();
+    const via = ifindex ? interfaceName(ifindex) : 'the routed interface';
+    if (flags.json) io.out(JSON.stringify({ sent: r.sent, bytes: r.bytes, from: src, interface: ifindex ? via : null, ttl, to: positionals }));
+    else io.out(`sent ${r.sent} datagram${r.sent === 1 ? '' : 's'} from ${endpoint(src.address, src.port)} via ${via} (ttl ${ttl}) to ${positionals.join(', ')}`);
+    return io.signal.aborted && r.sent < count * targets.length ? EXIT.INTERRUPTED : EXIT.OK;
+  } finally {
+    await sock.close();
+  }
+});

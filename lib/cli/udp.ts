@@ -5,8 +5,8 @@
  */
 import { parseEndpoint } from '../core/address';
 import { UdpSocket, SendOptions } from '../sockets/udp';
-import { CommandSpec, EXIT, UsageError, helpText, parseCommand } from './args';
-import { NETNS_FLAG, PAYLOAD_FLAGS, RECV_FLAGS, applyNetns, endpoint, fromFlag, payloadFrom, positive, receiveLoop } from './common';
+import { CommandSpec, EXIT, UsageError } from './args';
+import { NETNS_FLAG, PAYLOAD_FLAGS, RECV_FLAGS, endpoint, fromFlag, payloadFrom, positive, receiveLoop, networkCommand, scoped } from './common';
 import type { Command } from './main';
 import { Io, Progress, sleep } from './output';
 
@@ -62,7 +62,7 @@ export async function sendRounds(
 ): Promise<{ sent: number; bytes: number; progress: Progress }> {
   const progress = new Progress(io, 'datagrams');
   const per: SendOptions[] = targets.map((t) => {
-    const o: SendOptions = { address: t.scopeId ? `${t.address}%${t.scopeId}` : t.address, port: t.port };
+    const o: SendOptions = { address: scoped(t), port: t.port };
     if (flags.ttl !== undefined) o.ttl = flags.ttl;
     if (flags.tos !== undefined) o.tos = flags.tos;
     if (flags.interface !== undefined) o.interface = flags.interface;
@@ -99,69 +99,57 @@ function targetsFrom(positionals: string[], command: string): Array<{ address: s
   });
 }
 
-export const recv: Command = {
-  spec: recvSpec,
-  async run(argv: string[], io: Io): Promise<number> {
-    const { flags, positionals, help } = parseCommand(recvSpec, argv);
-    if (help) return io.out(helpText(recvSpec)), EXIT.OK;
-    applyNetns(flags);
-    const [ep] = targetsFrom(positionals, recvSpec.name);
-    const e = ep as { address: string; port: number; family: 'ipv4' | 'ipv6'; scopeId: number };
-    positive(flags, 'count', recvSpec.name);
-    const sock = await UdpSocket.create({
-      family: e.family,
-      // Keep the scope: a link-local bind needs it (fe80::1%veth0).
-      address: e.scopeId ? `${e.address}%${e.scopeId}` : e.address,
-      port: e.port,
-      ...(flags.reuseport ? { reusePort: true } : {}),
-      ...(flags.interface !== undefined ? { interface: String(flags.interface) } : {}),
-      receive: { packetInfo: true, ttl: true },
-    });
-    const local = sock.address();
-    io.err(`listening on ${endpoint(local.address, local.port, e.scopeId)}`);
-    return receiveLoop(sock, flags, io, recvSpec.name);
-  },
-};
+export const recv: Command = networkCommand(recvSpec, async (flags, positionals, io) => {
+  const [ep] = targetsFrom(positionals, recvSpec.name);
+  const e = ep as { address: string; port: number; family: 'ipv4' | 'ipv6'; scopeId: number };
+  positive(flags, 'count', recvSpec.name);
+  const sock = await UdpSocket.create({
+    family: e.family,
+    // Keep the scope: a link-local bind needs it (fe80::1%veth0).
+    address: scoped(e),
+    port: e.port,
+    ...(flags.reuseport ? { reusePort: true } : {}),
+    ...(flags.interface !== undefined ? { interface: String(flags.interface) } : {}),
+    receive: { packetInfo: true, ttl: true },
+  });
+  const local = sock.address();
+  io.err(`listening on ${endpoint(local.address, local.port, e.scopeId)}`);
+  return receiveLoop(sock, flags, io, recvSpec.name);
+});
 
-export const send: Command = {
-  spec: sendSpec,
-  async run(argv: string[], io: Io): Promise<number> {
-    const { flags, positionals, help } = parseCommand(sendSpec, argv);
-    if (help) return io.out(helpText(sendSpec)), EXIT.OK;
-    applyNetns(flags);
-    const targets = targetsFrom(positionals, sendSpec.name);
-    const payload = payloadFrom(flags, sendSpec.name);
-    const count = positive(flags, 'count', sendSpec.name) ?? 1;
-    const rate = positive(flags, 'rate', sendSpec.name);
-    const interval = positive(flags, 'interval', sendSpec.name, { allowZero: true });
-    const families = new Set(targets.map((t) => t.family));
-    const from = fromFlag(flags, sendSpec.name);
-    if (from) {
-      if (families.size > 1 || !families.has(from.family)) throw new UsageError(`--from ${String(flags.from)} is ${from.family} but a destination is not`, sendSpec.name);
-    } else if (families.size > 1) {
-      throw new UsageError('destinations mix IPv4 and IPv6; send them in two commands (or give IPv4 as [::ffff:a.b.c.d]:port)', sendSpec.name);
-    }
-    const family = from?.family ?? (targets[0] as { family: 'ipv4' | 'ipv6' }).family;
-    const sock = await UdpSocket.create({
-      family,
-      ...(from ? { address: from.scopeId ? `${from.address}%${from.scopeId}` : from.address, port: from.port } : {}),
-      ...(flags.broadcast ? { options: { SO_BROADCAST: true } } : {}),
-    });
-    try {
-      const r = await sendRounds(sock, targets, () => payload, {
-        count,
-        ...(interval !== undefined ? { interval } : {}),
-        ...(rate !== undefined ? { rate } : {}),
-        ...(typeof flags.ttl === 'number' ? { ttl: flags.ttl } : {}),
-        ...(typeof flags.tos === 'number' ? { tos: flags.tos } : {}),
-        ...(flags.interface !== undefined ? { interface: String(flags.interface) } : {}),
-      }, io);
-      const src = sock.address();
-      if (flags.json) io.out(JSON.stringify({ sent: r.sent, bytes: r.bytes, from: src, to: positionals, seconds: r.progress.elapsed }));
-      else io.out(`sent ${r.sent} datagram${r.sent === 1 ? '' : 's'} (${r.bytes} bytes) from ${src.family === 'IPv6' ? `[${src.address}]` : src.address}:${src.port} to ${positionals.join(', ')}${r.sent > 1 ? ` in ${r.progress.elapsed.toFixed(2)} s` : ''}`);
-      return io.signal.aborted && r.sent < count * targets.length ? EXIT.INTERRUPTED : EXIT.OK;
-    } finally {
-      await sock.close();
-    }
-  },
-};
+export const send: Command = networkCommand(sendSpec, async (flags, positionals, io) => {
+  const targets = targetsFrom(positionals, sendSpec.name);
+  const payload = payloadFrom(flags, sendSpec.name);
+  const count = positive(flags, 'count', sendSpec.name) ?? 1;
+  const rate = positive(flags, 'rate', sendSpec.name);
+  const interval = positive(flags, 'interval', sendSpec.name, { allowZero: true });
+  const families = new Set(targets.map((t) => t.family));
+  const from = fromFlag(flags, sendSpec.name);
+  if (from) {
+    if (families.size > 1 || !families.has(from.family)) throw new UsageError(`--from ${String(flags.from)} is ${from.family} but a destination is not`, sendSpec.name);
+  } else if (families.size > 1) {
+    throw new UsageError('destinations mix IPv4 and IPv6; send them in two commands (or give IPv4 as [::ffff:a.b.c.d]:port)', sendSpec.name);
+  }
+  const family = from?.family ?? (targets[0] as { family: 'ipv4' | 'ipv6' }).family;
+  const sock = await UdpSocket.create({
+    family,
+    ...(from ? { address: scoped(from), port: from.port } : {}),
+    ...(flags.broadcast ? { options: { SO_BROADCAST: true } } : {}),
+  });
+  try {
+    const r = await sendRounds(sock, targets, () => payload, {
+      count,
+      ...(interval !== undefined ? { interval } : {}),
+      ...(rate !== undefined ? { rate } : {}),
+      ...(typeof flags.ttl === 'number' ? { ttl: flags.ttl } : {}),
+      ...(typeof flags.tos === 'number' ? { tos: flags.tos } : {}),
+      ...(flags.interface !== undefined ? { interface: String(flags.interface) } : {}),
+    }, io);
+    const src = sock.address();
+    if (flags.json) io.out(JSON.stringify({ sent: r.sent, bytes: r.bytes, from: src, to: positionals, seconds: r.progress.elapsed }));
+    else io.out(`sent ${r.sent} datagram${r.sent === 1 ? '' : 's'} (${r.bytes} bytes) from ${endpoint(src.address, src.port)} to ${positionals.join(', ')}${r.sent > 1 ? ` in ${r.progress.elapsed.toFixed(2)} s` : ''}`);
+    return io.signal.aborted && r.sent < count * targets.length ? EXIT.INTERRUPTED : EXIT.OK;
+  } finally {
+    await sock.close();
+  }
+});

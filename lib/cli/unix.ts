@@ -6,10 +6,10 @@
  */
 import { UnixSocket } from '../sockets/unix';
 import type { UnixMessage, UnixSendOptions, UnixSocketType } from '../sockets/unix';
-import { CommandSpec, EXIT, ParsedFlags, UsageError, helpText, parseCommand } from './args';
-import { NETNS_FLAG, PAYLOAD_FLAGS, RECV_FLAGS, applyNetns, asText, payloadFrom, positive, receiveLoop } from './common';
+import { CommandSpec, EXIT, ParsedFlags, UsageError } from './args';
+import { NETNS_FLAG, PAYLOAD_FLAGS, RECV_FLAGS, asText, payloadFrom, positive, receiveLoop, networkCommand } from './common';
 import type { Command } from './main';
-import { Io, Progress, sleep } from './output';
+import { Progress, sleep } from './output';
 
 const TYPE_FLAG = { type: 'string', value: 'TYPE', description: "socket type: dgram (default) or seqpacket (send: connect to a listener)" } as const;
 
@@ -63,9 +63,14 @@ function socketType(flags: ParsedFlags, command: string): UnixSocketType {
   return t;
 }
 
+/** An address for a text line: NUL bytes of an abstract name shown as `\0` (as ss shows them, never raw). */
+function shown(p: string): string {
+  return p.replaceAll('\0', '\\0');
+}
+
 function messageLine(m: UnixMessage, path: string, hex: boolean): string {
   const i = m.info;
-  const parts = [`${i.path || '(unnamed)'} -> ${path}`];
+  const parts = [`${i.path ? shown(i.path) : '(unnamed)'} -> ${path}`];
   if (i.credentials) parts.push(`pid ${i.credentials.pid} uid ${i.credentials.uid} gid ${i.credentials.gid}`);
   if (i.fds?.count) parts.push(`${i.fds.count} fd${i.fds.count === 1 ? '' : 's'}`);
   if (i.error) parts.push(`(control data cut: ${(i.error as Error & { code?: string }).code})`);
@@ -90,57 +95,45 @@ function messageJson(m: UnixMessage, path: string): Record<string, unknown> {
   };
 }
 
-export const recv: Command = {
-  spec: recvSpec,
-  async run(argv: string[], io: Io): Promise<number> {
-    const { flags, positionals, help } = parseCommand(recvSpec, argv);
-    if (help) return io.out(helpText(recvSpec)), EXIT.OK;
-    applyNetns(flags);
-    const path = positionals[0] as string;
-    if (path === '') throw new UsageError('PATH is empty: give a path or @NAME', recvSpec.name);
-    positive(flags, 'count', recvSpec.name);
-    const sock = await UnixSocket.create({ path, ...(flags.unlink ? { unlinkExisting: true } : {}), ...(flags.credentials ? { passCredentials: true } : {}) });
-    io.err(`listening on ${sock.address().path}`);
-    // The iterator's descriptors are closed as soon as the next message is asked for: the line only counts them.
-    return receiveLoop<UnixMessage>(sock, flags, io, recvSpec.name, (m, json, hex) => (json ? JSON.stringify(messageJson(m, path)) : messageLine(m, path, hex)));
-  },
-};
+export const recv: Command = networkCommand(recvSpec, async (flags, positionals, io) => {
+  const path = positionals[0] as string;
+  if (path === '') throw new UsageError('PATH is empty: give a path or @NAME', recvSpec.name);
+  positive(flags, 'count', recvSpec.name);
+  const sock = await UnixSocket.create({ path, ...(flags.unlink ? { unlinkExisting: true } : {}), ...(flags.credentials ? { passCredentials: true } : {}) });
+  io.err(`listening on ${sock.address().path}`);
+  // The iterator's descriptors are closed as soon as the next message is asked for: the line only counts them.
+  return receiveLoop<UnixMessage>(sock, flags, io, recvSpec.name, (m, json, hex) => (json ? JSON.stringify(messageJson(m, path)) : messageLine(m, path, hex)));
+});
 
-export const send: Command = {
-  spec: sendSpec,
-  async run(argv: string[], io: Io): Promise<number> {
-    const { flags, positionals, help } = parseCommand(sendSpec, argv);
-    if (help) return io.out(helpText(sendSpec)), EXIT.OK;
-    applyNetns(flags);
-    const path = positionals[0] as string;
-    const type = socketType(flags, sendSpec.name);
-    const payload = payloadFrom(flags, sendSpec.name);
-    const count = positive(flags, 'count', sendSpec.name) ?? 1;
-    const interval = positive(flags, 'interval', sendSpec.name, { allowZero: true });
-    const fds = (flags.fd as number[] | undefined) ?? [];
-    for (const fd of fds) if (!Number.isInteger(fd) || fd < 0) throw new UsageError(`--fd must be a descriptor number, got ${fd}`, sendSpec.name);
-    const seq = type === 'seqpacket';
-    const sock = await UnixSocket.create({
-      type,
-      ...(flags.from !== undefined ? { path: String(flags.from) } : {}),
-      ...(seq ? { connect: path } : {}),
-      coalesce: false,
-    });
-    const opts: UnixSendOptions = { ...(seq ? {} : { path }), ...(fds.length ? { fds } : {}), ...(flags.credentials ? { credentials: true } : {}) };
-    const progress = new Progress(io, 'messages');
-    try {
-      for (let k = 0; k < count && !io.signal.aborted; k++) {
-        await sock.send(payload, opts);
-        progress.tick(payload.length);
-        if (interval && k + 1 < count && !(await sleep(interval, io.signal))) break;
-      }
-      progress.done();
-      const from = sock.address().path || '(unnamed)';
-      if (flags.json) io.out(JSON.stringify({ sent: progress.count, bytes: progress.bytes, from, to: path, fds: fds.length, seconds: progress.elapsed }));
-      else io.out(`sent ${progress.count} message${progress.count === 1 ? '' : 's'} (${progress.bytes} bytes${fds.length ? `, ${fds.length} fd${fds.length === 1 ? '' : 's'} each` : ''}) from ${from} to ${path}`);
-      return io.signal.aborted && progress.count < count ? EXIT.INTERRUPTED : EXIT.OK;
-    } finally {
-      await sock.close();
+export const send: Command = networkCommand(sendSpec, async (flags, positionals, io) => {
+  const path = positionals[0] as string;
+  const type = socketType(flags, sendSpec.name);
+  const payload = payloadFrom(flags, sendSpec.name);
+  const count = positive(flags, 'count', sendSpec.name) ?? 1;
+  const interval = positive(flags, 'interval', sendSpec.name, { allowZero: true });
+  const fds = (flags.fd as number[] | undefined) ?? [];
+  for (const fd of fds) if (!Number.isInteger(fd) || fd < 0) throw new UsageError(`--fd must be a descriptor number, got ${fd}`, sendSpec.name);
+  const seq = type === 'seqpacket';
+  const sock = await UnixSocket.create({
+    type,
+    ...(flags.from !== undefined ? { path: String(flags.from) } : {}),
+    ...(seq ? { connect: path } : {}),
+    coalesce: false,
+  });
+  const opts: UnixSendOptions = { ...(seq ? {} : { path }), ...(fds.length ? { fds } : {}), ...(flags.credentials ? { credentials: true } : {}) };
+  const progress = new Progress(io, 'messages');
+  try {
+    for (let k = 0; k < count && !io.signal.aborted; k++) {
+      await sock.send(payload, opts);
+      progress.tick(payload.length);
+      if (interval && k + 1 < count && !(await sleep(interval, io.signal))) break;
     }
-  },
-};
+    progress.done();
+    const from = sock.address().path || '(unnamed)';
+    if (flags.json) io.out(JSON.stringify({ sent: progress.count, bytes: progress.bytes, from, to: path, fds: fds.length, seconds: progress.elapsed }));
+    else io.out(`sent ${progress.count} message${progress.count === 1 ? '' : 's'} (${progress.bytes} bytes${fds.length ? `, ${fds.length} fd${fds.length === 1 ? '' : 's'} each` : ''}) from ${from} to ${path}`);
+    return io.signal.aborted && progress.count < count ? EXIT.INTERRUPTED : EXIT.OK;
+  } finally {
+    await sock.close();
+  }
+});

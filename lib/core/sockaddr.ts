@@ -1,7 +1,8 @@
 /**
  * The one decoder of the raw source addresses the engine hands over
  * (`handle.addresses`, ADDRESS_STRIDE bytes per record): sockaddr_in,
- * sockaddr_in6 and sockaddr_ll, read at the offsets native exports.
+ * sockaddr_in6, sockaddr_ll and sockaddr_un, read at the offsets native
+ * exports, each only as far as the length the kernel returned.
  * @module
  */
 import { constants } from '../binding';
@@ -11,6 +12,8 @@ import { formatIPv4, formatIPv6 } from './iptext';
 const AF_INET = constants.AF_INET as number;
 const AF_INET6 = constants.AF_INET6 as number;
 const L = SockaddrLayout;
+// ignoreBOM keeps a leading U+FEFF: it is part of the name.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Typed views over one address table (created once per socket). */
 export class SockaddrReader {
@@ -33,6 +36,27 @@ export class SockaddrReader {
   /** sa_family at `base` (0 when the record has no address). */
   family(base: number): number {
     return this.u16[(base + L.family) >> 1] as number;
+  }
+
+  /** The address length the kernel returned (msg_namelen, capped at the record). */
+  length(base: number): number {
+    return this.u16[(base + L.length) >> 1] as number;
+  }
+
+  /**
+   * sockaddr_un: the kernel's sun_path as a string — a path, `'\0name'` for
+   * an abstract name (exactly its length - offsetof(sun_path) bytes: NULs
+   * inside or at the end count), '' when unnamed. UTF-8, as Node's paths.
+   */
+  sunPath(base: number): string {
+    const start = base + L.sunPath;
+    const end = base + Math.min(this.length(base), L.length);
+    if (end <= start) return '';
+    const b = this.bytes;
+    if (b[start] === 0) return `\0${utf8.decode(b.subarray(start + 1, end))}`;
+    let nul = b.indexOf(0, start);
+    if (nul < 0 || nul > end) nul = end;
+    return utf8.decode(b.subarray(start, nul));
   }
 
   /** Port (host order) of an inet/inet6 address. */

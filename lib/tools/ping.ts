@@ -80,8 +80,23 @@ export interface PingError {
   error: TransportError;
 }
 
+/**
+ * A request the kernel refused to send after the run started (e.g. its
+ * route went away: ENETUNREACH). As in iputils ping it counts as
+ * transmitted and lost, not as an ICMP error, and the run goes on. A run
+ * that cannot send at all fails instead: see {@link ping}.
+ */
+export interface PingSendError {
+  /** Discriminant. */
+  type: 'send-error';
+  /** icmp_seq of the request not sent. */
+  sequence: number;
+  /** The failed send: `code`, `errno`, `syscall` ('sendmsg'), `address`. */
+  error: SocketError;
+}
+
 /** One event of a {@link Ping} run. */
-export type PingEvent = PingReply | PingError;
+export type PingEvent = PingReply | PingError | PingSendError;
 
 /** The end-of-run statistics, as iputils ping prints them. */
 export interface PingSummary {
@@ -141,6 +156,12 @@ export class Ping extends ToolRun<PingEvent> {
  * Ping `host` (an address, or a name resolved with the system resolver):
  * echo requests every `interval` ms through an unprivileged ping socket.
  * Without a `count` it runs until `stop()` or the signal.
+ *
+ * Before the first request the route is checked as iputils ping does (a
+ * UDP socket connected to the host): when there is none — ENETUNREACH in a
+ * namespace without a default route — nothing is sent, `summary` rejects and
+ * iterators throw a {@link SocketError} (`code`, `errno`, `syscall:
+ * 'connect'`, `address`), and `address` never resolves.
  */
 export function ping(host: string, options: PingOptions = {}): Ping {
   if (typeof host !== 'string' || host === '') throw invalidArgType('host', 'a non-empty string', host);
@@ -188,6 +209,24 @@ export async function openEchoSocket(family: 'ipv4' | 'ipv6', mode: 'auto' | 'pi
   return RawSocket.create({ ...common, protocol: family === 'ipv4' ? 1 : 58 });
 }
 
+/**
+ * @internal iputils ping's route check: connect(2) a UDP socket to the host
+ * (port 1025, as iputils) through the same interface and namespace, and
+ * close it. Throws the connect error (ENETUNREACH: no route) naming the host.
+ */
+export function checkRoute(family: 'ipv4' | 'ipv6', address: string, o: { interface?: InterfaceRef; netns?: string }): void {
+  const probe = IpSocket._open(family, 'dgram', 0, { family, ...(o.interface !== undefined ? { interface: o.interface } : {}), ...(o.netns !== undefined ? { netns: o.netns } : {}) }, () => {});
+  try {
+    probe.connect({ address, port: 1025 });
+  } catch (e) {
+    if (!(e instanceof SocketError)) throw e;
+    const hint = e.code === 'ENETUNREACH' ? `no route to ${address} ('ip route get ${address}' says why; a new network namespace has no default route)` : undefined;
+    throw new SocketError(e.errno, 'connect', { address, ...(hint ? { hint } : {}) });
+  } finally {
+    probe.close();
+  }
+}
+
 /** What an ICMP error about a request says, in iputils ping's words. */
 export function describeIcmpError(e: { origin: string; type: number; code: number; mtu?: number; error: string }): string {
   if (e.origin === 'icmp') {
@@ -225,8 +264,14 @@ export function icmpOf(sock: IpSocket, data: Buffer): Buffer {
 
 async function run(host: string, o: PingOptions, events: EventQueue<PingEvent>, stopper: Sleeper, stopped: () => boolean, setAddress: (a: string) => void): Promise<PingSummary> {
   const { address, family } = await resolveHost(host, o.family);
-  setAddress(address);
   const sock = await openEchoSocket(family, o.socket ?? 'auto', o);
+  try {
+    checkRoute(family, address, o);
+  } catch (e) {
+    await sock.close();
+    throw e;
+  }
+  setAddress(address);
   const raw = sock instanceof RawSocket;
   // A raw socket sees every echo reply on the host: ours carry this identifier.
   const ident = raw ? (process.pid ^ (Math.random() * 0x10000)) & 0xffff : 0;
@@ -320,8 +365,8 @@ async function run(host: string, o: PingOptions, events: EventQueue<PingEvent>, 
         await sock.send(msg, address);
       } catch (e) {
         if (!(e instanceof SocketError)) throw e;
-        // A local failure (no route, ...) is an error of this request, as iputils reports it.
-        onError({ errno: e.errno, error: e.code, origin: 'local', type: 0, code: 0, destination: { address, port: 0 }, payload: msg }, wire);
+        // As iputils: counted as sent and still awaited (so lost), reported, and the run goes on.
+        events.push({ type: 'send-error', sequence: wire, error: e });
       }
       if (transmitted < count && !stopped()) await stopper.sleep(transmitted * interval - msSince(start));
     }

@@ -17,7 +17,7 @@ import type { TransportError } from '../sockets/errqueue';
 import { IpSocket, echoRequest } from '../sockets/ip';
 import { UdpSocket } from '../sockets/udp';
 import type { MessageInfo } from '../sockets/udp/types';
-import { openEchoSocket, resolveHost } from './ping';
+import { checkRoute, openEchoSocket, resolveHost } from './ping';
 import { EventQueue, Sleeper, ToolRun, msSince } from './queue';
 
 /** Options of {@link traceroute}. */
@@ -80,7 +80,12 @@ export class Traceroute extends ToolRun<TracerouteHop> {
   }
 }
 
-/** Trace the route to `host`: probes with TTL 1, 2, … until the destination answers or `maxHops`. */
+/**
+ * Trace the route to `host`: probes with TTL 1, 2, … until the destination
+ * answers or `maxHops`. With no route to it at all (ENETUNREACH) nothing is
+ * sent: `hops` rejects and iterators throw a `SocketError` (`syscall:
+ * 'connect'`), as traceroute stops with "connect: Network is unreachable".
+ */
 export function traceroute(host: string, options: TracerouteOptions = {}): Traceroute {
   if (typeof host !== 'string' || host === '') throw invalidArgType('host', 'a non-empty string', host);
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options);
@@ -133,6 +138,13 @@ async function trace(
   const data = Buffer.alloc(Math.max(0, (o.packetLength ?? (family === 'ipv4' ? 60 : 80)) - headers), 0x40);
   const common = { ...(o.interface !== undefined ? { interface: o.interface } : {}), ...(o.netns !== undefined ? { netns: o.netns } : {}) };
   const sock: UdpSocket | IpSocket = icmp ? await openEchoSocket(family, 'ping', common) : await UdpSocket.create({ family, ...common });
+  try {
+    // No route at all: traceroute stops at once ("connect: Network is unreachable") rather than print maxHops rows of '*'.
+    checkRoute(family, address, common);
+  } catch (e) {
+    await sock.close();
+    throw e;
+  }
   // probe id (UDP: destination port offset; ICMP: sequence) → its slot in the current hop
   let pending = new Map<number, { probe: TracerouteProbe; sent: bigint }>();
   let final = false;

@@ -10,9 +10,11 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <uv.h>
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <unordered_set>
 #include <vector>
@@ -27,6 +29,11 @@ namespace sockit::io {
 enum MetaWord : uint32_t { kMetaOffset = 0, kMetaLength = 1, kMetaRealLength = 2, kMetaFlags = 3 };
 constexpr uint32_t kMetaStride = 4;
 constexpr uint32_t kAddrStride = 112;  // raw sockaddr bytes (in, in6, ll, un: sockaddr_un is 110)
+// u16 at the end of each address record: the address length the kernel
+// returned (msg_namelen). An abstract unix name is exactly that long, with
+// trailing NULs significant, so the zero fill after it must not be read as name.
+constexpr uint32_t kAddrLength = kAddrStride - 2;
+static_assert(sizeof(sockaddr_un) <= kAddrLength, "sockaddr_un ends before the length field");
 constexpr uint32_t kInfoStride = sizeof(codec::ControlInfo);
 constexpr uint32_t kMaxBatch = 1024;
 constexpr uint32_t kMaxMessage = 1u << 20;
@@ -135,6 +142,15 @@ inline void PutMeta(IoState* s, uint32_t i, size_t off, uint32_t len, uint32_t r
   meta[kMetaLength] = len;
   meta[kMetaRealLength] = real;
   meta[kMetaFlags] = flags;
+}
+// Message i's source address record: `len` bytes of `name` (capped at the
+// record), zero fill, and the length copied in the record's length field.
+inline void PutAddress(IoState* s, uint32_t i, const void* name, socklen_t len) {
+  uint8_t* a = s->addrs + static_cast<size_t>(i) * kAddrStride;
+  uint16_t copy = static_cast<uint16_t>(len < kAddrLength ? len : kAddrLength);
+  std::memcpy(a, name, copy);
+  std::memset(a + copy, 0, kAddrStride - copy);
+  std::memcpy(a + kAddrLength, &copy, sizeof(copy));
 }
 // The batch's n messages fill the pool up to `end`: advance the pool and
 // make the one onRecv(pool, n) call.

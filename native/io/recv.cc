@@ -118,12 +118,7 @@ bool Deliver(IoState* s, int n, Landing& l) {
   }
   for (int i = 0; i < n; i++) {
     const mmsghdr& mm = s->msgs[i];
-    uint8_t* a = s->addrs + i * kAddrStride;
-    socklen_t nl = mm.msg_hdr.msg_namelen;
-    if (nl > sizeof(sockaddr_storage)) nl = sizeof(sockaddr_storage);
-    size_t copy = nl < kAddrStride ? nl : kAddrStride;
-    std::memcpy(a, &s->names[i], copy);
-    if (copy < kAddrStride) std::memset(a + copy, 0, kAddrStride - copy);
+    PutAddress(s, static_cast<uint32_t>(i), &s->names[i], mm.msg_hdr.msg_namelen);
     auto* info = reinterpret_cast<codec::ControlInfo*>(s->infos + i * kInfoStride);
     size_t clen = mm.msg_hdr.msg_controllen;
     if (clen > s->ctlSize) clen = s->ctlSize;

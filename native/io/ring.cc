@@ -39,10 +39,8 @@ bool DeliverRing(IoState* s, uint32_t n, size_t ndone) {
     std::memcpy(out + off, f.data, len);
     PutMeta(s, i, off, len, real, real > len ? static_cast<uint32_t>(MSG_TRUNC) : 0);
     off += len;
-    uint8_t* a = s->addrs + i * kAddrStride;
-    static_assert(sizeof(sockaddr_ll) <= kAddrStride, "sockaddr_ll fits an address record");
-    std::memcpy(a, f.sll, sizeof(sockaddr_ll));
-    std::memset(a + sizeof(sockaddr_ll), 0, kAddrStride - sizeof(sockaddr_ll));
+    static_assert(sizeof(sockaddr_ll) <= kAddrLength, "sockaddr_ll fits an address record");
+    PutAddress(s, i, f.sll, sizeof(sockaddr_ll));
     auto* info = reinterpret_cast<codec::ControlInfo*>(s->infos + i * kInfoStride);
     std::memset(info, 0, sizeof(*info));
     info->present = codec::kHasAuxdata | codec::kHasTimestamp;

@@ -4,9 +4,12 @@
 // SCM_CREDENTIALS encoder for sends, and socketpair(2).
 //
 // Received descriptors belong to JS from the moment the batch call starts:
-// lib/sockets/unix closes every one nobody took. Descriptors that do not
-// fit the array are closed here and the message is flagged MSG_CTRUNC, as
-// the kernel does for those that did not fit the control buffer.
+// lib/sockets/unix closes every one nobody took (close) and forgets those
+// taken (forgetFd). Until then each is listed in the environment's owned
+// descriptors (ownFd's set), which the env cleanup hook closes: a Worker
+// that ends runs no JS, so nothing else would. Descriptors that do
+// not fit the array are closed here and the message is flagged MSG_CTRUNC,
+// as the kernel does for those that did not fit the control buffer.
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -15,6 +18,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 #include "codec/unix.h"
 #include "io/io.h"
@@ -23,6 +27,24 @@ namespace sockit::io {
 
 namespace {
 void CloseDropped(int fd) { ::close(fd); }
+
+// List n received descriptors among the environment's owned ones (the set
+// ownFd uses: closed at teardown unless closed or forgotten first); when the
+// set cannot grow, close them instead (false): the caller reports them dropped.
+bool Own(IoState* s, const int32_t* fds, size_t n) {
+  auto& owned = GetAddonData(Napi::Env(s->env))->ownedFds;
+  size_t k = 0;
+  try {
+    for (; k < n; k++) owned.insert(fds[k]);
+    return true;
+  } catch (const std::bad_alloc&) {
+    for (size_t j = 0; j < n; j++) {
+      if (j < k) owned.erase(fds[j]);
+      ::close(fds[j]);
+    }
+    return false;
+  }
+}
 }  // namespace
 
 void InitRights(Napi::Env env, IoState* s, Napi::Object self, uint32_t maxRights) {
@@ -40,6 +62,11 @@ void InitRights(Napi::Env env, IoState* s, Napi::Object self, uint32_t maxRights
 void CollectUnix(IoState* s, uint32_t i, const uint8_t* ctl, size_t clen, codec::ControlInfo* info) {
   int32_t* fds = s->rights ? s->rights + static_cast<size_t>(i) * s->maxRights : nullptr;
   size_t dropped = codec::DecodeUnixControl(ctl, clen, info, fds, s->maxRights, CloseDropped);
+  if (info->rightsCount > 0 && !Own(s, fds, info->rightsCount)) {
+    dropped += info->rightsCount;
+    info->rightsCount = 0;
+    info->present &= ~codec::kHasRights;
+  }
   if (dropped) info->present |= codec::kHasCtrunc;
 }
 
@@ -72,11 +99,12 @@ void DrainAccept(IoState* s) {
         if (errno != EAGAIN && errno != EWOULDBLOCK) err = errno;
         break;
       }
+      if (!Own(s, &fd, 1)) {
+        err = ENOMEM;
+        break;
+      }
       PutMeta(s, n, s->poolOff, 0, 0, 0);
-      uint8_t* a = s->addrs + n * kAddrStride;
-      size_t copy = len < kAddrStride ? len : kAddrStride;
-      std::memcpy(a, &s->names[n], copy);
-      if (copy < kAddrStride) std::memset(a + copy, 0, kAddrStride - copy);
+      PutAddress(s, n, &s->names[n], len);
       auto* info = reinterpret_cast<codec::ControlInfo*>(s->infos + n * kInfoStride);
       std::memset(info, 0, sizeof(*info));
       info->present = codec::kHasRights;
@@ -88,7 +116,11 @@ void DrainAccept(IoState* s) {
       napi_value buf;
       uint8_t* out = nullptr;
       if (!PoolReserve(s, 1, &buf, &out)) {
-        for (uint32_t i = 0; i < n; i++) ::close(s->rights[static_cast<size_t>(i) * s->maxRights]);
+        for (uint32_t i = 0; i < n; i++) {
+          int fd = s->rights[static_cast<size_t>(i) * s->maxRights];
+          GetAddonData(Napi::Env(s->env))->ownedFds.erase(fd);
+          ::close(fd);
+        }
         FailNoMemory(s);
         return;
       }

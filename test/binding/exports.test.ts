@@ -75,7 +75,10 @@ describe('the native module exports everything the binding interface declares', 
     expect(SockaddrStructs.sockaddr_un).toEqual({ sun_family: 0, sun_path: 2, size: 110 });
     for (const l of Object.values(SockaddrStructs)) expect(l.size).toBeLessThanOrEqual(io.ADDRESS_STRIDE);
     // The flat view the sockaddr decoder reads.
-    expect(SockaddrLayout).toEqual({ family: 0, inPort: 2, inAddr: 4, in6Flowinfo: 4, in6Addr: 8, in6ScopeId: 24, llProtocol: 2, llIfindex: 4, llHatype: 8, llPkttype: 10, llHalen: 11, llAddr: 12 });
+    expect(SockaddrLayout).toEqual({ length: 110, family: 0, inPort: 2, inAddr: 4, in6Flowinfo: 4, in6Addr: 8, in6ScopeId: 24, llProtocol: 2, llIfindex: 4, llHatype: 8, llPkttype: 10, llHalen: 11, llAddr: 12, sunPath: 2 });
+    // The address length field follows every sockaddr an address record holds (sockaddr_un is the longest, 110 bytes).
+    expect(io.ADDRESS_LENGTH).toBe(io.ADDRESS_STRIDE - 2);
+    expect(SockaddrStructs.sockaddr_un.size).toBeLessThanOrEqual(io.ADDRESS_LENGTH);
     // The decoder writes where ControlLayout says: a pktinfo + TTL record read back through it.
     const c = native.constants;
     const cmsg = Buffer.alloc(48);

@@ -51,6 +51,23 @@ describe('sockit unix', () => {
     expect((await rx2.done).stdout).toContain(`-> ${ab} 1 bytes: x`);
   });
 
+  it('recv shows NUL bytes of a sender’s abstract name as \\0 (JSON keeps them)', async () => {
+    const ab = name('nulrx');
+    const rx = cliAsync(['unix', 'recv', ab, '--count', '2', '--timeout', '20']);
+    await listening(rx);
+    const rxj = cliAsync(['unix', 'recv', `${ab}j`, '--count', '1', '--json', '--timeout', '20']);
+    await listening(rxj);
+    await using tx = await UnixSocket.create({ path: `${name('nultx')}\0x\0` });
+    await tx.send('a', ab);
+    await tx.send('b', `${ab}j`);
+    await using unnamed = await UnixSocket.create();
+    await unnamed.send('c', ab);
+    const lines = (await rx.done).stdout.trim().split('\n');
+    expect(lines[0]).toBe(`${name('nultx')}\\0x\\0 -> ${ab} 1 bytes: a`);
+    expect(lines[1]).toBe(`(unnamed) -> ${ab} 1 bytes: c`);
+    expect(JSON.parse((await rxj.done).stdout).source).toBe(`${name('nultx')}\0x\0`);
+  });
+
   it('seqpacket send connects to a listener (a socketpair end stands in: ECONNREFUSED without one)', () => {
     const r = cli(['unix', 'send', join(dir, 'none.sock'), '--type', 'seqpacket', '-m', 'x']);
     expect(r.code).toBe(1);

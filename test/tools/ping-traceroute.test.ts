@@ -2,12 +2,14 @@
 // item 5) across a -r1-r2-r3- chain whose middle router never answers, IPv4
 // and IPv6, run as nobody; the CLI output compared with iputils ping and
 // traceroute (run as root) line by line, times aside.
+import { spawnSync } from 'node:child_process';
 import { expect, it } from 'vitest';
 import { ping, traceroute } from '../helpers/sockit';
 import type { PingEvent, TracerouteHop } from '../helpers/sockit';
 import { describeWith, itWith } from '../helpers/env';
 import { addressOf, useIcmpTopology } from '../helpers/icmp-topology';
-import { CLI, nodeAsNobody, runIn } from '../helpers/unprivileged';
+import { CLI, DIST, NOBODY, nodeAsNobody, runIn } from '../helpers/unprivileged';
+import type { Run } from '../helpers/unprivileged';
 
 /** Output with every time replaced (they differ run to run). */
 function untimed(s: string): string {
@@ -160,4 +162,123 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'tool:setpriv'], 'ping 
     const hops = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as TracerouteHop);
     expect(hops.map((h) => h.probes[0]?.address ?? '*')).toEqual([net.r1.interfaces[0]?.address, '*', net.r3.interfaces[0]?.address, net.b.address]);
   });
+});
+
+// A fresh namespace with only lo up has no route anywhere else: iputils ping
+// checks the route before its first request (a UDP connect) and stops with
+// "ping: connect: Network is unreachable", status 2, having sent nothing.
+// With `local`, that address sits on one end of a veth pair and the
+// destination has a static neighbour entry (requests leave, nothing
+// answers); the address is removed half a second after the first echo
+// request left, so the later sends fail with ENETUNREACH and the run goes on.
+function inEmptyNetns(cmd: string, args: string[], o: { nobody?: boolean; local?: string; dest?: string } = {}): Run {
+  const v6 = o.local?.includes(':') ?? false;
+  const script = [
+    'ip link set lo up',
+    // Ping sockets for every group (a new namespace allows none).
+    'sysctl -qw net.ipv4.ping_group_range="0 2147483647"',
+    ...(o.local
+      ? [
+          'ip link add s0 type veth peer name s1 && ip link set s0 up && ip link set s1 up',
+          `ip addr add ${o.local} dev s0${v6 ? ' nodad' : ''}`,
+          `ip neigh add ${o.dest} lladdr 02:00:5e:00:00:01 dev s0 nud permanent`,
+        ]
+      : []),
+    o.local
+      ? `out=$(mktemp) err=$(mktemp); "$@" >"$out" 2>"$err" & pid=$!
+         sent() { if [ ${v6 ? 1 : 0} = 1 ]; then awk '$1=="Icmp6OutEchos"{print $2}' /proc/net/snmp6; else awk '/^Icmp:/{if(!h){for(i=1;i<=NF;i++)n[$i]=i;h=1}else print $n["OutEchos"]}' /proc/net/snmp; fi; }
+         i=0; while [ "$(sent)" = 0 ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i+1)); done
+         sleep 0.5; ip addr del ${o.local} dev s0
+         wait $pid; code=$?; cat "$out"; cat "$err" >&2; rm -f "$out" "$err"; exit $code`
+      : 'exec "$@"',
+  ].join('\n');
+  const r = spawnSync('unshare', ['--net', '--', 'sh', '-c', script, 'sh', ...(o.nobody ? NOBODY : []), cmd, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'tool:setpriv'], 'ping where the local send fails (no route)', () => {
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const v4 = family === 'ipv4';
+    const dest = v4 ? '198.18.99.1' : 'fd00:5f:99::1';
+    const local = v4 ? '198.18.99.2/24' : 'fd00:5f:99::2/64';
+
+    it(`${family}: ping() as nobody rejects with ENETUNREACH (syscall connect) and sends nothing`, () => {
+      const r = inEmptyNetns(process.execPath, ['-e', `
+        const sockit = require(${JSON.stringify(DIST)});
+        const fs = require('fs');
+        (async () => {
+          const run = sockit.ping('${dest}', { count: 2, interval: 20 });
+          const events = [];
+          let thrown;
+          try { for await (const e of run) events.push(e); } catch (e) { thrown = { name: e.name, code: e.code, errno: e.errno, syscall: e.syscall, address: e.address }; }
+          const rejected = await run.summary.then(() => null, (e) => ({ code: e.code, errno: e.errno, syscall: e.syscall, hint: e.hint }));
+          const resolved = await Promise.race([run.address.then(() => true, () => true), new Promise((r) => setTimeout(() => r(false), 50))]);
+          const snmp = fs.readFileSync(${v4 ? "'/proc/net/snmp'" : "'/proc/net/snmp6'"}, 'utf8');
+          process.stdout.write(JSON.stringify({ uid: process.getuid(), events, thrown, rejected, resolved, snmp }));
+        })();`], { nobody: true });
+      const out = JSON.parse(r.stdout) as { uid: number; events: unknown[]; thrown: Record<string, unknown>; rejected: Record<string, unknown>; resolved: boolean; snmp: string };
+      expect(out.uid).toBe(65534);
+      expect(out.events).toEqual([]);
+      expect(out.thrown).toEqual({ name: 'SocketError', code: 'ENETUNREACH', errno: -101, syscall: 'connect', address: dest });
+      expect(out.rejected).toMatchObject({ code: 'ENETUNREACH', errno: -101, syscall: 'connect' });
+      expect(out.rejected.hint).toMatch(/no route/);
+      expect(out.resolved).toBe(false);
+      // Not one echo request left this namespace.
+      const echos = v4 ? (() => {
+        const [head, vals] = out.snmp.split('\n').filter((l) => l.startsWith('Icmp:')).map((l) => l.split(/\s+/));
+        return Number(vals![head!.indexOf('OutEchos')]);
+      })() : Number(/^Icmp6OutEchos\s+(\d+)/m.exec(out.snmp)![1]);
+      expect(echos).toBe(0);
+    });
+
+    it(`${family}: a send that fails later is a 'send-error' event (code, errno, syscall), counted as sent and lost`, () => {
+      const r = inEmptyNetns(process.execPath, ['-e', `
+        const sockit = require(${JSON.stringify(DIST)});
+        (async () => {
+          const run = sockit.ping('${dest}', { count: 3, interval: 1000, timeout: 200 });
+          const events = [];
+          for await (const e of run) events.push(e.type === 'send-error' ? { type: e.type, sequence: e.sequence, code: e.error.code, errno: e.error.errno, syscall: e.error.syscall, name: e.error.name } : e);
+          process.stdout.write(JSON.stringify({ events, summary: await run.summary }));
+        })();`], { nobody: true, local, dest });
+      const out = JSON.parse(r.stdout) as { events: unknown[]; summary: Record<string, unknown> };
+      expect(out.events).toEqual([2, 3].map((sequence) => ({ type: 'send-error', sequence, code: 'ENETUNREACH', errno: -101, syscall: 'sendmsg', name: 'SocketError' })));
+      expect(out.summary).toMatchObject({ transmitted: 3, received: 0, errors: 0, loss: 100 });
+    });
+
+    itWith(['tool:ping'], `${family}: sockit ping prints what iputils ping prints when it cannot send (stdout, stderr, status)`, () => {
+      const args = ['-c', '2', '-i', '0.2', dest];
+      const theirs = inEmptyNetns('ping', args);
+      expect(theirs).toEqual({ code: 2, stdout: '', stderr: 'ping: connect: Network is unreachable\n' });
+      for (const nobody of [false, true]) expect(inEmptyNetns(process.execPath, [CLI, 'ping', ...args], { nobody })).toEqual(theirs);
+      expect(inEmptyNetns(process.execPath, [CLI, 'ping', '--raw', ...args])).toEqual(theirs);
+    });
+
+    itWith(['tool:traceroute'], `${family}: with no route, sockit traceroute stops as traceroute -n does (not 30 rows of '*')`, () => {
+      const args = ['-q', '1', '-w', '1', dest];
+      const theirs = inEmptyNetns('traceroute', ['-n', ...args]);
+      const ours = inEmptyNetns(process.execPath, [CLI, 'traceroute', ...args], { nobody: true });
+      expect(theirs.code).toBe(1);
+      expect(ours.code).toBe(theirs.code);
+      // traceroute ends its header line on stderr, before the error: the terminal shows the same.
+      expect(ours.stdout + ours.stderr).toBe(theirs.stdout + theirs.stderr);
+      expect(ours.stderr).toBe('connect: Network is unreachable\n');
+      const api = inEmptyNetns(process.execPath, ['-e', `
+        const sockit = require(${JSON.stringify(DIST)});
+        const t = sockit.traceroute('${dest}', { queries: 1, wait: 100 });
+        t.hops.then(() => console.log('resolved'), (e) => console.log(JSON.stringify({ code: e.code, syscall: e.syscall, address: e.address })));`], { nobody: true });
+      expect(JSON.parse(api.stdout)).toEqual({ code: 'ENETUNREACH', syscall: 'connect', address: dest });
+    });
+
+    itWith(['tool:ping'], `${family}: sockit ping prints what iputils ping prints when sends start failing mid-run`, () => {
+      const args = ['-c', '3', '-i', '1', '-W', '1', dest];
+      const theirs = inEmptyNetns('ping', args, { local, dest });
+      const ours = inEmptyNetns(process.execPath, [CLI, 'ping', ...args], { local, dest, nobody: true });
+      // iputils counts the failed requests as sent and lost, and prints nothing about them (its
+      // error-queue check clobbers errno): no "From ... local error" line, no "+N errors".
+      expect(untimed(theirs.stdout)).toBe(`PING ${dest}${v4 ? ` (${dest}) 56(84) bytes of data.` : `(${dest}) 56 data bytes`}\n\n--- ${dest} ping statistics ---\n3 packets transmitted, 0 received, 100% packet loss, time Tms\n\n`);
+      expect(ours.stderr).toBe(theirs.stderr);
+      expect(ours.code).toBe(theirs.code);
+      expect(untimed(ours.stdout)).toBe(untimed(theirs.stdout));
+    });
+  }
 });

@@ -9,7 +9,7 @@ import { SockitTypeError, check, invalidArgType, invalidArgValue, validateIntege
 import { resolveTarget } from '../../core/target';
 import type { OptionTarget } from '../../core/target';
 import type { Credentials } from '../../options';
-import type { Passable, UnixSendOptions } from './types';
+import type { Passable, UnixAddress, UnixSendOptions } from './types';
 
 const AF_UNIX = constants.AF_UNIX as number;
 /** sun_path holds 108 bytes; a filesystem path needs its terminating NUL. */
@@ -29,6 +29,12 @@ export function toSunPath(path: string, name: string): string {
 /** The kernel's sun_path string → notation. */
 export function fromSunPath(raw: string): string {
   return raw.startsWith('\0') ? `@${raw.slice(1)}` : raw;
+}
+
+/** A decoded sockaddr_un (getsockname / getpeername) → {@link UnixAddress}; `'\0'` alone is the empty abstract name `'@'`. */
+export function toAddress(sa: { family: number; path?: string } | number): UnixAddress {
+  const raw = typeof sa === 'number' ? '' : (sa.path ?? '');
+  return { path: fromSunPath(raw), abstract: raw.startsWith('\0') };
 }
 
 /** Credentials of this process (what SCM_CREDENTIALS `true` sends). */

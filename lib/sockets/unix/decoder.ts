@@ -6,25 +6,24 @@
  */
 import { native } from '../../binding';
 import type { IoHandle } from '../../binding/io';
-import { ControlLayout, SockaddrStructs } from '../../binding/io';
+import { ControlLayout } from '../../binding/io';
+import { SockaddrReader } from '../../core/sockaddr';
 import type { Credentials } from '../../options';
 import { fromSunPath } from './codec';
 
 const io = native.ioConstants;
 const STRIDE = io.ADDRESS_STRIDE;
 const CSTRIDE = io.CONTROL_STRIDE;
-const SUN_PATH = SockaddrStructs.sockaddr_un.sun_path;
 
 /** Reads one unix socket's records (views created once, reused per batch). */
 export class UnixDecoder {
-  #addrs: Buffer;
+  #addrs: SockaddrReader;
   #ctl: DataView;
   #rights: Int32Array;
   #perMessage: number;
 
   constructor(handle: IoHandle, maxRights: number) {
-    const a = handle.addresses;
-    this.#addrs = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    this.#addrs = new SockaddrReader(handle.addresses);
     this.#ctl = new DataView(handle.control.buffer, handle.control.byteOffset, handle.control.byteLength);
     this.#rights = handle.rights ?? new Int32Array(0);
     this.#perMessage = maxRights;
@@ -32,18 +31,7 @@ export class UnixDecoder {
 
   /** Sender address of record i in the notation ('' when unnamed). */
   path(i: number): string {
-    const base = i * STRIDE + SUN_PATH;
-    const end = i * STRIDE + STRIDE;
-    const b = this.#addrs;
-    if (b[base] === 0) {
-      // Abstract (or unnamed): the record is zero-filled past the name, so trailing NULs are padding.
-      let last = end;
-      while (last > base + 1 && b[last - 1] === 0) last--;
-      return last === base + 1 ? '' : fromSunPath(b.toString('latin1', base, last));
-    }
-    let nul = b.indexOf(0, base);
-    if (nul < 0 || nul > end) nul = end;
-    return b.toString('utf8', base, nul);
+    return fromSunPath(this.#addrs.sunPath(i * STRIDE));
   }
 
   /** HAS_* bits of record i. */

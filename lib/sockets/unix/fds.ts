@@ -9,7 +9,10 @@
  * - with an async iterator: when the iterator asks for the next message (or
  *   ends) — or at once, if the iterator drops the message unread;
  * - with `receive()`: the message is yours; `take()` or `close()` them;
- * - always, as a safety net, when the object is garbage collected.
+ * - always, as a safety net, when the object is garbage collected;
+ * - and when the environment ends (a Worker terminated or exiting, where no
+ *   finalizer runs): the addon owns every received descriptor until it is
+ *   taken or closed (as a Socket's), and closes the rest itself.
  * @module
  */
 import { native } from '../../binding';
@@ -65,6 +68,8 @@ export class ReceivedDescriptors {
     const fds = this.#held.fds;
     this.#held.fds = [];
     finalizer.unregister(this);
+    // Yours now: the environment's teardown no longer closes them.
+    for (const fd of fds) native.forgetFd(fd);
     return fds;
   }
 

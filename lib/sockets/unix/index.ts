@@ -25,7 +25,7 @@ import { adoptDescriptor } from '../adopt';
 import { EngineSocket, SendContext } from '../engine';
 import { Socket } from '../socket';
 import { isDetached } from '../udp/setup';
-import { UnixCodec, fromSunPath, toSunPath } from './codec';
+import { UnixCodec, toAddress, toSunPath } from './codec';
 import { UnixDecoder } from './decoder';
 import { ReceivedDescriptors } from './fds';
 import { ADOPT_KEYS, bindRaw, configure, typeName, typeNumber, validateAdopt, validateCreate } from './setup';
@@ -412,8 +412,3 @@ function toBytes(d: unknown, name: string): Uint8Array {
   throw invalidArgType(name, 'a string, Buffer or Uint8Array', d);
 }
 
-function toAddress(sa: { family: number; path?: string }): UnixAddress {
-  const raw = sa.path ?? '';
-  if (raw === '\0' || raw === '') return { path: '', abstract: false };
-  return { path: fromSunPath(raw), abstract: raw.startsWith('\0') };
-}

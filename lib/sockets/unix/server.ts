@@ -11,7 +11,7 @@ import type { IoHandle } from '../../binding/io';
 import { SocketError, socketClosed, validateBoolean, validateInteger } from '../../core/errors';
 import { rejectUnknownKeys } from '../../core/validate';
 import { Socket } from '../socket';
-import { toSunPath } from './codec';
+import { toAddress, toSunPath } from './codec';
 import { UnixSocket } from './index';
 import { ADOPT_KEYS, bindRaw, unlinkStaleSocket, validateAdopt } from './setup';
 import type { UnixAdoptOptions, UnixAddress } from './types';
@@ -88,9 +88,7 @@ export class UnixServer extends EventEmitter {
   /** The address listened on. */
   address(): UnixAddress {
     if (this.#closed) throw socketClosed('UnixServer');
-    const sa = native.getsockname(this.#fd) as { path?: string };
-    const p = typeof sa === 'number' ? '' : (sa.path ?? '');
-    return { path: p.startsWith('\0') ? `@${p.slice(1)}` : p, abstract: p.startsWith('\0') };
+    return toAddress(native.getsockname(this.#fd));
   }
 
   #update(): void {
@@ -115,6 +113,8 @@ export class UnixServer extends EventEmitter {
         this.emit('error', e);
         continue;
       }
+      // The socket's handle owns it now (and closes it at teardown).
+      native.forgetFd(fd);
       this.emit('connection', sock);
     }
   }

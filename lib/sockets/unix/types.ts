@@ -18,7 +18,10 @@ export type UnixSocketType = 'dgram' | 'seqpacket';
  * abstract name written with a leading `@` (`'@app'` is the abstract name
  * `"\0app"`, as `ss` and systemd show it; no file, gone with the socket,
  * scoped to the network namespace), or `''` for an unnamed socket. A path
- * that really starts with `@` is written `'./@name'`.
+ * that really starts with `@` is written `'./@name'`. An abstract name is
+ * an exact byte string: each of its NUL bytes (inside or trailing) is a
+ * `'\0'` character here, kept both ways (`'@app\0'` is not `'@app'`); `'@'`
+ * is the empty abstract name; the other bytes are UTF-8.
  */
 export type UnixPath = string;
 

@@ -2,7 +2,8 @@
 // unbound senders, batches, backpressure, errors.
 import { existsSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UnixSocket } from '../../helpers/sockit';
+import { itWith } from '../../helpers/env';
+import { UnixServer, UnixSocket } from '../../helpers/sockit';
 import { abstractName, sleep, tempDir, until } from './helpers';
 
 const tmp = tempDir();
@@ -74,6 +75,68 @@ describe('UnixSocket addresses', () => {
     expect(e2.address).toBe(missing);
     expect(e2.hint).toMatch(/does not exist/);
     await expect(free.send('x', abstractName('none'))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+describe('abstract names are exact byte strings (trailing and embedded NULs count)', () => {
+  // Linux: the name is the addrlen - offsetof(sun_path) - 1 bytes after the
+  // leading NUL. In the notation each NUL byte is a '\0' character, the rest UTF-8.
+  const names = (tag: string): string[] => {
+    const base = abstractName(tag);
+    return [`${base}\0`, `${base}\0\0\0`, `${base}\0mid\0`, `${base}-caf\u00e9-\u2603`, `@\0${base.slice(1)}`];
+  };
+
+  it('address(), a sender’s info.path and remoteAddress() keep every byte, and the name round-trips into send/connect', async () => {
+    for (const name of names('nul')) {
+      await using rx = await UnixSocket.create({ path: name });
+      expect(rx.address()).toEqual({ path: name, abstract: true });
+      await using tx = await UnixSocket.create({ path: `${name}-tx\0` });
+      const got = rx.receive({ timeout: 2000 });
+      await tx.send('ping', name);
+      const m = await got;
+      expect(m.info.path).toBe(`${name}-tx\0`);
+      // Reply to the sender exactly as reported: it reaches tx, not a name with the NULs cut off.
+      const back = tx.receive({ timeout: 2000 });
+      await rx.send('pong', m.info.path);
+      expect((await back).data.toString()).toBe('pong');
+      await using c = await UnixSocket.create();
+      await c.connect(name);
+      expect(c.remoteAddress()).toEqual({ path: name, abstract: true });
+    }
+  });
+
+  it("'@n' and '@n\\0' are two different sockets", async () => {
+    const base = abstractName('two');
+    await using short = await UnixSocket.create({ path: base });
+    await using long = await UnixSocket.create({ path: `${base}\0` });
+    await using tx = await UnixSocket.create({ path: '' });
+    const got = long.receive({ timeout: 2000 });
+    await tx.send('to the long one', `${base}\0`);
+    expect((await got).data.toString()).toBe('to the long one');
+    expect(short.stats().received).toBe(0);
+  });
+
+  // Abstract names are per network namespace: '@' is taken only inside the suite's own.
+  itWith(['netns'], "the empty abstract name is '@' (addrlen 3), not unnamed", async () => {
+    await using rx = await UnixSocket.create({ path: '@' });
+    expect(rx.address()).toEqual({ path: '@', abstract: true });
+    await using from = await UnixSocket.create();
+    await from.connect('@');
+    expect(from.remoteAddress()).toEqual({ path: '@', abstract: true });
+    const got = rx.receive({ timeout: 2000 });
+    await from.send('x');
+    expect((await got).info.path).toBe('');
+    await using peer = await UnixSocket.create({ path: abstractName('reply') });
+    const back = peer.receive({ timeout: 2000 });
+    await rx.send('from @', peer.address().path);
+    expect((await back).info.path).toBe('@');
+  });
+
+  it('a seqpacket server on a name with trailing NULs reports it exactly', async () => {
+    const name = `${abstractName('srv')}\0\0`;
+    const server = UnixServer.listen({ path: name });
+    expect(server.address()).toEqual({ path: name, abstract: true });
+    await server.close();
   });
 });
 
