@@ -59,7 +59,7 @@ import { EventEmitter } from 'node:events';
 import { constants as osConstants } from 'node:os';
 import { native } from '../binding';
 import type { IoHandle, IoRing } from '../binding/io';
-import { SocketError, SockitStateError, check, invalidArgType, socketClosed, validateInteger } from '../core/errors';
+import { SocketError, SockitStateError, check, invalidArgType, socketClosed, validateBoolean, validateInteger } from '../core/errors';
 import { rejectUnknownKeys } from '../core/validate';
 import { getOption, setOption } from '../options';
 import type { OptionGetValue, OptionSetValue, ReadableOptionName, WritableOptionName } from '../options';
@@ -128,10 +128,13 @@ export interface EngineConfig {
   ready: boolean;
   /** The network namespace the socket lives in (names resolve there). */
   netns?: string;
+  /** Received payloads are valid only while the handler runs (docs/engine.md, "Borrowed receive buffers"); iterators get copies. */
+  borrow?: boolean;
 }
 
 /** @internal Validate the engine options shared by every kind; `prefix` names them in errors. */
-export function validateEngineOptions(o: { batchSize?: unknown; sendQueueLimit?: unknown; coalesce?: unknown; highWaterMark?: unknown }, prefix = 'options'): void {
+export function validateEngineOptions(o: { batchSize?: unknown; sendQueueLimit?: unknown; coalesce?: unknown; highWaterMark?: unknown; borrow?: unknown }, prefix = 'options'): void {
+  if (o.borrow !== undefined) validateBoolean(o.borrow, `${prefix}.borrow`);
   if (o.batchSize !== undefined) validateInteger(o.batchSize, `${prefix}.batchSize`, 1, MAX_BATCH);
   if (o.sendQueueLimit !== undefined) validateInteger(o.sendQueueLimit, `${prefix}.sendQueueLimit`, 1, 1 << 24);
   if (o.highWaterMark !== undefined) validateInteger(o.highWaterMark, `${prefix}.highWaterMark`, 1, 1 << 24);
@@ -167,7 +170,8 @@ export type SendContext = unknown;
 /**
  * A received batch for the `'batch'` event: zero per-message allocation
  * unless you ask. Valid only during the event handler (the metadata arrays
- * are reused for the next batch).
+ * are reused for the next batch; with the socket's `borrow` option the
+ * payload memory too).
  */
 export class RecordBatch<I> {
   /** @internal */ _data: Buffer = Buffer.alloc(0);
@@ -299,6 +303,8 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   /** 0: one syscall per send(); 1: 'auto'; 2: every send gathered until the end of the tick. */
   #coalesce: 0 | 1 | 2;
   #gather = false;
+  /** Payloads are views of memory the next batch reuses: whatever outlives the handler is copied. */
+  #borrow = false;
   /** 'auto': a send() already went out at once during this tick. */
   #burst = false;
   #tickScheduled = false;
@@ -342,6 +348,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     this.#hwm = config.highWaterMark;
     this.#ready = config.ready;
     this.#netns = config.netns;
+    this.#borrow = config.borrow === true;
     try {
       this.#handle = new native.IoHandle(fd, this, EngineSocket.prototype._onRecv, EngineSocket.prototype._onEvent, {
         batchSize: config.batchSize,
@@ -349,6 +356,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
         controlSize: config.controlSize ?? 256,
         ...(config.ring ? { ring: config.ring } : {}),
         ...(config.maxRights ? { maxRights: config.maxRights } : {}),
+        ...(config.borrow ? { borrow: true } : {}),
       });
     } catch (e) {
       // The engine owns the descriptor from here on, also when it cannot start.
@@ -614,7 +622,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   #errorRecord(i: number, off: number, len: number): void {
     try {
       if (this.#errorListeners > 0) {
-        const te = this._transportError(i, this._view(off, len));
+        const te = this._transportError(i, this.#borrow ? Buffer.from(this._view(off, len)) : this._view(off, len));
         if (te) this.emit('transportError', te);
       } else if (this.listenerCount('error') > 0) {
         const err = this._errorRecord(i);
@@ -645,7 +653,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
       }
     }
     if (this.#iters.size > 0) {
-      const item = this._item(payload, info);
+      const item = this._item(this.#borrow ? Buffer.from(payload) : payload, info);
       for (const q of this.#iters) {
         // With a listener receiving goes on, so a full iterator drops; without one it pauses
         // receiving and still takes the rest of the batch already read (at most one batch over).

@@ -36,6 +36,7 @@ export interface IpDatagramOptions {
   highWaterMark?: number;
   netns?: string;
   receive?: { dropCount?: boolean };
+  borrow?: boolean;
 }
 
 /** @internal The peer fixed by connect(): its address, and its port where the kind has ports. */
@@ -70,6 +71,7 @@ export abstract class IpDatagramSocket extends EngineSocket<MessageInfo, Message
       highWaterMark: options.highWaterMark ?? 4096,
       ready,
       ...(options.netns !== undefined ? { netns: options.netns } : {}),
+      ...(options.borrow ? { borrow: true } : {}),
     });
     this.family = family;
     this.#sock = Socket.adopt(fd, { owned: false });

@@ -225,7 +225,8 @@ void IoHandle::Construct(const Napi::CallbackInfo& info) {
   Napi::Function onEvent = ArgFunction(info, 3, "onEvent");
   // Read every option first (a getter may run JS, e.g. unmap or adopt the
   // ring), then validate: nothing read earlier can change under us.
-  Napi::Value rv = env.Undefined(), bv = env.Undefined(), mv = env.Undefined(), cv = env.Undefined(), xv = env.Undefined(), lv = env.Undefined();
+  Napi::Value rv = env.Undefined(), bv = env.Undefined(), mv = env.Undefined(), cv = env.Undefined(), xv = env.Undefined(), lv = env.Undefined(),
+              ov = env.Undefined();
   if (info.Length() > 4 && info[4].IsObject()) {
     Napi::Object o = info[4].As<Napi::Object>();
     rv = o.Get("ring");
@@ -234,6 +235,7 @@ void IoHandle::Construct(const Napi::CallbackInfo& info) {
     cv = o.Get("controlSize");
     xv = o.Get("maxRights");
     lv = o.Get("accept");
+    ov = o.Get("borrow");
   }
   uint32_t batch = bv.IsUndefined() ? 64 : static_cast<uint32_t>(ValueInteger(env, bv, "batchSize", 1, kMaxBatch));
   uint32_t msgSize = mv.IsUndefined() ? 65536 : static_cast<uint32_t>(ValueInteger(env, mv, "messageSize", 1, kMaxMessage));
@@ -258,6 +260,7 @@ void IoHandle::Construct(const Napi::CallbackInfo& info) {
   s->fd = fd;
   s->batch = batch;
   s->msgSize = msgSize;
+  s->borrow = ov.IsBoolean() && ov.As<Napi::Boolean>().Value();
   s->ctlSize = ctlSize;
   if (ring != nullptr) {
     s->ring = std::make_unique<codec::RxRing>(ring->ring);

@@ -102,6 +102,9 @@ struct IoState {
   // it is full, then a new one is made (allocation amortized over many batches).
   napi_ref poolRef = nullptr;
   size_t poolSize = 0, poolOff = 0;
+  // borrow: every batch is received at the start of the same pool (JS was told the payloads
+  // are valid only while its handler runs), so the memory stays in cache and no pools are made
+  bool borrow = false;
   napi_async_context async = nullptr;
   // TPACKET_V3 receive ring (adopted from an IoRing), its batch scratch.
   std::unique_ptr<codec::RxRing> ring;

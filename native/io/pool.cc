@@ -189,7 +189,8 @@ bool PoolReserve(IoState* s, size_t need, napi_value* buf, uint8_t** data) {
 }
 
 void Publish(IoState* s, napi_value buf, size_t end, uint32_t n) {
-  s->poolOff = (end + 7) & ~static_cast<size_t>(7);
+  // Nothing is received while JS runs the handler, so a borrowed pool may be rewound before the call.
+  s->poolOff = s->borrow ? 0 : (end + 7) & ~static_cast<size_t>(7);
   napi_value argv[2];
   argv[0] = buf;
   napi_create_uint32(s->env, n, &argv[1]);

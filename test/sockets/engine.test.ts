@@ -137,6 +137,39 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
         await Promise.all([rx.close(), tx.sock.close()]);
       });
 
+      it('borrow: payloads are reused after the handler (one pool), iterators get copies; default: kept views stay intact', async () => {
+        for (const borrow of [true, false]) {
+          const K = kind();
+          const rx = await K.receiver({ borrow });
+          const tx = await K.sender(rx);
+          const kept: Buffer[] = [];
+          const pools = new Set<ArrayBufferLike>();
+          rx.on('batch', (b: { buffer: Buffer }) => pools.add(b.buffer.buffer));
+          const copies = rx[Symbol.asyncIterator]();
+          rx.on(K.event, (p: Buffer) => kept.push(p)); // keeping the view itself, which borrow forbids
+          for (let round = 0; round < 20; round++) {
+            await tx.batch(Array.from({ length: 32 }, (_, i) => round * 32 + i + 1));
+            await until(() => kept.length >= (round + 1) * 32);
+          }
+          expect(kept.length).toBe(640);
+          const seqs = kept.map((p) => K.seq(p));
+          const want = Array.from({ length: 640 }, (_, i) => i + 1);
+          if (borrow) {
+            expect(seqs).not.toEqual(want); // the memory was received into again
+            expect(pools.size).toBe(1);
+          } else {
+            expect(seqs).toEqual(want);
+            expect(pools.size).toBeGreaterThanOrEqual(1);
+          }
+          const fromIter: number[] = [];
+          for (let i = 0; i < 640; i++) fromIter.push(K.seq(payload(K, (await copies.next()).value as Item)));
+          expect(fromIter).toEqual(want); // iterators hold copies either way
+          await copies.return?.();
+          await Promise.all([rx.close(), tx.sock.close()]);
+        }
+        await expect(kind().receiver({ borrow: 'yes' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+      });
+
       it('two concurrent iterators each see every message', async () => {
         const K = kind();
         const rx = await K.receiver();

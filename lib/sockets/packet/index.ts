@@ -89,6 +89,7 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
       highWaterMark: o.highWaterMark ?? 4096,
       ready: true,
       ...(o.netns !== undefined ? { netns: o.netns } : {}),
+      ...(o.borrow ? { borrow: true } : {}),
     });
     this.mode = mode;
     this.protocol = protocol;

@@ -25,7 +25,7 @@ export const C = (name: string): number => {
 export const RING_DEFAULTS = { blockSize: 1 << 20, blockCount: 16, frameSize: 2048, blockTimeoutMs: 4 } as const;
 
 /** Keys of PacketSocket.open's options. */
-export const OPEN_KEYS = ['interface', 'protocol', 'mode', 'promiscuous', 'allMulticast', 'filter', 'fanout', 'ignoreOutgoing', 'receiveBufferSize', 'sendBufferSize', 'netns', 'pad', 'reinsertVlan', 'batchSize', 'maxFrameSize', 'ring', 'highWaterMark', 'sendQueueLimit', 'coalesce'] as const;
+export const OPEN_KEYS = ['interface', 'protocol', 'mode', 'promiscuous', 'allMulticast', 'filter', 'fanout', 'ignoreOutgoing', 'receiveBufferSize', 'sendBufferSize', 'netns', 'pad', 'reinsertVlan', 'batchSize', 'maxFrameSize', 'ring', 'highWaterMark', 'sendQueueLimit', 'coalesce', 'borrow'] as const;
 
 /** Keys of PacketSocket.adopt's options. */
 export const ADOPT_KEYS = ['netns', 'pad', 'reinsertVlan', 'batchSize', 'maxFrameSize', 'highWaterMark', 'sendQueueLimit', 'coalesce'] as const;

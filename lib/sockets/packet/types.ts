@@ -103,6 +103,15 @@ export interface PacketSocketOptions {
   ring?: boolean | PacketRingOptions;
   /** Frames each async iterator buffers before it holds receiving back (default 4096; the engine's rules are in docs/engine.md). */
   highWaterMark?: number;
+  /**
+   * Borrowed receive buffers (default false): a received frame — the Buffer
+   * a `'frame'` listener gets, a `'batch'`'s `buffer` and `data(i)` — is
+   * valid only until the handler returns; the next batch is received into
+   * the same memory (no receive pool per batch: nothing for the garbage
+   * collector, and the memory stays in cache). Copy what you keep
+   * (`Buffer.from(frame)`). Async iterators and `receive()` get copies.
+   */
+  borrow?: boolean;
   /** Most frames waiting in the send queue (default 65536), for every send method; a send offered beyond it rejects with ENOBUFS. */
   sendQueueLimit?: number;
   /**

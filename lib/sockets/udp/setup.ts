@@ -18,7 +18,7 @@ import { MAX_UDP_PAYLOAD } from './codec';
 /** Keys of `options.receive`. */
 export const RECEIVE_KEYS = ['packetInfo', 'ttl', 'tos', 'timestamp', 'dropCount', 'gro'] as const;
 /** Keys of UdpSocket.adopt's options. */
-export const ADOPT_KEYS = ['maxMessageSize', 'batchSize', 'sendQueueLimit', 'highWaterMark', 'coalesce', 'netns', 'receive', 'gso'] as const;
+export const ADOPT_KEYS = ['maxMessageSize', 'batchSize', 'sendQueueLimit', 'highWaterMark', 'coalesce', 'netns', 'receive', 'gso', 'borrow'] as const;
 /** Keys of UdpSocket.create's options. */
 export const CREATE_KEYS = [...ADOPT_KEYS, 'family', 'type', 'address', 'port', 'reuseAddress', 'reusePort', 'ipv6Only', 'interface', 'options', 'signal'] as const;
 

@@ -77,6 +77,17 @@ export interface UdpSocketOptions {
   sendQueueLimit?: number;
   /** Datagrams each async iterator buffers before it holds receiving back (default 4096; see the engine's rules in docs/engine.md). */
   highWaterMark?: number;
+  /**
+   * Borrowed receive buffers (default false): a received payload — the
+   * Buffer a `'message'` listener gets, a `'batch'`'s `buffer` and `data(i)`
+   * — is valid only until the handler returns; the next batch is received
+   * into the same memory. No receive pool is made per batch: nothing for the
+   * garbage collector, and the memory stays in cache (for large datagrams the
+   * receive path's main cost). Copy what you keep (`Buffer.from(data)`).
+   * Async iterators and `receive()` get copies, so they are unaffected.
+   */
+  borrow?: boolean;
+
   /** Create the socket inside this network namespace (path or `ip netns` name). */
   netns?: string;
   /**
@@ -98,7 +109,7 @@ export interface UdpSocketOptions {
 }
 
 /** Options for {@link UdpSocket.adopt}: the engine settings of {@link UdpSocketOptions} (the descriptor is already configured). */
-export type UdpAdoptOptions = Pick<UdpSocketOptions, 'maxMessageSize' | 'batchSize' | 'sendQueueLimit' | 'highWaterMark' | 'coalesce' | 'netns' | 'gso'> & {
+export type UdpAdoptOptions = Pick<UdpSocketOptions, 'maxMessageSize' | 'batchSize' | 'sendQueueLimit' | 'highWaterMark' | 'coalesce' | 'netns' | 'gso' | 'borrow'> & {
   /** Ancillary data to receive with each datagram (turned on now). */
   receive?: ReceiveOptions;
 };

@@ -89,6 +89,7 @@ export class UnixSocket extends EngineSocket<UnixMessageInfo, UnixMessage> {
       maxRights,
       // room for every descriptor kept plus credentials, so the kernel never cuts what we would keep
       controlSize: 16 + maxRights * 4 + 32 + 8,
+      ...(options.borrow ? { borrow: true } : {}),
     });
     this.type = type;
     this.#connected = connected;

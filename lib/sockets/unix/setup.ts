@@ -14,7 +14,7 @@ import { toSunPath } from './codec';
 import type { UnixAdoptOptions, UnixSocketOptions, UnixSocketType } from './types';
 
 /** Keys of UnixSocket.adopt's and pair's options. */
-export const ADOPT_KEYS = ['passCredentials', 'maxDescriptors', 'maxMessageSize', 'batchSize', 'sendQueueLimit', 'highWaterMark', 'coalesce'] as const;
+export const ADOPT_KEYS = ['passCredentials', 'maxDescriptors', 'maxMessageSize', 'batchSize', 'sendQueueLimit', 'highWaterMark', 'coalesce', 'borrow'] as const;
 /** Keys of UnixSocket.create's options. */
 export const CREATE_KEYS = [...ADOPT_KEYS, 'type', 'path', 'unlinkExisting', 'connect', 'options'] as const;
 

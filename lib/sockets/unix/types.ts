@@ -65,6 +65,17 @@ export interface UnixSocketOptions {
   sendQueueLimit?: number;
   /** Messages each async iterator buffers (default 4096). */
   highWaterMark?: number;
+  /**
+   * Borrowed receive buffers (default false): a received payload — the
+   * Buffer a `'message'` listener gets, a `'batch'`'s `buffer` and `data(i)`
+   * — is valid only until the handler returns; the next batch is received
+   * into the same memory. No receive pool is made per batch: nothing for the
+   * garbage collector, and the memory stays in cache (for large messages the
+   * receive path's main cost). Copy what you keep (`Buffer.from(data)`).
+   * Async iterators and `receive()` get copies, so they are unaffected.
+   */
+  borrow?: boolean;
+
   /** How a tick's sends reach the kernel (default 'auto'; see UdpSocketOptions.coalesce). */
   coalesce?: Coalesce;
   /** Any option from the option table, applied before bind: `{ SO_SNDBUF: 1 << 20 }`. */
@@ -72,7 +83,7 @@ export interface UnixSocketOptions {
 }
 
 /** Options for {@link UnixSocket.adopt} and {@link UnixSocket.pair}. */
-export type UnixAdoptOptions = Pick<UnixSocketOptions, 'passCredentials' | 'maxDescriptors' | 'maxMessageSize' | 'batchSize' | 'sendQueueLimit' | 'highWaterMark' | 'coalesce'>;
+export type UnixAdoptOptions = Pick<UnixSocketOptions, 'passCredentials' | 'maxDescriptors' | 'maxMessageSize' | 'batchSize' | 'sendQueueLimit' | 'highWaterMark' | 'coalesce' | 'borrow'>;
 
 /** Per-message options of {@link UnixSocket.send}. */
 export interface UnixSendOptions {

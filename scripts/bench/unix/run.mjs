@@ -77,8 +77,9 @@ async function recvNode(kind, size) {
     s.bind(path);
     close = async () => s.close();
   } else {
-    const s = await UnixSocket.create({ path });
-    if (kind === 'sockit-batch') s.on('batch', (b) => (n += b.count));
+    // -borrow: payloads valid only during the handler, every batch into the same (cache-warm) memory, as C's buffer
+    const s = await UnixSocket.create({ path, borrow: kind.endsWith('-borrow') });
+    if (kind.startsWith('sockit-batch')) s.on('batch', (b) => (n += b.count));
     else s.on('message', () => n++);
     close = () => s.close();
   }
@@ -198,7 +199,8 @@ console.log(
 console.log(
   [
     'recv: receiver flooded by the C sender (connected, sendmmsg 64, poll on EAGAIN)',
-    '  sockit = message events, sockit-batch = one batch event per recvmmsg, unix-dgram = its message events, C = poll + recvmmsg(64)',
+    '  sockit = message events, sockit-batch = one batch event per recvmmsg, -borrow = with borrow: true (payloads valid only',
+    '  during the handler, one cache-warm pool, like C\'s buffer), unix-dgram = its message events, C = poll + recvmmsg(64)',
     'send: into a C receiver that drains; all senders connected',
     "  sockit = send() x256 per tick then await all (coalesce 'auto'), sockit-batch = sendBatch(64) (C's batch),",
     '  sockit-batch1024 = sendBatch(1024),',
@@ -211,6 +213,7 @@ for (const size of [64, 1024]) {
   const cases = [
     ['recv', 'sockit', () => recvNode('sockit', size)],
     ['recv', 'sockit-batch', () => recvNode('sockit-batch', size)],
+    ['recv', 'sockit-batch-borrow', () => recvNode('sockit-batch-borrow', size)],
     ['recv', 'unix-dgram', () => recvNode('unix-dgram', size)],
     ['recv', 'C', () => recvC(size)],
     ['send', 'sockit', () => sendNode('sockit', size)],
@@ -225,7 +228,7 @@ for (const size of [64, 1024]) {
     const wall = median(xs.map((x) => x.wall));
     const cpu = median(xs.map((x) => x.cpu));
     row[`${dir} ${who}`] = { wall, cpu };
-    console.log(`  ${String(size).padStart(4)} B  ${dir} ${who.padEnd(16)} ${fmt(wall).padStart(7)}/s wall  ${fmt(cpu).padStart(7)}/CPU-s   (runs wall: ${xs.map((x) => fmt(x.wall)).join(', ')})`);
+    console.log(`  ${String(size).padStart(4)} B  ${dir} ${who.padEnd(19)} ${fmt(wall).padStart(7)}/s wall  ${fmt(cpu).padStart(7)}/CPU-s   (runs wall: ${xs.map((x) => fmt(x.wall)).join(', ')})`);
   }
   results[size] = row;
 }
@@ -239,7 +242,8 @@ for (const size of [64, 1024]) {
     const wv = rr[a].wall / rr[b].wall;
     console.log(`  ${String(size).padStart(4)} B  ${label.padEnd(42)} ${v.toFixed(2).padStart(6)}x  [${wv.toFixed(2)}x]  ${target ? `(target >= ${target}x: ${verdict(v >= target)})` : ''}`);
   };
-  line('recv sockit batch / C recvmmsg', 'recv sockit-batch', 'recv C', 0.9);
+  line('recv sockit batch (borrow) / C recvmmsg', 'recv sockit-batch-borrow', 'recv C', 0.9);
+  line('recv sockit batch (default) / C recvmmsg', 'recv sockit-batch', 'recv C');
   line('recv sockit per-message / C recvmmsg', 'recv sockit', 'recv C');
   line('send sockit sendBatch(64) / C sendmmsg(64)', 'send sockit-batch', 'send C', 0.9);
   line('send sockit sendBatch(1024) / C', 'send sockit-batch1024', 'send C');
