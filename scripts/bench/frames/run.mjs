@@ -125,6 +125,7 @@ for (const size of [64, 1400]) {
     cRecv: () => recvOnce(size, cbin, ['recv', 'bench1', S, '256']),
     pyRecv: () => (py ? recvOnce(size, py, [join(here, 'bench.py'), 'recv', 'bench1', S]) : NONE),
     sockitRecv: () => recvOnce(size, node, [js, 'recv', 'bench1', S]),
+    sockitBorrow: () => recvOnce(size, node, [js, 'recv-borrow', 'bench1', S]),
     sockitRing: () => recvOnce(size, node, [js, 'recv-ring', 'bench1', S]),
   });
   results[size] = { ...send, ...recv };
@@ -143,6 +144,7 @@ const rows = [
   ['C recvmmsg', 'cRecv'],
   ['Python recv', 'pyRecv'],
   ['sockit receive', 'sockitRecv'],
+  ['sockit receive, borrow', 'sockitBorrow'],
   ['sockit receive, ring', 'sockitRing'],
 ];
 const both = (r) => `${k(r.wall)} / ${k(r.cpu)}`;
@@ -155,6 +157,7 @@ const targets = [
   ['await each send / Python (informative)', 'sockitSerial', 'pySend', 1],
   ['trySend / Python (informative)', 'sockitTry', 'pySend', 1],
   ['receive / C recvmmsg', 'sockitRecv', 'cRecv', 0.85],
+  ['receive, borrow: true / C recvmmsg (informative)', 'sockitBorrow', 'cRecv', 0.85],
   ['send x1024/tick / C sendmmsg (issue 10)', 'sockitSingle', 'cSend', 0.8],
   ['receive with ring / C recvmmsg (informative)', 'sockitRing', 'cRecv', 0.8],
 ];

@@ -1,5 +1,5 @@
 // sockit side of scripts/bench/frames (run in its own process).
-//   node sockit-bench.js send-batch|send-single|send-serial|try-send IFACE SIZE SECONDS   /   recv|recv-ring IFACE SECONDS
+//   node sockit-bench.js send-batch|send-single|send-serial|try-send IFACE SIZE SECONDS   /   recv|recv-borrow|recv-ring IFACE SECONDS
 // Prints "frames/s frames-per-CPU-second".
 'use strict';
 const path = require('node:path');
@@ -14,12 +14,13 @@ function perCpu(n, c0) {
 }
 
 async function main() {
-  if (mode === 'recv' || mode === 'recv-ring') {
+  if (mode === 'recv' || mode === 'recv-ring' || mode === 'recv-borrow') {
     const secs = Number(a3);
     const sock = await PacketSocket.open({
       interface: ifname,
       protocol: 0x88b5,
       ...(mode === 'recv-ring' ? { ring: true } : { receiveBufferSize: 64 << 20 }),
+      ...(mode === 'recv-borrow' ? { borrow: true } : {}), // frames valid only during the listener call
       batchSize: 256,
     });
     let n = 0;
