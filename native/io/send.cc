@@ -115,13 +115,15 @@ constexpr uint32_t kMaxSegments = 64;      // UDP_MAX_SEGMENTS
 constexpr size_t kMaxGsoPayload = 65000;  // under IPv4's 65507 and IPv6's 65527
 
 // Whether a control block already asks for UDP_SEGMENT (a caller's own GSO: never gathered).
+// Headers are copied out: the bytes come from any Uint8Array, aligned or not.
 bool HasSegment(const Bytes& ctl) {
-  if (ctl.length == 0) return false;
-  msghdr m{};
-  m.msg_control = ctl.data;
-  m.msg_controllen = ctl.length;
-  for (cmsghdr* h = CMSG_FIRSTHDR(&m); h != nullptr; h = CMSG_NXTHDR(&m, h))
-    if (h->cmsg_level == SOL_UDP && h->cmsg_type == UDP_SEGMENT) return true;
+  for (size_t off = 0; off + sizeof(cmsghdr) <= ctl.length;) {
+    cmsghdr h;
+    std::memcpy(&h, ctl.data + off, sizeof(h));
+    if (h.cmsg_level == SOL_UDP && h.cmsg_type == UDP_SEGMENT) return true;
+    if (h.cmsg_len < sizeof(cmsghdr)) return false;  // malformed: the kernel refuses the send anyway
+    off += CMSG_ALIGN(h.cmsg_len);
+  }
   return false;
 }
 

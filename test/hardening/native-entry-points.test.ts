@@ -128,6 +128,38 @@ describeWith(['netns', 'CAP_NET_RAW'], 'native entry points: JS run by getters n
     expect(r.got).toEqual(['CCCC', 'DD', 'FF']);
   });
 
+  it('IoHandle.sendBatch gather: datagram counts, no regrouping of a caller\'s UDP_SEGMENT, malformed or unaligned control bytes refused, never a crash', () => {
+    const r = expectClean(
+      runChild<{ cases: Record<string, Outcome>; got: string[] }>(
+        prologue +
+          `
+        (async () => {
+          const cases = {};
+          const g = (datas, ctl) => outcome(() => tx.sendBatch(datas, rxAddr(), ctl, 0, datas.length, null, true));
+          // A run of three 4-byte datagrams and a shorter one: one GSO message, four datagrams counted.
+          cases.run = g([fresh('AAAA'), fresh('BBBB'), fresh('CCCC'), fresh('DD')], null);
+          // The caller's own UDP_SEGMENT (2): each buffer is cut by it, never regrouped by size.
+          cases.own = g([fresh('EEee'), fresh('FFff')], N.ioEncodeControl(AF.AF_INET, { segmentSize: 2 }));
+          // Garbage control bytes, at an odd offset: the kernel refuses them (EINVAL, gathered and then plainly); no crash.
+          const junk = new Uint8Array(41); junk.fill(0xff); junk[1] = 1;
+          cases.junk = g([fresh('GGGG'), fresh('HHHH')], junk.subarray(1));
+          const zero = new Uint8Array(17);
+          cases.zeroLen = g([fresh('IIII'), fresh('JJJJ')], zero.subarray(1));
+          cases.gatherOff = tx.gatherOff;
+          await settle();
+          rx.close();
+          emit({ cases, got: got.slice().sort() });
+        })();`,
+      ),
+    );
+    expect(r.cases.run).toEqual({ ret: 4 });
+    expect(r.cases.own).toEqual({ ret: 2 });
+    expect((r.cases.junk as { ret: number }).ret).toBeLessThan(0);
+    expect((r.cases.zeroLen as { ret: number }).ret).toBeLessThan(0);
+    expect(r.cases.gatherOff).toBe(true); // the junk block's EINVAL on a gathered message turned gathering off
+    expect(r.got).toEqual(['AAAA', 'BBBB', 'CCCC', 'DD', 'EE', 'FF', 'ee', 'ff']);
+  });
+
   it('sendmsgFd: a detached buffer is a TypeError, never a 0-byte datagram', () => {
     const r = expectClean(
       runChild<{ cases: Record<string, Outcome>; got: string[] }>(
