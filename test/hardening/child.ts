@@ -2,7 +2,7 @@
  * Runs a script in a fresh node process (so a crash, a leaked descriptor or a
  * process-exit warning shows up as that child's failure, not the runner's).
  * The script gets `sockit` (the built package), `fdCount()`, `fdTargets()`,
- * `rssMb()` and `emit(obj)` (prints one JSON result line) in scope.
+ * `fdSettled()`, `rssMb()` and `emit(obj)` (prints one JSON result line) in scope.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -17,6 +17,19 @@ const sockit = Object.assign(Object.create(require(${JSON.stringify(dist)})), { 
 const fs = require('fs');
 const fdCount = () => fs.readdirSync('/proc/self/fd').length;
 const fdTargets = () => fs.readdirSync('/proc/self/fd').map((f) => { try { return f + ' ' + fs.readlinkSync('/proc/self/fd/' + f); } catch { return f + ' ?'; } });
+// The open descriptors once two reads 20 ms apart agree (the runtime may hold a
+// short-lived one at startup); the directory read's own descriptor is left out.
+const fdSettled = async () => {
+  const read = () => fdTargets().filter((t) => !t.endsWith(' ?')).sort();
+  let a = read();
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    const b = read();
+    if (b.join() === a.join()) return b;
+    a = b;
+  }
+  return a;
+};
 const rssMb = () => process.memoryUsage().rss / 1048576;
 const emit = (o) => process.stdout.write('@@RESULT ' + JSON.stringify(o) + '\\n');
 `;

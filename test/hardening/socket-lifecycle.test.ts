@@ -65,22 +65,23 @@ describe('Socket create/close cycles', () => {
 describe('finalizer safety net and exit', () => {
   it('closes a Socket that became unreachable without close() (--expose-gc)', () => {
     const r = expectClean(
-      runChild<{ fds: number[]; openBefore: boolean[]; openAfter: boolean[]; fd0: number; fd1: number }>(
+      runChild<{ fds: number[]; openBefore: boolean[]; openAfter: boolean[]; before: string[]; after: string[] }>(
         `
         const isOpen = (fd) => { try { fs.readlinkSync('/proc/self/fd/' + fd); return true; } catch { return false; } };
-        const fd0 = fdCount();
-        const fds = (() => { const out = []; for (let i = 0; i < 50; i++) out.push(new sockit.Socket(i % 2 ? 'ipv6' : 'ipv4', 'dgram').fd); return out; })();
-        const openBefore = fds.map(isOpen);
         (async () => {
+          const before = await fdSettled();
+          const fds = (() => { const out = []; for (let i = 0; i < 50; i++) out.push(new sockit.Socket(i % 2 ? 'ipv6' : 'ipv4', 'dgram').fd); return out; })();
+          const openBefore = fds.map(isOpen);
           for (let i = 0; i < 20 && fds.some(isOpen); i++) { global.gc(); await new Promise((r) => setTimeout(r, 10)); }
-          emit({ fds, openBefore, openAfter: fds.map(isOpen), fd0, fd1: fdCount() });
+          emit({ fds, openBefore, openAfter: fds.map(isOpen), before, after: await fdSettled() });
         })();`,
         { nodeArgs: ['--expose-gc'] },
       ),
     );
     expect(r.openBefore.every(Boolean)).toBe(true);
     expect(r.openAfter.some(Boolean)).toBe(false);
-    expect(r.fd1).toBe(r.fd0);
+    // The same descriptors (number and target) as before: nothing leaked, nothing else closed.
+    expect(r.after).toEqual(r.before);
   });
 
   it('a closed (or released) Socket is not closed again by the finalizer', () => {
