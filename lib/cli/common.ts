@@ -135,6 +135,13 @@ export function positive(flags: ParsedFlags, name: string, command: string, { al
   return v;
 }
 
+/** The entries of `o` whose value is not undefined: flags the user gave, as an options object. */
+export function given<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
 /** A positive number of seconds or undefined. */
 export function seconds(flags: ParsedFlags, name: string, command: string): number | undefined {
   const v = flags[name];

@@ -10,7 +10,7 @@ import { SocketError } from '../core/errors';
 import { ping, PingSummary } from '../tools/ping';
 import { traceroute, TracerouteHop } from '../tools/traceroute';
 import { CommandSpec, EXIT, FlagSpec, UsageError } from './args';
-import { NETNS_FLAG, positive, networkCommand } from './common';
+import { NETNS_FLAG, given, positive, networkCommand } from './common';
 import type { Command } from './main';
 
 /** `-4` / `-6`, as ping and traceroute spell them. */
@@ -110,13 +110,7 @@ export const pingCommand: Command = networkCommand(pingSpec, async (flags, posit
   const timeout = ms(flags, 'timeout', pingSpec.name);
   const family = familyFlag(flags, pingSpec.name);
   const run = ping(host, {
-    ...(family ? { family } : {}),
-    ...(count !== undefined ? { count } : {}),
-    ...(size !== undefined ? { size } : {}),
-    ...(ttl !== undefined ? { ttl } : {}),
-    ...(interval !== undefined ? { interval } : {}),
-    ...(timeout !== undefined ? { timeout } : {}),
-    ...(flags.interface !== undefined ? { interface: String(flags.interface) } : {}),
+    ...given({ family, count, size, ttl, interval, timeout, interface: iface(flags) }),
     ...(flags.raw ? { socket: 'raw' as const } : {}),
     signal: io.signal,
   });
@@ -145,6 +139,11 @@ export const pingCommand: Command = networkCommand(pingSpec, async (flags, posit
   if (io.signal.aborted && count !== undefined && s.transmitted < count) return s.received > 0 ? EXIT.OK : EXIT.INTERRUPTED;
   return s.received > 0 ? EXIT.OK : EXIT.FAILURE;
 });
+
+/** The -I flag's interface. */
+function iface(flags: Record<string, unknown>): string | undefined {
+  return flags.interface !== undefined ? String(flags.interface) : undefined;
+}
 
 /** iputils ping's first line. */
 function header(address: string, host: string, size: number): string {
@@ -176,14 +175,8 @@ export const tracerouteCommand: Command = networkCommand(traceSpec, async (flags
   const port = positive(flags, 'port', traceSpec.name);
   const wait = ms(flags, 'wait', traceSpec.name);
   const t = traceroute(host, {
-    ...(family ? { family } : {}),
+    ...given({ family, queries, maxHops, firstHop, port, wait, interface: iface(flags) }),
     ...(flags.icmp ? { method: 'icmp' as const } : {}),
-    ...(queries !== undefined ? { queries } : {}),
-    ...(maxHops !== undefined ? { maxHops } : {}),
-    ...(firstHop !== undefined ? { firstHop } : {}),
-    ...(port !== undefined ? { port } : {}),
-    ...(wait !== undefined ? { wait } : {}),
-    ...(flags.interface !== undefined ? { interface: String(flags.interface) } : {}),
     signal: io.signal,
   });
   const address = await t.address.catch(() => host);
