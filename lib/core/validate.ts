@@ -58,3 +58,14 @@ export function rejectUnknownKeys(obj: object, allowed: readonly string[], name:
     );
   }
 }
+
+const typedArrayByteLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'byteLength')?.get as (this: Uint8Array) => number;
+
+/**
+ * The view's byte length through the intrinsic getter: not shadowed by the
+ * object, and inlined where `buf.byteLength` on a Buffer is a generic
+ * property load (Buffer.prototype is a dictionary-mode object).
+ */
+export function byteLengthOf(v: Uint8Array): number {
+  return typedArrayByteLength.call(v);
+}

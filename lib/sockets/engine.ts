@@ -60,7 +60,7 @@ import { constants as osConstants } from 'node:os';
 import { native } from '../binding';
 import type { IoHandle, IoRing } from '../binding/io';
 import { SocketError, SockitStateError, check, invalidArgType, socketClosed, validateBoolean, validateInteger } from '../core/errors';
-import { rejectUnknownKeys } from '../core/validate';
+import { byteLengthOf, rejectUnknownKeys } from '../core/validate';
 import { getOption, setOption } from '../options';
 import type { OptionGetValue, OptionSetValue, ReadableOptionName, WritableOptionName } from '../options';
 import { withNetns } from '../system/netns';
@@ -962,7 +962,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     let k = 0;
     for (let i = from; i < end; i++, k++) {
       const d = datas[i] as Uint8Array;
-      const len = d.byteLength;
+      const len = byteLengthOf(d);
       if (len === 0 || len > PACK_MAX || off + len > STAGE_BYTES) break;
       stage.set(d, off);
       lens[k] = len;
@@ -998,8 +998,9 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   #push(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, settle: Settle, rej: ((e: Error) => void) | undefined, p: Promise<number> | undefined, ctx: SendContext): void {
     const t = this.#qTail++;
     this.#qData[t] = data;
-    this.#qLen[t] = data.byteLength;
-    this.#qBytes += data.byteLength;
+    const n = byteLengthOf(data);
+    this.#qLen[t] = n;
+    this.#qBytes += n;
     this.#qAddr[t] = addr;
     this.#qCtl[t] = ctl;
     this.#qRes[t] = settle;
@@ -1093,7 +1094,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   /** Drop buffers detached after they were accepted: they reject instead of leaving as 0 bytes. */
   #checkDetached(head: number, count: number): number {
     for (let i = head; i < head + count; i++) {
-      if ((this.#qData[i] as Uint8Array).byteLength !== this.#qLen[i]) return i - head;
+      if (byteLengthOf(this.#qData[i] as Uint8Array) !== this.#qLen[i]) return i - head;
     }
     return count;
   }

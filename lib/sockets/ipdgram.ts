@@ -19,6 +19,7 @@ import type { Coalesce } from './engine';
 import { setErrorQueue } from './errqueue';
 import type { TransportError } from './errqueue';
 import { Socket } from './socket';
+import { byteLengthOf } from '../core/validate';
 import { UdpCodec } from './udp/codec';
 import { MessageBatch, UdpDecoder } from './udp/decoder';
 import { applyReceive, inNs, isDetached } from './udp/setup';
@@ -137,7 +138,7 @@ export abstract class IpDatagramSocket extends EngineSocket<MessageInfo, Message
   /** @internal A send's payload: strings become UTF-8; a detached buffer is a TypeError. */
   protected _payload(data: Uint8Array | string): Uint8Array {
     const buf = data instanceof Uint8Array ? data : typeof data === 'string' ? Buffer.from(data) : validateBytes(data, 'data');
-    if (buf.byteLength === 0 && isDetached(buf)) throw invalidArgType('data', 'a Buffer, TypedArray or DataView that is not detached', buf);
+    if (byteLengthOf(buf) === 0 && isDetached(buf)) throw invalidArgType('data', 'a Buffer, TypedArray or DataView that is not detached', buf);
     return buf;
   }
 
