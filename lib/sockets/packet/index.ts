@@ -44,9 +44,9 @@ const { EMSGSIZE } = osConstants.errno;
 const noop = (): void => {};
 const ETH_P_ALL = C('ETH_P_ALL');
 
-/** What errors about one send name. */
+/** What errors about one send name: the frame itself serves (its length), no object per send. */
 interface FrameContext {
-  length: number;
+  readonly length: number;
 }
 
 /**
@@ -318,7 +318,7 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
       const f = this.#codec.prepare(frame, -1, pad);
       const addr = options === undefined && this.mode === 'raw' && this.#iface ? null : this.#codec.address(options);
       this._check();
-      return this._send(f, addr, null, { length: f.length });
+      return this._send(f, addr, null, f);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -333,7 +333,7 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
     const pad = options?.pad === undefined ? this.#pad : validateBoolean(options.pad, 'options.pad');
     const f = this.#codec.prepare(frame, -1, pad);
     const addr = this.#codec.address(options);
-    return this._trySend(f, addr, null, { length: f.length });
+    return this._trySend(f, addr, null, f);
   }
 
   /**
@@ -374,8 +374,7 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
       }
       const addr = perFrame ?? commonAddr();
       this._check();
-      const ctxs: FrameContext[] = list.map((f) => ({ length: f.length }));
-      return this._sendBatch(list, addr, null, ctxs);
+      return this._sendBatch(list, addr, null, list); // each frame is its own error context (its length)
     } catch (e) {
       return Promise.reject(e);
     }
