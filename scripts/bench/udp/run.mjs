@@ -184,7 +184,13 @@ async function sendNode(kind, size) {
     s.close();
     return { wall: count / dt, cpu: count / ((c.user + c.system) / 1e6) };
   }
-  const u = await UdpSocket.create({ family: 'ipv4', address: LO, port: 0, coalesce: kind === 'sockit-nocoalesce' ? false : 'auto' });
+  const u = await UdpSocket.create({
+    family: 'ipv4',
+    address: LO,
+    port: 0,
+    coalesce: kind === 'sockit-nocoalesce' ? false : 'auto',
+    ...(kind === 'sockit-gso-auto' ? { gso: 'auto' } : {}), // the same send() loop; the engine gathers runs into GSO messages
+  });
   let c0;
   if (kind === 'sockit-gso') {
     // UDP GSO: one send() of up to 64 segments (<= 65507 bytes), the kernel cuts it into datagrams of `size`.
@@ -286,7 +292,8 @@ console.log(
     '  sockit = message events, sockit-batch = one batch event per recvmmsg, dgram = message events, C = recvmmsg loop',
     "send: sockit = send() x256 per tick then await all (default coalesce 'auto'), sockit-nocoalesce = the same with",
     '  coalesce:false (one sendmsg per send()), sockit-serial = await each send() before the next, sockit-batch =',
-    '  sendBatch(1024), sockit-gso = send(segmentSize); dgram = send() x256 per tick, dgram-serial = await each callback;',
+    "  sendBatch(1024), sockit-gso = send(segmentSize), sockit-gso-auto = the sockit loop with gso: 'auto';",
+    '  dgram = send() x256 per tick, dgram-serial = await each callback;',
     '  C = sendmmsg(64) loop',
   ].join('\n'),
 );
@@ -304,6 +311,7 @@ for (const size of [64, 1400]) {
     ['send', 'sockit-nocoalesce', () => sendNode('sockit-nocoalesce', size)],
     ['send', 'sockit-serial', () => sendNode('sockit-serial', size)],
     ['send', 'sockit-gso', () => sendNode('sockit-gso', size)],
+    ['send', 'sockit-gso-auto', () => sendNode('sockit-gso-auto', size)],
     ['send', 'dgram', () => sendNode('dgram', size)],
     ['send', 'dgram-serial', () => sendNode('dgram-serial', size)],
     ['send', 'C', () => sendC(size)],
@@ -353,6 +361,17 @@ for (const size of [64, 1400]) {
   line('send sockit GSO send(segmentSize) / dgram', 'send sockit-gso', 'send dgram');
   line('send sockit GSO send / C sendmmsg', 'send sockit-gso', 'send C');
 }
+/**
+ * The best ratio to C any engine could reach through the per-message APIs:
+ * C's CPU time per message / (C's + the JavaScript floor of one send() promise
+ * or one received message, measured now by floor.cjs with no I/O at all).
+ */
+const floor = JSON.parse(execFileSync(process.execPath, [join(here, '..', 'floor.cjs')], { encoding: 'utf8' }).trim());
+function ceilings(rr, size, recvC, sendC, sendLabel) {
+  const fmtCeil = (c, ns) => (1e9 / c / (1e9 / c + ns)).toFixed(2);
+  if (rr[recvC]) console.log(`  ${String(size).padStart(4)} B    ceiling, per-message receive (JS floor ${floor.recvNs} ns)  <= ${fmtCeil(rr[recvC].cpu, floor.recvNs)}x`);
+  if (rr[sendC]) console.log(`  ${String(size).padStart(4)} B    ceiling, send() ${sendLabel} (JS floor ${floor.sendNs} ns)    <= ${fmtCeil(rr[sendC].cpu, floor.sendNs)}x`);
+}
 console.log('\nRatios vs issue 10 targets (per CPU-second; wall-clock in brackets):');
 for (const size of [64, 1400]) {
   const rr = results[size];
@@ -366,6 +385,8 @@ for (const size of [64, 1400]) {
   line('  (borrow: true) per-message / C recvmmsg', 'recv sockit-borrow', 'recv C');
   line('  (borrow: true) batch / C recvmmsg', 'recv sockit-batch-borrow', 'recv C');
   line('send sockit send() x256/tick / C sendmmsg', 'send sockit', 'send C', 0.8);
+  line("  (gso: 'auto') send() x256/tick / C sendmmsg", 'send sockit-gso-auto', 'send C');
+  ceilings(rr, size, 'recv C', 'send C', 'x256/tick');
 }
 
 if (RSS_DATAGRAMS > 0) {
