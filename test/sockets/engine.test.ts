@@ -266,6 +266,36 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
         await Promise.all([rx.close(), tx.sock.close()]);
       });
 
+      it('a queued send is counted by its real byte length, whatever the object claims', async () => {
+        const K = kind();
+        const rx = await K.receiver();
+        const tx = await K.sender(rx, { coalesce: true });
+        const got: number[] = [];
+        rx.on(K.event, (p: Buffer) => got.push(p.length));
+        await sleep(5);
+        const view = new Uint8Array(100);
+        if (K.name === 'PacketSocket') {
+          Buffer.from((net.b.interfaces[0]?.mac as string).split(':').map((h) => parseInt(h, 16))).copy(view, 0);
+          view[12] = 0x88;
+          view[13] = 0xb5;
+        }
+        // Own properties shadowing the TypedArray getters: the queue reads the real length.
+        Object.defineProperty(view, 'byteLength', { get: () => 1e6 });
+        Object.defineProperty(view, 'length', { get: () => 1e6 });
+        const s = tx.sock as unknown as { send(d: Uint8Array, ...rest: unknown[]): Promise<number>; stats(): { sendQueue: number } };
+        const p =
+          K.name === 'UdpSocket'
+            ? s.send(view, (rx as UdpSocket).address().port, net.b.address)
+            : K.name === 'UnixSocket'
+              ? s.send(view, (rx as UnixSocket).address().path)
+              : s.send(view);
+        await expect(p).resolves.toBe(100);
+        expect(s.stats().sendQueue).toBe(0);
+        for (let i = 0; i < 100 && got.length === 0; i++) await sleep(10);
+        expect(got).toEqual([100]);
+        await Promise.all([rx.close(), tx.sock.close()]);
+      });
+
       it('close(): queued sends reject with ERR_SOCKET_CLOSED, iterators end, fd throws, stats() still answers', async () => {
         const K = kind();
         const rx = await K.receiver();
