@@ -114,6 +114,32 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
 
   const payload = (k: Kind, it: Item): Buffer => (it.data ?? it.frame) as Buffer;
 
+  /** A raw view made sendable by kind k: for PacketSocket, an Ethernet header to host b's MAC. */
+  function asFrame(k: Kind, view: Uint8Array): void {
+    if (k.name !== 'PacketSocket') return;
+    Buffer.from((net.b.interfaces[0]?.mac as string).split(':').map((h) => parseInt(h, 16))).copy(view, 0);
+    view[12] = 0x88;
+    view[13] = 0xb5;
+  }
+
+  /** send(view) from `tx` to `rx`, in kind k's own form (no copy: the view itself reaches the engine). */
+  function sendView(k: Kind, tx: { sock: Sock }, rx: Sock, view: Uint8Array): Promise<number> {
+    const s = tx.sock as unknown as { send(d: Uint8Array, ...rest: unknown[]): Promise<number> };
+    if (k.name === 'UdpSocket') return s.send(view, (rx as UdpSocket).address().port, net.b.address);
+    if (k.name === 'UnixSocket') return s.send(view, (rx as UnixSocket).address().path);
+    return s.send(view);
+  }
+
+  /** A receiver recording the length of every message, and a coalescing sender aimed at it. */
+  async function lengthsPair(k: Kind): Promise<{ rx: Sock; tx: Awaited<ReturnType<Kind['sender']>>; got: number[] }> {
+    const rx = await k.receiver();
+    const tx = await k.sender(rx, { coalesce: true });
+    const got: number[] = [];
+    rx.on(k.event, (p: Buffer) => got.push(p.length));
+    await sleep(5);
+    return { rx, tx, got };
+  }
+
   async function until(cond: () => boolean, ms = 3000): Promise<void> {
     const deadline = Date.now() + ms;
     while (!cond() && Date.now() < deadline) await sleep(5);
@@ -233,34 +259,18 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
 
       it('a buffer detached before it went out rejects that send instead of sending 0 bytes (defect p)', async () => {
         const K = kind();
-        const rx = await K.receiver();
-        const tx = await K.sender(rx, { coalesce: true });
-        const got: number[] = [];
-        rx.on(K.event, (p: Buffer) => got.push(p.length));
-        await sleep(5);
+        const { rx, tx, got } = await lengthsPair(K);
         const ab = new ArrayBuffer(128);
         const view = new Uint8Array(ab);
-        if (K.name === 'PacketSocket') {
-          Buffer.from((net.b.interfaces[0]?.mac as string).split(':').map((h) => parseInt(h, 16))).copy(view, 0);
-          view[12] = 0x88;
-          view[13] = 0xb5;
-        }
-        const s = tx.sock as unknown as { send(d: Uint8Array, ...rest: unknown[]): Promise<number> };
-        const p =
-          K.name === 'UdpSocket'
-            ? s.send(view, (rx as UdpSocket).address().port, net.b.address)
-            : K.name === 'UnixSocket'
-              ? s.send(view, (rx as UnixSocket).address().path)
-              : s.send(view);
+        asFrame(K, view);
+        const p = sendView(K, tx, rx, view);
         structuredClone(ab, { transfer: [ab] }); // detaches `view` while it waits for the end of the tick
         await expect(p).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' });
         // Detached already at call time: a TypeError (or the same refusal), never a 0-byte send.
         const ab2 = new ArrayBuffer(64);
         const v2 = new Uint8Array(ab2);
         structuredClone(ab2, { transfer: [ab2] });
-        await expect(
-          K.name === 'UdpSocket' ? s.send(v2, (rx as UdpSocket).address().port, net.b.address) : K.name === 'UnixSocket' ? s.send(v2, (rx as UnixSocket).address().path) : s.send(v2),
-        ).rejects.toBeInstanceOf(Error);
+        await expect(sendView(K, tx, rx, v2)).rejects.toBeInstanceOf(Error);
         await sleep(50);
         expect(got.filter((n) => n === 0)).toEqual([]);
         await Promise.all([rx.close(), tx.sock.close()]);
@@ -268,30 +278,15 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
 
       it('a queued send is counted by its real byte length, whatever the object claims', async () => {
         const K = kind();
-        const rx = await K.receiver();
-        const tx = await K.sender(rx, { coalesce: true });
-        const got: number[] = [];
-        rx.on(K.event, (p: Buffer) => got.push(p.length));
-        await sleep(5);
+        const { rx, tx, got } = await lengthsPair(K);
         const view = new Uint8Array(100);
-        if (K.name === 'PacketSocket') {
-          Buffer.from((net.b.interfaces[0]?.mac as string).split(':').map((h) => parseInt(h, 16))).copy(view, 0);
-          view[12] = 0x88;
-          view[13] = 0xb5;
-        }
+        asFrame(K, view);
         // Own properties shadowing the TypedArray getters: the queue reads the real length.
         Object.defineProperty(view, 'byteLength', { get: () => 1e6 });
         Object.defineProperty(view, 'length', { get: () => 1e6 });
-        const s = tx.sock as unknown as { send(d: Uint8Array, ...rest: unknown[]): Promise<number>; stats(): { sendQueue: number } };
-        const p =
-          K.name === 'UdpSocket'
-            ? s.send(view, (rx as UdpSocket).address().port, net.b.address)
-            : K.name === 'UnixSocket'
-              ? s.send(view, (rx as UnixSocket).address().path)
-              : s.send(view);
-        await expect(p).resolves.toBe(100);
-        expect(s.stats().sendQueue).toBe(0);
-        for (let i = 0; i < 100 && got.length === 0; i++) await sleep(10);
+        await expect(sendView(K, tx, rx, view)).resolves.toBe(100);
+        expect(tx.sock.stats().sendQueue).toBe(0);
+        await until(() => got.length > 0);
         expect(got).toEqual([100]);
         await Promise.all([rx.close(), tx.sock.close()]);
       });
