@@ -36,7 +36,7 @@ export interface PingOptions {
   size?: number;
   /** TTL / hop limit of the requests. */
   ttl?: number;
-  /** Milliseconds to wait for replies after the last request when none came back (default 10000, iputils' -W); with replies it waits twice the largest round trip. */
+  /** Milliseconds to wait for replies after the last request when none came back (default 10000, iputils' -W); with replies it waits twice the largest round trip, at least `interval`. */
   timeout?: number;
   /** Send through this interface (SO_BINDTODEVICE; name or index). */
   interface?: InterfaceRef;
@@ -371,7 +371,8 @@ async function run(host: string, o: PingOptions, events: EventQueue<PingEvent>, 
       if (transmitted < count && !stopped()) await stopper.sleep(transmitted * interval - msSince(start));
     }
     if (!stopped() && outstanding > 0) {
-      const linger = received > 0 ? Math.max(2 * tmax, 1) : (o.timeout ?? 10000);
+      // iputils' schedule_exit(): twice the slowest round trip, but never less than the interval.
+      const linger = received > 0 ? Math.max(2 * tmax, interval, 1) : (o.timeout ?? 10000);
       const wake = (): void => waiter.wake();
       stopper.sleep(linger).then(wake, wake);
       await waiter.sleep(linger);

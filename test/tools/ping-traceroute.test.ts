@@ -64,6 +64,25 @@ describeWith(['netns', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'tool:setpriv'], 'ping 
       expect(s2.rtt).toBeUndefined();
     });
 
+    it(`${family}: after the last request ping() waits at least the interval for its reply (iputils' schedule_exit)`, async () => {
+      // b answers the first request only; the run must still wait for the second's reply, not 2 x the first RTT.
+      const ignore = v4 ? 'net.ipv4.icmp_echo_ignore_all' : 'net.ipv6.icmp.echo_ignore_all';
+      try {
+        const run = ping(addr(net.b), { count: 2, interval: 300, netns: net.a.netns });
+        const events: PingEvent[] = [];
+        for await (const e of run) {
+          events.push(e);
+          if (e.type === 'reply') net.b.exec('sysctl', ['-qw', `${ignore}=1`]);
+        }
+        const s = await run.summary;
+        expect(events.map((e) => [e.type, e.sequence])).toEqual([['reply', 1]]);
+        expect(s).toMatchObject({ transmitted: 2, received: 1, loss: 50 });
+        expect(s.time).toBeGreaterThanOrEqual(2 * 300 - 20); // second request at 300 ms, then at least 300 ms of waiting
+      } finally {
+        net.b.exec('sysctl', ['-qw', `${ignore}=0`]);
+      }
+    });
+
     it(`${family}: where ping sockets are refused, ping() falls back to a raw socket with CAP_NET_RAW (and says the sysctl without it)`, async () => {
       net.b.exec('sysctl', ['-qw', 'net.ipv4.ping_group_range=1 0']);
       try {
