@@ -840,8 +840,8 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     if (r >= 0) return Promise.resolve(r);
     if (r !== GATHER && r !== -EAGAIN && r !== -ENOBUFS) return this.#rejected(this._sendError(-r, 'sendmsg', ctx), ctx);
     if (this.#qTail - this.#qHead >= this.#queueLimit) return this.#rejected(this.#queueFull());
-    const p = new Promise<number>(this.#capture);
-    this.#enqueue(data, addr, ctl, this.#res as (n: number) => void, this.#rej, p, ctx, r);
+    const p = new Promise<number>(this.#capture); // its resolving functions land in the queue's next slot
+    this.#enqueue(data, addr, ctl, p, ctx, r);
     return p;
   }
 
@@ -863,7 +863,10 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
       if (done) process.nextTick(done, this._sendError(-r, 'sendmsg', ctx), 0);
     } else if (this.#qTail - this.#qHead >= this.#queueLimit) {
       if (done) process.nextTick(done, this.#queueFull(), 0);
-    } else this.#enqueue(data, addr, ctl, done, undefined, undefined, ctx, r);
+    } else {
+      this.#qRes[this.#qTail] = done;
+      this.#enqueue(data, addr, ctl, undefined, ctx, r);
+    }
   }
 
   /**
@@ -936,10 +939,13 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
       return this.#rejected(err);
     }
     const p = new Promise<number>(this.#capture);
-    const w = new BatchWaiter(n - sent, n, p, this.#res as (n: number) => void, this.#rej as (e: Error) => void);
+    const t = this.#qTail;
+    const w = new BatchWaiter(n - sent, n, p, this.#qRes[t] as (n: number) => void, this.#qRej[t] as (e: Error) => void);
+    this.#qRej[t] = undefined;
     for (let i = sent; i < n; i++) {
       const d = datas[i] as Uint8Array;
-      this.#push(d, Array.isArray(addrs) ? (addrs[i] ?? null) : addrs, Array.isArray(ctls) ? (ctls[i] ?? null) : ctls, w, undefined, undefined, ctxAt(i));
+      this.#qRes[this.#qTail] = w;
+      this.#push(d, Array.isArray(addrs) ? (addrs[i] ?? null) : addrs, Array.isArray(ctls) ? (ctls[i] ?? null) : ctls, undefined, ctxAt(i));
     }
     this.#wait(waitFor || EAGAIN);
     return p;
@@ -978,8 +984,8 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
   }
 
   /** A send that waits in the queue: gathered by coalescing (`why` GATHER), or after -EAGAIN / -ENOBUFS. */
-  #enqueue(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, settle: Settle, rej: ((e: Error) => void) | undefined, p: Promise<number> | undefined, ctx: SendContext, why: number): void {
-    this.#push(data, addr, ctl, settle, rej, p, ctx);
+  #enqueue(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, p: Promise<number> | undefined, ctx: SendContext, why: number): void {
+    this.#push(data, addr, ctl, p, ctx);
     if (why === GATHER) {
       if (this.#writable || this.#backoffTimer !== undefined) return; // waiting for room anyway
       if (this.#qTail - this.#qHead >= MAX_BATCH) this.#flush();
@@ -987,15 +993,18 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     } else this.#wait(-why);
   }
 
-  // One executor for every queued promise (no closure per send): it leaves the resolving functions here.
-  #res: ((n: number) => void) | undefined;
-  #rej: ((e: Error) => void) | undefined;
+  /**
+   * One executor for every queued promise (no closure per send): it leaves the resolving functions in the
+   * queue slot the send is about to take, in arrays young enough to need no write barrier (#resetQueue).
+   */
   #capture = (res: (n: number) => void, rej: (e: Error) => void): void => {
-    this.#res = res;
-    this.#rej = rej;
+    const t = this.#qTail;
+    this.#qRes[t] = res;
+    this.#qRej[t] = rej;
   };
 
-  #push(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, settle: Settle, rej: ((e: Error) => void) | undefined, p: Promise<number> | undefined, ctx: SendContext): void {
+  /** Queue one message; its settle entry (#qRes, and #qRej for a promise) is already in the slot it takes. */
+  #push(data: Uint8Array, addr: Uint8Array | null, ctl: Uint8Array | null, p: Promise<number> | undefined, ctx: SendContext): void {
     const t = this.#qTail++;
     this.#qData[t] = data;
     const n = byteLengthOf(data);
@@ -1003,8 +1012,6 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     this.#qBytes += n;
     this.#qAddr[t] = addr;
     this.#qCtl[t] = ctl;
-    this.#qRes[t] = settle;
-    this.#qRej[t] = rej;
     this.#qProm[t] = p;
     this.#qCtx[t] = ctx;
   }
@@ -1148,24 +1155,18 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
 
   #resetQueue(): void {
     const t = this.#qTail;
-    if (t > QUEUE_KEEP) {
-      this.#qData = [];
-      this.#qLen = [];
-      this.#qAddr = [];
-      this.#qCtl = [];
-      this.#qRes = [];
-      this.#qRej = [];
-      this.#qProm = [];
-      this.#qCtx = [];
-    } else if (t > 0) {
-      // Keep the arrays' capacity (regrowing them every burst showed in send profiles); drop the references.
-      (this.#qData as unknown[]).fill(undefined, 0, t);
-      (this.#qAddr as unknown[]).fill(undefined, 0, t);
-      (this.#qCtl as unknown[]).fill(undefined, 0, t);
-      (this.#qRes as unknown[]).fill(undefined, 0, t);
-      this.#qRej.fill(undefined, 0, t);
-      this.#qProm.fill(undefined, 0, t);
-      this.#qCtx.fill(undefined, 0, t);
+    if (t > 0) {
+      // Fresh arrays sized for a burst like this one: clearing kept arrays costs a pass, and storing a new
+      // promise into an array that has grown old costs a write barrier per store; growing from [] costs copies.
+      const cap = t > QUEUE_KEEP ? 0 : t < 16 ? 16 : t;
+      this.#qData = new Array(cap);
+      this.#qLen = new Array(cap);
+      this.#qAddr = new Array(cap);
+      this.#qCtl = new Array(cap);
+      this.#qRes = new Array(cap);
+      this.#qRej = new Array(cap);
+      this.#qProm = new Array(cap);
+      this.#qCtx = new Array(cap);
     }
     this.#qHead = 0;
     this.#qTail = 0;
