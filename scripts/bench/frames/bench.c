@@ -1,6 +1,8 @@
 // Baseline for scripts/bench/frames: AF_PACKET with sendmmsg / recvmmsg.
 //   bench send  IFACE SIZE SECONDS BATCH   -> prints "frames/s frames-per-CPU-second" sent
 //   bench recv  IFACE SECONDS BATCH         -> prints the same for received frames (clocks start at the first frame)
+//   bench recv-info IFACE SECONDS BATCH     -> the same, asking the kernel for what PacketSocket asks for: each
+//                                              frame's sockaddr_ll, PACKET_AUXDATA and SO_TIMESTAMPNS (cmsgs read)
 //   bench flood IFACE SIZE                  -> sends until killed
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -78,19 +80,28 @@ int main(int argc, char** argv) {
     printf("%.0f %.0f\n", sent / (t - t0), sent / (cpu() - c0));
     return 0;
   }
-  if (!strcmp(mode, "recv")) {
+  if (!strcmp(mode, "recv") || !strcmp(mode, "recv-info")) {
     double secs = atof(argv[3]);
     int batch = argc > 4 ? atoi(argv[4]) : 64;
     if (batch < 1 || batch > MAXB) batch = 64;
+    const int info = !strcmp(mode, "recv-info");
     static unsigned char buf[MAXB][2048];
     static struct mmsghdr msgs[MAXB];
     static struct iovec iov[MAXB];
+    static struct sockaddr_ll names[MAXB];
+    static unsigned char ctl[MAXB][128];
+    if (info) {
+      int one = 1;
+      setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one));
+      setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+    }
     for (int i = 0; i < batch; i++) {
       iov[i].iov_base = buf[i];
       iov[i].iov_len = sizeof(buf[i]);
       msgs[i].msg_hdr.msg_iov = &iov[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
     }
+    unsigned long seen = 0;  // read from every frame's address and control messages, printed to stderr
     long got = 0;
     double t0 = 0, t = 0, c0 = 0;
     // The receive model of sockit's engine (and of any event loop): wait for
@@ -98,7 +109,29 @@ int main(int argc, char** argv) {
     // receivers cost the sender a wakeup per frame whenever they catch up.
     struct pollfd pfd = {fd, POLLIN, 0};
     for (;;) {
+      if (info) {
+        for (int i = 0; i < batch; i++) {
+          msgs[i].msg_hdr.msg_name = &names[i];
+          msgs[i].msg_hdr.msg_namelen = sizeof(names[i]);
+          msgs[i].msg_hdr.msg_control = ctl[i];
+          msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
+        }
+      }
       int n = recvmmsg(fd, msgs, batch, MSG_DONTWAIT, NULL);
+      for (int i = 0; info && i < n; i++) {
+        seen += names[i].sll_ifindex + names[i].sll_pkttype;
+        for (struct cmsghdr* c = CMSG_FIRSTHDR(&msgs[i].msg_hdr); c; c = CMSG_NXTHDR(&msgs[i].msg_hdr, c)) {
+          if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
+            struct tpacket_auxdata a;
+            memcpy(&a, CMSG_DATA(c), sizeof(a));
+            seen += a.tp_vlan_tci + a.tp_len;
+          } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+            seen += ts.tv_nsec;
+          }
+        }
+      }
       if (n <= 0) {
         poll(&pfd, 1, 100);
         continue;
@@ -109,6 +142,7 @@ int main(int argc, char** argv) {
       if (t - t0 >= secs) break;
     }
     printf("%.0f %.0f\n", got / (t - t0), got / (cpu() - c0));
+    if (info) fprintf(stderr, "checksum %lu\n", seen);
     return 0;
   }
   return 2;

@@ -108,6 +108,8 @@ console.log(
     'sendmmsg for the rest of the tick); await send = each send() awaited before the next (one send(2) each);',
     'trySend = synchronous per-frame call; Python = socket.send() per frame in a loop; C = sendmmsg(1024) loop.',
     'receive: flooded by the C sender; sockit receive = recvmmsg engine, ring = TPACKET_V3 ring ({ ring: true }).',
+    'C recvmmsg = recvmmsg(256) asking for what a PacketSocket asks for (each frame\'s sockaddr_ll, PACKET_AUXDATA,',
+    'SO_TIMESTAMPNS; its cmsgs read): the same syscalls. C recvmmsg, bare = no address, no control (before 2026-12-03).',
   ].join('\n'),
 );
 console.log(`bench:frames (${process.env.SOCKIT_ROOT ?? "this tree"}) — veth pair in a private netns, median of ${REPS} x ${SECONDS}s, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
@@ -122,7 +124,8 @@ for (const size of [64, 1400]) {
     sockitTry: () => once(node, [js, 'try-send', 'bench0', z, S]),
   });
   const recv = await rounds({
-    cRecv: () => recvOnce(size, cbin, ['recv', 'bench1', S, '256']),
+    cRecv: () => recvOnce(size, cbin, ['recv-info', 'bench1', S, '256']),
+    cRecvBare: () => recvOnce(size, cbin, ['recv', 'bench1', S, '256']),
     pyRecv: () => (py ? recvOnce(size, py, [join(here, 'bench.py'), 'recv', 'bench1', S]) : NONE),
     sockitRecv: () => recvOnce(size, node, [js, 'recv', 'bench1', S]),
     sockitBorrow: () => recvOnce(size, node, [js, 'recv-borrow', 'bench1', S]),
@@ -142,6 +145,7 @@ const rows = [
   ['sockit await send', 'sockitSerial'],
   ['sockit trySend (sync)', 'sockitTry'],
   ['C recvmmsg', 'cRecv'],
+  ['C recvmmsg, bare', 'cRecvBare'],
   ['Python recv', 'pyRecv'],
   ['sockit receive', 'sockitRecv'],
   ['sockit receive, borrow', 'sockitBorrow'],
@@ -160,6 +164,7 @@ const targets = [
   ['receive, borrow: true / C recvmmsg (informative)', 'sockitBorrow', 'cRecv', 0.85],
   ['send x1024/tick / C sendmmsg (issue 10)', 'sockitSingle', 'cSend', 0.8],
   ['receive with ring / C recvmmsg (informative)', 'sockitRing', 'cRecv', 0.8],
+  ['receive / bare C recvmmsg (informative)', 'sockitRecv', 'cRecvBare', 0.85],
 ];
 let missed = 0;
 for (const basis of ['wall', 'cpu']) {

@@ -1,7 +1,9 @@
 // Baseline for scripts/bench/udp: a small UDP sender/receiver in C using
 // sendmmsg/recvmmsg, compiled on the fly with `cc -O2`.
 //
-//   udp_c send  ADDR PORT SIZE SECONDS BATCH [GSO] → prints "datagrams wall-seconds cpu-seconds"
+//   udp_c send  ADDR PORT SIZE SECONDS BATCH [GSO [BIND]] → prints "datagrams wall-seconds cpu-seconds"
+//         BIND: bind the sender to this address (port 0) first, as the Node senders it is compared
+//         with are (a bound source costs the kernel a local-address check per datagram).
 //         GSO > 1: each message carries GSO datagrams of SIZE bytes (UDP_SEGMENT); the
 //         kernel cuts them apart, so the receiver still gets datagrams of SIZE bytes.
 //         This is the flooding sender of the receive benchmarks: over loopback the
@@ -41,9 +43,15 @@ static double cpu(void) {
 #define UDP_SEGMENT 103
 #endif
 
-static int do_send(const char* addr, int port, int size, double seconds, int batch, int gso) {
+static int do_send(const char* addr, int port, int size, double seconds, int batch, int gso, const char* bindAddr) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   if (fd < 0) return perror("socket"), 1;
+  if (bindAddr) {
+    struct sockaddr_in local = {0};
+    local.sin_family = AF_INET;
+    inet_pton(AF_INET, bindAddr, &local.sin_addr);
+    if (bind(fd, (struct sockaddr*)&local, sizeof(local)) != 0) return perror("bind"), 1;
+  }
   struct sockaddr_in sin = {0};
   sin.sin_family = AF_INET;
   sin.sin_port = htons(port);
@@ -130,9 +138,9 @@ static int do_recv(int port, double seconds, double warmup, int batch, int rcvbu
 
 int main(int argc, char** argv) {
   if (argc >= 7 && strcmp(argv[1], "send") == 0)
-    return do_send(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), atoi(argv[6]), argc >= 8 ? atoi(argv[7]) : 1);
+    return do_send(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), atoi(argv[6]), argc >= 8 ? atoi(argv[7]) : 1, argc >= 9 ? argv[8] : NULL);
   if (argc >= 6 && strcmp(argv[1], "recv") == 0)
     return do_recv(atoi(argv[2]), atof(argv[3]), atof(argv[4]), atoi(argv[5]), argc >= 7 ? atoi(argv[6]) : 0);
-  fprintf(stderr, "usage: udp_c send ADDR PORT SIZE SECONDS BATCH [GSO] | recv PORT SECONDS WARMUP BATCH [RCVBUF]\n");
+  fprintf(stderr, "usage: udp_c send ADDR PORT SIZE SECONDS BATCH [GSO [BIND]] | recv PORT SECONDS WARMUP BATCH [RCVBUF]\n");
   return 2;
 }
