@@ -92,32 +92,42 @@ describeWith(['netns'], 'native engine under an address-space limit', () => {
 // resolution an idle loop reads ~1.1 ms), and on a 2-CPU machine shared with
 // parallel test forks the loop thread alone is sometimes descheduled for a
 // few ms (an idle baseline read up to 4.5 ms at load 7). Each measurement is
-// therefore the best of 9 trials: noise is random, while a close that blocks
-// the loop (~10 ms per packet socket, 200 ms for 20) shows in every trial.
+// therefore 9 trials, each right after an idle measurement of its own (the
+// same load for both), and one trial within bound passes: noise comes and
+// goes, while a close that blocks the loop (~10 ms per packet socket, 200 ms
+// for 20) shows in every trial.
+/** One trial: [max loop delay of an idle loop, max loop delay during the work], ms. */
+type Trial = [number, number];
+
 describeWith(['netns', 'CAP_NET_RAW'], 'blocking kernel work stays off the event loop', () => {
   it('closing 20 receiving packet IoHandles, closeAsync of 20 packet sockets, membarrierAsync, ringSkipAsync: the loop never waits for a grace period', () => {
     const r = expectClean(
-      runChild<{ idle: number; handles: number; plain: number; barrier: number; ring: number; syncCloseMs: number; closeWaitMs: number }>(
+      runChild<{ handles: Trial[]; plain: Trial[]; barrier: Trial[]; ring: Trial[]; syncCloseMs: number; closeWaitMs: number }>(
         `
       const { monitorEventLoopDelay, performance } = require('perf_hooks');
       const N = sockit.native, AF = sockit.constants;
       const ETH_P_ALL_BE = 0x0300; // htons(ETH_P_ALL): a protocol hook, so release waits a grace period
       const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-      // Max event-loop delay (ms, resolution 1 ms) while trial()'s work runs: the best of 9 trials.
+      // Max event-loop delay (ms, resolution 1 ms) while work() runs.
+      async function maxDelay(work) {
+        const h = monitorEventLoopDelay({ resolution: 1 });
+        await sleep(5);
+        h.enable();
+        await sleep(5);
+        await work();
+        await sleep(5);
+        h.disable();
+        return h.max / 1e6;
+      }
+      // 9 trials of [idle loop's max delay, max delay while trial()'s work runs], back to back.
       async function measure(trial) {
-        let best = Infinity;
+        const trials = [];
         for (let i = 0; i < 9; i++) {
+          const idle = await maxDelay(() => sleep(30));
           const work = trial();
-          const h = monitorEventLoopDelay({ resolution: 1 });
-          await sleep(5);
-          h.enable();
-          await sleep(5);
-          await work();
-          await sleep(5);
-          h.disable();
-          best = Math.min(best, h.max / 1e6);
+          trials.push([idle, await maxDelay(work)]);
         }
-        return best;
+        return trials;
       }
       const packet = () => N.socket(AF.AF_PACKET, AF.SOCK_RAW, ETH_P_ALL_BE);
       (async () => {
@@ -125,7 +135,6 @@ describeWith(['netns', 'CAP_NET_RAW'], 'blocking kernel work stays off the event
         let t0 = performance.now();
         N.close(packet());
         const syncCloseMs = performance.now() - t0;
-        const idle = await measure(() => () => sleep(30));
         let closeWaitMs = 0;
         const handles = await measure(() => {
           let closed = 0;
@@ -154,27 +163,37 @@ describeWith(['netns', 'CAP_NET_RAW'], 'blocking kernel work stays off the event
         const drained = await new Promise((res) => N.packetDrainAsync(dfd, 10, res));
         N.close(dfd);
         if (drained < 0) throw new Error('packetDrainAsync → ' + drained);
-        emit({ idle, handles, plain, barrier, ring, syncCloseMs, closeWaitMs });
+        emit({ handles, plain, barrier, ring, syncCloseMs, closeWaitMs });
       })();`,
       ),
     );
-    console.log(
-      `loop delay max (best of 9, 1 ms resolution; idle ${r.idle.toFixed(2)} ms): 20 IoHandle closes ${r.handles.toFixed(2)} ms ` +
-        `(all closed after ${r.closeWaitMs.toFixed(1)} ms), 20 closeAsync ${r.plain.toFixed(2)} ms, 5 membarrierAsync ${r.barrier.toFixed(2)} ms, ` +
-        `ringSkipAsync ${r.ring.toFixed(2)} ms; one synchronous packet close takes ${r.syncCloseMs.toFixed(2)} ms`,
-    );
     // Under test:asan every allocation and free on the loop is several times slower: a looser bound,
     // still far below one blocking close per socket (20 × ~10 ms).
-    // 2 ms as the issue asks, unless even the idle loop reads more on a loaded machine (then idle + 1.5 ms),
-    // or the machine is so loaded (2 cores, other test files running beside this one, 4 threadpool threads
-    // doing the closes) that the loop's own thread waits for a core: then up to half of one synchronous
-    // close. What must never pass is the loop waiting for a grace period: a blocking close costs a whole
-    // synchronous close (~12 ms) per socket, in every one of the 9 trials.
+    // 2 ms as the issue asks, unless even the idle loop of the same trial read more on a loaded machine
+    // (then its idle + 1.5 ms), or the machine is so loaded (2 cores, other test files running beside this
+    // one, 4 threadpool threads doing the closes) that the loop's own thread waits for a core: then up to
+    // half of one synchronous close. What must never pass is the loop waiting for a grace period: a
+    // blocking close costs a whole synchronous close (~12 ms) per socket, in every one of the 9 trials.
     const loaded = Math.min(r.syncCloseMs / 2, 6);
-    const bound = process.env.SOCKIT_ASAN === '1' ? 8 : Math.max(2, r.idle + 1.5, loaded);
-    expect(r.handles).toBeLessThan(bound);
-    expect(r.plain).toBeLessThan(bound);
-    expect(r.barrier).toBeLessThan(bound);
-    expect(r.ring).toBeLessThan(bound);
+    const bound = ([idle]: Trial): number => (process.env.SOCKIT_ASAN === '1' ? 8 : Math.max(2, idle + 1.5, loaded));
+    const best = (ts: Trial[]): Trial => ts.reduce((a, b) => (b[1] - bound(b) < a[1] - bound(a) ? b : a));
+    const show = (ts: Trial[]): string => {
+      const [idle, work] = best(ts);
+      return `${work.toFixed(2)} ms (idle ${idle.toFixed(2)})`;
+    };
+    console.log(
+      `loop delay max (best of 9 trials, 1 ms resolution): 20 IoHandle closes ${show(r.handles)} ` +
+        `(all closed after ${r.closeWaitMs.toFixed(1)} ms), 20 closeAsync ${show(r.plain)}, 5 membarrierAsync ${show(r.barrier)}, ` +
+        `ringSkipAsync ${show(r.ring)}; one synchronous packet close takes ${r.syncCloseMs.toFixed(2)} ms`,
+    );
+    for (const [what, ts] of [
+      ['20 IoHandle closes', r.handles],
+      ['20 closeAsync', r.plain],
+      ['5 membarrierAsync', r.barrier],
+      ['ringSkipAsync', r.ring],
+    ] as const) {
+      const t = best(ts);
+      expect(t[1], `${what}: max loop delay of the best trial (idle ${t[0].toFixed(2)} ms), bound ${bound(t).toFixed(2)} ms`).toBeLessThan(bound(t));
+    }
   });
 });
