@@ -7,12 +7,20 @@
 //    longer wants to write cannot make the callback spin).
 //  - Receive memory is allocated on the first setReceiving(true) (pool.cc),
 //    so a send-only socket costs a few hundred bytes, not batch × messageSize.
+//  - Flood mode: a wakeup that ends at the per-wakeup bound with every batch
+//    full takes the descriptor out of epoll and drains it from the loop's
+//    idle phase (uv_idle, with poll(2) at timeout 0 for POLLERR) until a
+//    batch comes back short; then it is polled again. While a socket sits in
+//    an epoll set, every datagram the kernel queues runs the epoll wakeup
+//    path, which made a flooded receiver spend more time per datagram
+//    (docs/udp.md, "Flood mode").
 //  - Close: stop polling, uv_close, then close(fd) (and munmap of a ring) on
 //    the threadpool, because closing a packet socket waits one RCU grace
 //    period (packet_release → synchronize_net); EV_CLOSE once the descriptor
 //    is really closed. At environment teardown (async cleanup hook) every
 //    live handle is closed synchronously, without calling into JS.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,23 +36,45 @@ namespace sockit::io {
 namespace {
 
 void OnPoll(uv_poll_t* h, int status, int events);
-void OnPollClosed(uv_handle_t* h);
+void OnIdle(uv_idle_t* h);
+void OnHandleClosed(uv_handle_t* h);
 
 void StartClose(IoState* s) {
   if (s->closing) return;
   s->closing = true;
+  s->flooded = false;
   uv_poll_stop(&s->poll);
-  uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), OnPollClosed);
+  uv_idle_stop(&s->idle);
+  uv_close(reinterpret_cast<uv_handle_t*>(&s->idle), OnHandleClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&s->poll), OnHandleClosed);
+}
+
+void LeaveFlood(IoState* s) {
+  s->flooded = false;
+  uv_idle_stop(&s->idle);
+}
+
+// Only while the socket waits for nothing but data: a send queue waiting for POLLOUT keeps it polled.
+void EnterFlood(IoState* s) {
+  if (s->closing || s->flooded || !s->wantRead || s->wantWrite) return;
+  s->flooded = true;
+  uv_idle_start(&s->idle, OnIdle);
+  if (ApplyMask(s) != 0) {
+    LeaveFlood(s);
+    ApplyMask(s);
+  }
 }
 
 }  // namespace
 
 int ApplyMask(IoState* s) {
+  if (s->closing) return -EBADF;
+  if (s->flooded && (!s->wantRead || s->wantWrite)) LeaveFlood(s);
   int mask = (s->wantRead ? UV_READABLE : 0) | (s->wantWrite ? UV_WRITABLE : 0);
   // POLLPRI never fires on a datagram socket; asking for it keeps the poll
   // active so POLLERR (always reported) is seen, as UV_PRIORITIZED (errqueue.cc).
   if (s->wantErrors) mask |= UV_PRIORITIZED;
-  if (s->closing) return -EBADF;
+  if (s->flooded) mask = 0;  // OnIdle reads it, and checks POLLERR itself
   if (mask == s->mask) return 0;
   // libuv aborts when epoll_ctl fails: never hand it a descriptor that was
   // closed (or replaced by a non-socket) behind the engine's back.
@@ -104,8 +134,31 @@ void OnPoll(uv_poll_t* h, int status, int events) {
     if (!s->closing && s->wantRead) DrainRead(s);
   } else {
     if ((events & UV_PRIORITIZED) && s->wantErrors) HandlePollError(s);
-    if ((events & UV_READABLE) && s->wantRead && !s->closing) DrainRead(s);
+    bool full = (events & UV_READABLE) && s->wantRead && !s->closing && DrainRead(s);
     if ((events & UV_WRITABLE) && s->wantWrite && !s->closing) Emit(s, kEvWritable, 0, 0);
+    if (full) EnterFlood(s);
+  }
+  napi_close_handle_scope(s->env, scope);
+}
+
+// Flood mode, once per loop iteration: what OnPoll would do, with readiness from poll(2) at timeout 0
+// (which leaves no wait-queue entry behind); back to epoll once a drain ends short.
+void OnIdle(uv_idle_t* h) {
+  IoState* s = static_cast<IoState*>(h->data);
+  if (s->closing || s->reg->exiting || !s->flooded) return;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(s->env, &scope) != napi_ok) return;
+  pollfd p = {s->fd, POLLIN, 0};
+  int r = ::poll(&p, 1, 0);
+  bool full = false;
+  if (r > 0 && (p.revents & (POLLERR | POLLNVAL))) {
+    // POLLNVAL: closed behind our back; HandlePollError reports it (EBADF) as for the poll.
+    HandlePollError(s);
+  }
+  if (r > 0 && (p.revents & POLLIN) && !s->closing && s->wantRead) full = DrainRead(s);
+  if (!full && s->flooded && !s->closing) {
+    LeaveFlood(s);
+    ApplyMask(s);
   }
   napi_close_handle_scope(s->env, scope);
 }
@@ -171,8 +224,9 @@ void OnEnvTeardown(napi_async_cleanup_hook_handle handle, void* arg) {
   ReleaseRegistryIfDone(reg);
 }
 
-void OnPollClosed(uv_handle_t* h) {
+void OnHandleClosed(uv_handle_t* h) {
   IoState* s = static_cast<IoState*>(h->data);
+  if (--s->openHandles > 0) return;
   if (!s->reg->exiting) {
     uv_loop_t* loop = s->poll.loop;
     s->closeWork.data = s;  // s stays in reg->live until Finish: teardown waits for this request too
@@ -300,6 +354,9 @@ void IoHandle::Construct(const Napi::CallbackInfo& info) {
     throw e;
   }
   s->poll.data = s.get();
+  uv_idle_init(loop, &s->idle);  // cannot fail
+  s->idle.data = s.get();
+  s->openHandles = 2;
   // Nothing below throws: the poll handle is in the loop and only StartClose may free it.
   if (ring != nullptr) {
     // Adopt the mapping: from now on it is unmapped in the close path only.
@@ -352,11 +409,17 @@ Napi::Value IoHandle::SetWritable(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value IoHandle::Ref(const Napi::CallbackInfo& info) {
-  if (Open()) uv_ref(reinterpret_cast<uv_handle_t*>(&s_->poll));
+  if (Open()) {
+    uv_ref(reinterpret_cast<uv_handle_t*>(&s_->poll));
+    uv_ref(reinterpret_cast<uv_handle_t*>(&s_->idle));
+  }
   return info.Env().Undefined();
 }
 Napi::Value IoHandle::Unref(const Napi::CallbackInfo& info) {
-  if (Open()) uv_unref(reinterpret_cast<uv_handle_t*>(&s_->poll));
+  if (Open()) {
+    uv_unref(reinterpret_cast<uv_handle_t*>(&s_->poll));
+    uv_unref(reinterpret_cast<uv_handle_t*>(&s_->idle));
+  }
   return info.Env().Undefined();
 }
 Napi::Value IoHandle::HasRef(const Napi::CallbackInfo& info) {

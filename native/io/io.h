@@ -1,6 +1,6 @@
 // The event-driven I/O engine shared by every datagram-style socket (UDP,
 // AF_PACKET, ...), split by job:
-//   handle.cc  IoHandle, the uv_poll lifecycle (mask, close, teardown)
+//   handle.cc  IoHandle, the uv_poll lifecycle (mask, flood mode, close, teardown)
 //   pool.cc    receive memory: the pooled Buffers recvmmsg writes into, the spill slab
 //   recv.cc    recvmmsg delivery straight into the pool (and the error queue)
 //   errqueue.cc  the error queue on demand (setErrors) and stale ICMP errors on send
@@ -66,6 +66,10 @@ struct Registry {
 
 struct IoState {
   uv_poll_t poll;
+  // Flood mode (handle.cc EnterFlood): the descriptor is out of epoll and the loop's idle phase drains it.
+  uv_idle_t idle;
+  bool flooded = false;
+  int openHandles = 0;  // poll and idle: the close path goes on when both are closed
   uv_work_t closeWork;  // close(fd) (and munmap) on the threadpool: packet_release waits an RCU grace period
   napi_env env = nullptr;
   Registry* reg = nullptr;
@@ -191,7 +195,8 @@ inline void PutAddress(IoState* s, uint32_t i, const void* name, socklen_t len) 
 void Publish(IoState* s, napi_value buf, size_t end, uint32_t n);
 
 // --- recv.cc / ring.cc: delivery ---------------------------------------------
-void DrainRead(IoState* s);
+// → true when it stopped at the per-wakeup bound with every batch full (more is likely queued).
+bool DrainRead(IoState* s);
 void HandlePollError(IoState* s);
 void DrainRing(IoState* s);
 Napi::Value DecodeControlJs(const Napi::CallbackInfo& info);

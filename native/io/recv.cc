@@ -1,7 +1,8 @@
 // recvmmsg delivery: on READABLE, recvmmsg(MSG_DONTWAIT|MSG_TRUNC) straight
 // into the receive pool (message i at base + i * slot, no copy), the shared
 // meta / addresses / control records filled, then ONE JS call per batch.
-// Repeats until EAGAIN (bounded per wakeup for fairness).
+// Repeats until EAGAIN (bounded per wakeup for fairness); a wakeup that ends
+// at the bound with every batch full puts the handle in flood mode (handle.cc).
 // POLLERR: libuv reports it as UV_EBADF and stops the poll. The error queue
 // is then drained (MSG_ERRQUEUE, delivered through the same batch call with
 // the MSG_ERRQUEUE flag), SO_ERROR read (ECONNREFUSED on connected UDP) and
@@ -139,22 +140,22 @@ bool Fatal(int err) { return err == EBADF || err == ENOTSOCK || err == EINVAL ||
 
 }  // namespace
 
-void DrainRead(IoState* s) {
+bool DrainRead(IoState* s) {
   if (s->ring) {
     DrainRing(s);
-    return;
+    return false;
   }
   if (s->accepting) {
     DrainAccept(s);
-    return;
+    return false;
   }
   for (int iter = 0; iter < kBatchesPerWakeup && !s->closing && s->wantRead; iter++) {
     Landing l;
     int n = RecvBatch(s, 0, &l);
-    if (n == 0) return;
+    if (n == 0) return false;
     if (n == -ENOMEM) {
       FailNoMemory(s);
-      return;
+      return false;
     }
     if (n < 0 && ReportedByQueue(s, -n)) continue;  // errqueue.cc: read on
     if (n < 0) {
@@ -163,13 +164,13 @@ void DrainRead(IoState* s) {
         s->wantRead = false;
         ApplyMask(s);
       }
-      return;
+      return false;
     }
     bool eof = false;
     int got = TrimSeqpacketEof(s, n, &eof);
     if (got > 0 && !Deliver(s, got, l)) {
       FailNoMemory(s);
-      return;
+      return false;
     }
     if (eof) {
       if (!s->closing) {
@@ -177,10 +178,11 @@ void DrainRead(IoState* s) {
         ApplyMask(s);
         Emit(s, kEvEnd, 0, 0);
       }
-      return;
+      return false;
     }
-    if (static_cast<uint32_t>(n) < l.count) return;
+    if (static_cast<uint32_t>(n) < l.count) return false;
   }
+  return !s->closing && s->wantRead;
 }
 
 void HandlePollError(IoState* s) {

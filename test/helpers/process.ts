@@ -1,5 +1,6 @@
-// Whether a process still runs, for tests that check that something exits.
-import { readFileSync } from 'node:fs';
+// Whether a process still runs, for tests that check that something exits;
+// whether a descriptor sits in this process's event loop.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /**
  * True while `pid` exists and is not a zombie. An exited child that nobody
@@ -22,3 +23,23 @@ export async function waitUntil(pred: () => boolean, ms: number): Promise<void> 
   const deadline = Date.now() + ms;
   while (!pred() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
 }
+
+/** Whether descriptor `fd` is in one of this process's epoll sets (the event loop's), from /proc/self/fdinfo. */
+export function inEpoll(fd: number): boolean {
+  for (const e of readdirSync('/proc/self/fd')) {
+    let target = '';
+    try {
+      target = readlinkSync(`/proc/self/fd/${e}`);
+    } catch {
+      continue;
+    }
+    if (target === 'anon_inode:[eventpoll]' && new RegExp(`^tfd:\\s+${fd}\\s`, 'm').test(readFileSync(`/proc/self/fdinfo/${e}`, 'utf8'))) return true;
+  }
+  return false;
+}
+
+/** {@link inEpoll} as source for a child process's script (which has `fs`). */
+export const inEpollSource = `(fd) => fs.readdirSync('/proc/self/fd').some((e) => {
+  try { if (fs.readlinkSync('/proc/self/fd/' + e) !== 'anon_inode:[eventpoll]') return false; } catch { return false; }
+  return new RegExp('^tfd:\\\\s+' + fd + '\\\\s', 'm').test(fs.readFileSync('/proc/self/fdinfo/' + e, 'utf8'));
+})`;

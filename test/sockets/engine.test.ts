@@ -7,6 +7,7 @@ import { PacketSocket, UdpSocket, UnixSocket } from '../helpers/sockit';
 import type { Host } from '../helpers/testing';
 import { hostPair, useTopology } from '../helpers/topology';
 import { describeWith } from '../helpers/env';
+import { inEpoll, inEpollSource } from '../helpers/process';
 import { runChild, expectClean } from '../hardening/child';
 import { ETHERTYPE, seqFrame } from './packet/helpers';
 
@@ -63,7 +64,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
       },
       seq: (p) => p.readUInt32BE(0),
       childOpen: `
-        const rx = await sockit.UdpSocket.create({ address: B_ADDR, port: 0, netns: B_NS });
+        const rx = await sockit.UdpSocket.create({ address: B_ADDR, port: 0, netns: B_NS, ...(globalThis.RX_OPTS ?? {}) });
         const tx = await sockit.UdpSocket.create({ netns: A_NS });
         const sendSeq = (i) => { const p = Buffer.alloc(64); p.writeUInt32BE(i, 0); return tx.send(p, rx.address().port, B_ADDR); };`,
     },
@@ -83,7 +84,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
       },
       seq: (f) => f.readUInt32BE(14),
       childOpen: `
-        const rx = await sockit.PacketSocket.open({ interface: 'veth0', protocol: 0x88b5, netns: B_NS });
+        const rx = await sockit.PacketSocket.open({ interface: 'veth0', protocol: 0x88b5, netns: B_NS, ...(globalThis.RX_OPTS ?? {}) });
         const tx = await sockit.PacketSocket.open({ interface: 'veth0', protocol: 0x88b5, netns: A_NS });
         const sendSeq = (i) => { const f = Buffer.alloc(64); Buffer.from(B_MAC.split(':').map((h) => parseInt(h, 16))).copy(f, 0); f.writeUInt16BE(0x88b5, 12); f.writeUInt32BE(i, 14); return tx.send(f); };`,
     },
@@ -400,6 +401,100 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
         expect(r.errors).toEqual([['EACCES', 'EMSGSIZE', 'ECONNREFUSED'][k]]);
       });
 
+      // Flood mode (native/io/handle.cc): a wakeup that ends at its bound with every batch full takes the
+      // descriptor out of epoll and drains it from the loop's idle phase. A unix receiver's queue holds
+      // net.unix.max_dgram_qlen (10) messages, less than that bound: one process cannot flood it.
+      if (k !== 2) {
+        /** Receive options for a backlog of a few hundred small messages: 2 per batch, a large buffer. */
+        const backlogOpts = (K: Kind, batchSize = 2): Record<string, unknown> =>
+          K.name === 'UdpSocket' ? { batchSize, options: { SO_RCVBUFFORCE: 8 << 20 } } : { batchSize, receiveBufferSize: 8 << 20 };
+        const fill = async (tx: Awaited<ReturnType<Kind['sender']>>, n: number): Promise<void> => {
+          for (let i = 0; i < n; i += 100) await tx.batch(Array.from({ length: Math.min(100, n - i) }, (_, j) => i + j));
+          await sleep(20);
+        };
+
+        it('a backlog drains from the idle phase with the descriptor out of epoll, in order, then is polled again (flood mode)', async () => {
+          const K = kind();
+          const rx = await K.receiver(backlogOpts(K));
+          const tx = await K.sender(rx);
+          const N = 400;
+          await fill(tx, N);
+          const got: number[] = [];
+          const polled: boolean[] = [];
+          rx.on(K.event, (p: Buffer) => {
+            got.push(K.seq(p));
+            if (got.length === 10 || got.length === 300) polled.push(inEpoll(rx.fd));
+          });
+          await until(() => got.length >= N);
+          expect(got).toEqual(Array.from({ length: N }, (_, i) => i));
+          // The first 32 batches came from an epoll wakeup; the rest drained without the descriptor in epoll.
+          expect(polled).toEqual([true, false]);
+          await sleep(30);
+          expect(inEpoll(rx.fd)).toBe(true); // drained: back in epoll, and a lone message still wakes it
+          await tx.send(N);
+          await until(() => got.length > N);
+          expect(got[N]).toBe(N);
+          expect(rx.stats().received).toBe(N + 1);
+          await Promise.all([rx.close(), tx.sock.close()]);
+        });
+
+        it('close() from a listener while a backlog drains out of epoll: nothing after it, close completes', async () => {
+          const K = kind();
+          const rx = await K.receiver(backlogOpts(K));
+          const tx = await K.sender(rx);
+          await fill(tx, 400);
+          let got = 0;
+          let flooded = false;
+          let closing: Promise<void> | undefined;
+          rx.on(K.event, () => {
+            got++;
+            if (got === 300) {
+              flooded = !inEpoll(rx.fd);
+              closing = rx.close();
+            }
+          });
+          await until(() => closing !== undefined);
+          await closing;
+          expect(flooded).toBe(true);
+          const n = got;
+          expect(n).toBeLessThanOrEqual(301); // at most the rest of its batch of 2
+          await sleep(30);
+          expect(got).toBe(n);
+          expect(rx.closed).toBe(true);
+          await tx.sock.close();
+        });
+
+        it('unref() holds for a socket draining a backlog out of epoll: the process exits before the backlog ends', () => {
+          const K = kind();
+          const opts = JSON.stringify(backlogOpts(K, 1));
+          const r = expectClean(
+            runChild<{ got: number; flooded: boolean }>(
+              `${childEnv()}
+              globalThis.RX_OPTS = ${opts};
+              const inEpoll = ${inEpollSource};
+              (async () => {
+                ${K.childOpen}
+                for (let i = 0; i < 300; i += 100) { const ps = []; for (let j = 0; j < 100; j++) ps.push(sendSeq(i + j)); await Promise.all(ps); }
+                await new Promise((r) => setTimeout(r, 20));
+                rx.unref();
+                let got = 0, flooded = false;
+                rx.on(${JSON.stringify(K.event)}, () => {
+                  got++;
+                  // After the first wakeup's 32, 2 ms a message: the rest of the backlog would take over 500 ms.
+                  if (got > 32) { const t = Date.now(); while (Date.now() - t < 2); }
+                  if (got === 40) flooded = !inEpoll(rx.fd);
+                });
+                process.on('exit', () => emit({ got, flooded }));
+                setTimeout(() => {}, 100); // the one thing keeping the loop alive: the first drains run meanwhile
+              })();`,
+            ),
+          );
+          expect(r.flooded).toBe(true);
+          expect(r.got).toBeGreaterThanOrEqual(40);
+          expect(r.got).toBeLessThan(300); // an idle handle left referenced would have kept it to the end
+        });
+      }
+
       // A qdisc is a link's: unix sockets have none (their EAGAIN back-off is in test/sockets/unix/unix.test.ts).
       if (k !== 2)
       it('ENOBUFS from a dropping qdisc is retried after a back-off, without spinning, and nothing is lost (defects 1, g)', async () => {
@@ -441,7 +536,7 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
       runChild<{ iter: string; exit: string }>(
         `${childEnv()}
         (async () => {
-          const rx = await sockit.PacketSocket.open({ interface: 'veth0', protocol: 0x88b5, netns: B_NS });
+          const rx = await sockit.PacketSocket.open({ interface: 'veth0', protocol: 0x88b5, netns: B_NS, ...(globalThis.RX_OPTS ?? {}) });
           let iter = 'none';
           const loop = (async () => { try { for await (const f of rx) {} iter = 'ended'; } catch (e) { iter = e.code; } })();
           await new Promise((r) => setTimeout(r, 50));
