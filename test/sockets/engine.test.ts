@@ -480,12 +480,12 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
                 let got = 0, flooded = false;
                 rx.on(${JSON.stringify(K.event)}, () => {
                   got++;
-                  // After the first wakeup's 32, 2 ms a message: the rest of the backlog would take over 500 ms.
-                  if (got > 32) { const t = Date.now(); while (Date.now() - t < 2); }
+                  // After the first wakeup's 32, 5 ms a message: the rest of the backlog would take over 1.3 s.
+                  if (got > 32) { const t = Date.now(); while (Date.now() - t < 5); }
                   if (got === 40) flooded = !inEpoll(rx.fd);
                 });
                 process.on('exit', () => emit({ got, flooded }));
-                setTimeout(() => {}, 100); // the one thing keeping the loop alive: the first drains run meanwhile
+                setTimeout(() => {}, 500); // the one thing keeping the loop alive: the first drains run meanwhile
               })();`,
             ),
           );
