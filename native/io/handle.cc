@@ -59,10 +59,7 @@ void EnterFlood(IoState* s) {
   if (s->closing || s->flooded || !s->wantRead || s->wantWrite) return;
   s->flooded = true;
   uv_idle_start(&s->idle, OnIdle);
-  if (ApplyMask(s) != 0) {
-    LeaveFlood(s);
-    ApplyMask(s);
-  }
+  ApplyMask(s);  // fails only for a descriptor closed behind our back: OnIdle's poll(2) then reports it
 }
 
 }  // namespace
