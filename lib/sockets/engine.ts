@@ -914,7 +914,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     let waitFor = 0;
     if (this.#qHead === this.#qTail) {
       while (sent < n) {
-        const packed = Array.isArray(addrs) || Array.isArray(ctls) ? 0 : this.#pack(datas, sent);
+        const packed = Array.isArray(addrs) || Array.isArray(ctls) ? 0 : this.#pack(datas, sent, n, null);
         const r =
           packed > 0
             ? this.#handle.sendBatch(this.#stage as Buffer, addrs, ctls, 0, packed, this.#stageLens, this.#gather)
@@ -958,9 +958,11 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
    * Copy the small payloads from `datas[from]` on into the staging buffer,
    * back to back, so native sends them with one read instead of two per
    * message. → how many were copied (0: send `datas` as they are). Empty
-   * (or detached) payloads are never copied: native reports those.
+   * (or detached) payloads are never copied: native reports those. With
+   * `accepted` (the queue's lengths), a payload whose length changed since
+   * send() took it ends the run too: the detach check costs no second pass.
    */
-  #pack(datas: readonly Uint8Array[], from: number, to = datas.length): number {
+  #pack(datas: readonly Uint8Array[], from: number, to: number, accepted: readonly number[] | null): number {
     const stage = (this.#stage ??= Buffer.allocUnsafe(STAGE_BYTES));
     const lens = (this.#stageLens ??= new Uint32Array(MAX_BATCH));
     const end = Math.min(to, from + MAX_BATCH);
@@ -969,7 +971,7 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     for (let i = from; i < end; i++, k++) {
       const d = datas[i] as Uint8Array;
       const len = byteLengthOf(d);
-      if (len === 0 || len > PACK_MAX || off + len > STAGE_BYTES) break;
+      if (len === 0 || len > PACK_MAX || off + len > STAGE_BYTES || (accepted !== null && len !== accepted[i])) break;
       stage.set(d, off);
       lens[k] = len;
       off += len;
@@ -1110,19 +1112,21 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     while (this.#qHead < this.#qTail && !this.#closed) {
       const head = this.#qHead;
       let count = Math.min(this.#qTail - head, this.#flushBatch);
-      const intact = this.#checkDetached(head, count);
-      if (intact === 0) {
-        this.#settle(head, new SockitStateError('ERR_INVALID_STATE', 'the buffer passed to send() was detached (or resized) before it was sent'));
-        this.#release(1);
-        continue;
-      }
-      count = intact;
       // One destination (and control block) for the whole window, the usual case, goes to native as one
       // value instead of an array: two N-API reads per message instead of six; small payloads packed, none.
       const addr = uniform(this.#qAddr, head, count);
       const ctl = uniform(this.#qCtl, head, count);
-      const packed = Array.isArray(addr) || Array.isArray(ctl) ? 0 : this.#pack(this.#qData, head, head + count);
+      const packed = Array.isArray(addr) || Array.isArray(ctl) ? 0 : this.#pack(this.#qData, head, head + count, this.#qLen);
       if (packed > 0) count = packed;
+      else {
+        const intact = this.#checkDetached(head, count);
+        if (intact === 0) {
+          this.#settle(head, new SockitStateError('ERR_INVALID_STATE', 'the buffer passed to send() was detached (or resized) before it was sent'));
+          this.#release(1);
+          continue;
+        }
+        count = intact; // the window's addr / ctl arrays still line up: native reads them from `head`
+      }
       const r =
         packed > 0
           ? this.#handle.sendBatch(this.#stage as Buffer, addr, ctl, 0, packed, this.#stageLens, this.#gather)

@@ -277,6 +277,35 @@ describeWith(['netns', 'CAP_NET_RAW', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN'], 'engine
         await Promise.all([rx.close(), tx.sock.close()]);
       });
 
+      it('a buffer detached or shrunk mid-window: the sends around it go out in order, it alone rejects', async () => {
+        const K = kind();
+        const { rx, tx, got } = await lengthsPair(K);
+        // Small payloads are packed into the staging buffer (its pass checks the lengths), large ones are not.
+        const want: number[] = [];
+        for (const size of [100, 600]) {
+          for (const how of ['detach', 'shrink'] as const) {
+            const views = [0, 1, 2, 3].map((i) => {
+              // A length-tracking view over a resizable buffer: shrinking the buffer shrinks the view.
+              const v = new Uint8Array(new (ArrayBuffer as unknown as new (n: number, o: object) => ArrayBuffer)(size + i, { maxByteLength: 2048 }));
+              asFrame(K, v);
+              return v;
+            });
+            const ps = views.map((v) => sendView(K, tx, rx, v));
+            const gone = (views[2] as Uint8Array).buffer as ArrayBuffer & { resize(n: number): void };
+            if (how === 'detach') structuredClone(gone, { transfer: [gone] });
+            else gone.resize(size >> 1);
+            const settled = await Promise.allSettled(ps);
+            expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+            expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_INVALID_STATE' });
+            want.push(size, size + 1, size + 3);
+          }
+        }
+        await until(() => got.length >= want.length);
+        await sleep(20);
+        expect(got).toEqual(want);
+        await Promise.all([rx.close(), tx.sock.close()]);
+      });
+
       it('a queued send is counted by its real byte length, whatever the object claims', async () => {
         const K = kind();
         const { rx, tx, got } = await lengthsPair(K);
