@@ -10,11 +10,12 @@
 // other jobs take. Prints the ratios of both against the targets of issue 4.
 // Needs root (or CAP_SYS_ADMIN + CAP_NET_RAW).
 // Usage: npm run bench:frames [-- --reps 5 --seconds 1]; SOCKIT_ROOT=<tree> measures another built tree.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ceiling, ceilingViaBatch, measureFloor } from '../ceiling.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -182,15 +183,12 @@ for (const basis of ['wall', 'cpu']) {
     console.log(`${label.padEnd(52)} ${r64.toFixed(2).padStart(6)}  ${r1400.toFixed(2).padStart(7)}   >= ${t}  ${ok ? 'met' : informative ? 'below' : 'MISSED'}`);
   }
 }
-// The best ratio any engine could reach through the per-message APIs: C's CPU time per frame / (C's +
-// the JavaScript floor of one send() promise or one received message; floor.cjs, no I/O at all).
-const floor = JSON.parse(execFileSync(process.execPath, [join(here, '..', 'floor.cjs')], { encoding: 'utf8' }).trim());
-const ceil = (c, ns) => (1e9 / c / (1e9 / c + ns)).toFixed(2);
+// The best ratios the per-message APIs allow (scripts/bench/ceiling.mjs).
+const floor = measureFloor();
 console.log(`\nceilings from the JS floor (scripts/bench/floor.cjs: send() promise ${floor.sendNs} ns, received message ${floor.recvNs} ns), per CPU-second:`);
-console.log(`${'  send x1024/tick / C sendmmsg: at most'.padEnd(52)} ${ceil(results[64].cSend.cpu, floor.sendNs).padStart(6)}  ${ceil(results[1400].cSend.cpu, floor.sendNs).padStart(7)}`);
-// send() flushes through the sendBatch path: at best a sendBatch frame plus one promise.
-const viaBatch = (r) => (1e9 / r.cSend.cpu / (1e9 / r.sockitBatch.cpu + floor.sendNs)).toFixed(2);
+console.log(`${'  send x1024/tick / C sendmmsg: at most'.padEnd(52)} ${ceiling(results[64].cSend.cpu, floor.sendNs).padStart(6)}  ${ceiling(results[1400].cSend.cpu, floor.sendNs).padStart(7)}`);
+const viaBatch = (r) => ceilingViaBatch(r.cSend.cpu, r.sockitBatch.cpu, floor.sendNs);
 console.log(`${'  send x1024/tick, via the sendBatch path: at most'.padEnd(52)} ${viaBatch(results[64]).padStart(6)}  ${viaBatch(results[1400]).padStart(7)}`);
-console.log(`${'  receive / C recvmmsg: at most'.padEnd(52)} ${ceil(results[64].cRecv.cpu, floor.recvNs).padStart(6)}  ${ceil(results[1400].cRecv.cpu, floor.recvNs).padStart(7)}`);
+console.log(`${'  receive / C recvmmsg: at most'.padEnd(52)} ${ceiling(results[64].cRecv.cpu, floor.recvNs).padStart(6)}  ${ceiling(results[1400].cRecv.cpu, floor.recvNs).padStart(7)}`);
 if (process.argv.includes('--json')) console.log(JSON.stringify(results));
 console.log(missed ? `\n${missed} target(s) missed at 64 B on frames/s (numbers above are measured, not adjusted).` : '\nall 64 B targets met on frames/s.');

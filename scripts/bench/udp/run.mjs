@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as dgram from 'node:dgram';
+import { ceiling, ceilingViaBatch, measureFloor } from '../ceiling.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // SOCKIT_ROOT: measure another built tree with this script (before/after tables in one sitting).
@@ -365,20 +366,13 @@ for (const size of [64, 1400]) {
   line('send sockit GSO send(segmentSize) / dgram', 'send sockit-gso', 'send dgram');
   line('send sockit GSO send / C sendmmsg', 'send sockit-gso', 'send C');
 }
-/**
- * The best ratio to C any engine could reach through the per-message APIs:
- * C's CPU time per message / (C's + the JavaScript floor of one send() promise
- * or one received message, measured now by floor.cjs with no I/O at all).
- */
-const floor = JSON.parse(execFileSync(process.execPath, [join(here, '..', 'floor.cjs')], { encoding: 'utf8' }).trim());
+// The best ratios the per-message APIs allow (scripts/bench/ceiling.mjs).
+const floor = measureFloor();
 function ceilings(rr, size, recvC, sendC, sendLabel) {
-  const fmtCeil = (c, ns) => (1e9 / c / (1e9 / c + ns)).toFixed(2);
-  if (rr[recvC]) console.log(`  ${String(size).padStart(4)} B    ceiling, per-message receive (JS floor ${floor.recvNs} ns)  <= ${fmtCeil(rr[recvC].cpu, floor.recvNs)}x`);
-  if (rr[sendC]) console.log(`  ${String(size).padStart(4)} B    ceiling, send() ${sendLabel} (JS floor ${floor.sendNs} ns)    <= ${fmtCeil(rr[sendC].cpu, floor.sendNs)}x`);
-  // send() flushes through the sendBatch path, so it costs at least a sendBatch message plus one promise.
+  if (rr[recvC]) console.log(`  ${String(size).padStart(4)} B    ceiling, per-message receive (JS floor ${floor.recvNs} ns)  <= ${ceiling(rr[recvC].cpu, floor.recvNs)}x`);
+  if (rr[sendC]) console.log(`  ${String(size).padStart(4)} B    ceiling, send() ${sendLabel} (JS floor ${floor.sendNs} ns)    <= ${ceiling(rr[sendC].cpu, floor.sendNs)}x`);
   if (rr[sendC] && rr['send sockit-batch']) {
-    const best = 1e9 / rr['send sockit-batch'].cpu + floor.sendNs;
-    console.log(`  ${String(size).padStart(4)} B    ceiling, send() via the sendBatch path (+ floor)   <= ${(1e9 / rr[sendC].cpu / best).toFixed(2)}x`);
+    console.log(`  ${String(size).padStart(4)} B    ceiling, send() via the sendBatch path (+ floor)   <= ${ceilingViaBatch(rr[sendC].cpu, rr['send sockit-batch'].cpu, floor.sendNs)}x`);
   }
 }
 console.log('\nRatios vs issue 10 targets (per CPU-second; wall-clock in brackets):');
