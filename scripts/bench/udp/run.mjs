@@ -10,7 +10,8 @@
 //                RSS_DATAGRAMS (default 10000000; 0 skips the RSS run),
 //                ONLY (a regular expression over "SIZE dir who", e.g. 'recv (sockit|C)$':
 //                run only the matching cases; ratios needing a skipped case are left out),
-//                SOCKIT_ROOT (the sockit tree to measure, default this one).
+//                SOCKIT_ROOT (the sockit tree to measure, default this one),
+//                PACE_RATE (datagrams/s of the paced receive rows, default 500000).
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
@@ -45,6 +46,10 @@ const SECONDS = Number(process.env.SECONDS ?? 1);
 const REPS = Number(process.env.REPS ?? 3);
 const RSS_DATAGRAMS = Number(process.env.RSS_DATAGRAMS ?? 10_000_000);
 const ONLY = process.env.ONLY ? new RegExp(process.env.ONLY) : undefined;
+// The paced receive rows: every receiver gets the same datagrams at this rate, below what any of them
+// can take, so each is measured at the same load (a flooded receiver that cannot keep up works from a
+// full, cache-cold socket queue, one that keeps up from fresh datagrams: docs/udp.md, "Flood and pace").
+const PACE_RATE = Number(process.env.PACE_RATE ?? 500_000);
 // Receivers are measured after a warm-up second: a new receiver first-touches its receive pools
 // (page faults, zeroing) until the first full GC hands pools back for reuse (native/io.cc).
 const WARMUP = 1;
@@ -72,9 +77,10 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
  * receiver still gets separate datagrams of `size` bytes, but the sender
  * produces them several times faster, so the receiver is the bottleneck.
  */
-function flood(port, size, seconds) {
+function flood(port, size, seconds, rate = 0) {
   const gso = String(Math.min(64, Math.floor(65507 / size)));
-  const p = spawn(cbin, ['send', LO, String(port), String(size), String(seconds), '64', gso], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = rate > 0 ? ['pace', LO, String(port), String(size), String(seconds), String(rate)] : ['send', LO, String(port), String(size), String(seconds), '64', gso];
+  const p = spawn(cbin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   p.stdout.on('data', (c) => (out += c));
   return { done: once(p, 'exit').then(() => Number(out.split(' ')[0])), proc: p };
@@ -87,7 +93,8 @@ function sink() {
 }
 
 // ---- receive ------------------------------------------------------------------
-async function recvNode(kind, size) {
+/** kind: dgram, sockit, sockit-batch, sockit-borrow, sockit-batch-borrow; rate > 0: paced instead of flooded. */
+async function recvNode(kind, size, rate = 0) {
   let n = 0;
   let sock;
   let port;
@@ -105,7 +112,7 @@ async function recvNode(kind, size) {
     else sock.on('message', () => n++);
     port = sock.address().port;
   }
-  const f = flood(port, size, SECONDS + WARMUP + 0.3);
+  const f = flood(port, size, SECONDS + WARMUP + 0.3, rate);
   await sleep(WARMUP * 1000);
   const n0 = n;
   const t0 = process.hrtime.bigint();
@@ -116,10 +123,10 @@ async function recvNode(kind, size) {
   const dt = Number(process.hrtime.bigint() - t0) / 1e9;
   await f.done;
   await new Promise((r) => (kind === 'dgram' ? sock.close(r) : sock.close().then(r)));
-  return { wall: (n1 - n0) / dt, cpu: (n1 - n0) / ((c.user + c.system) / 1e6) };
+  return { wall: (n1 - n0) / dt, cpu: (n1 - n0) / ((c.user + c.system) / 1e6), busy: (c.user + c.system) / 1e6 / dt };
 }
 
-async function recvC(size) {
+async function recvC(size, rate = 0) {
   const probe = sink();
   const port = probe.port;
   probe.close();
@@ -127,11 +134,11 @@ async function recvC(size) {
   let out = '';
   p.stdout.on('data', (c) => (out += c));
   while (!out.includes('ready')) await sleep(5);
-  const f = flood(port, size, SECONDS + WARMUP + 0.5);
+  const f = flood(port, size, SECONDS + WARMUP + 0.5, rate);
   await once(p, 'exit');
   await f.done;
   const [count, secs, cpu] = out.replace('ready', '').trim().split(' ').map(Number);
-  return { wall: count / secs, cpu: count / cpu };
+  return { wall: count / secs, cpu: count / cpu, busy: cpu / secs };
 }
 
 // ---- send -----------------------------------------------------------------------
@@ -293,7 +300,8 @@ console.log(`sockit bench:udp (${root}) — loopback in a private netns, ${SECON
 console.log(
   [
     'recv: receiver flooded by the C sender (UDP GSO, 64 datagrams per message, delivered as separate datagrams of SIZE bytes)',
-    '  sockit = message events, sockit-batch = one batch event per recvmmsg, dgram = message events, C = recvmmsg loop',
+    '  sockit = message events, sockit-batch = one batch event per recvmmsg, dgram = message events, C = recvmmsg loop;',
+    `  *-paced = the same receiver sent ${fmt(PACE_RATE)} datagrams/s (the same load for all); busy = CPU-seconds per second`,
     "send: sockit = send() x256 per tick then await all (default coalesce 'auto'), sockit-nocoalesce = the same with",
     '  coalesce:false (one sendmsg per send()), sockit-serial = await each send() before the next, sockit-batch =',
     "  sendBatch(1024), sockit-gso = send(segmentSize), sockit-gso-auto = the sockit loop with gso: 'auto';",
@@ -310,6 +318,8 @@ for (const size of [64, 1400]) {
     ['recv', 'sockit-batch-borrow', () => recvNode('sockit-batch-borrow', size)],
     ['recv', 'dgram', () => recvNode('dgram', size)],
     ['recv', 'C', () => recvC(size)],
+    ['recv', 'sockit-paced', () => recvNode('sockit', size, PACE_RATE)],
+    ['recv', 'C-paced', () => recvC(size, PACE_RATE)],
     ['send', 'sockit', () => sendNode('sockit', size)],
     ['send', 'sockit-batch', () => sendNode('sockit-batch', size)],
     ['send', 'sockit-nocoalesce', () => sendNode('sockit-nocoalesce', size)],
@@ -328,9 +338,10 @@ for (const size of [64, 1400]) {
     const wall = median(xs.map((x) => x.wall));
     const cpu = median(xs.map((x) => x.cpu));
     row[`${dir} ${who}`] = { wall, cpu };
+    const busy = xs[0].busy === undefined ? '' : `  busy ${xs.map((x) => `${Math.round(x.busy * 100)}%`).join(', ')}`;
     console.log(
       `  ${String(size).padStart(4)} B  ${dir} ${who.padEnd(19)} ${fmt(wall).padStart(7)}/s wall  ${fmt(cpu).padStart(7)}/CPU-s` +
-        `   (runs wall: ${xs.map((x) => fmt(x.wall)).join(', ')})`,
+        `   (runs wall: ${xs.map((x) => fmt(x.wall)).join(', ')})${busy}`,
     );
   }
   results[size] = row;
@@ -387,6 +398,7 @@ for (const size of [64, 1400]) {
   line('recv sockit per-message / C recvmmsg', 'recv sockit', 'recv C', size === 64 ? 0.9 : 0.8);
   line('  (borrow: true) per-message / C recvmmsg', 'recv sockit-borrow', 'recv C');
   line('  (borrow: true) batch / C recvmmsg', 'recv sockit-batch-borrow', 'recv C');
+  line(`  paced ${fmt(PACE_RATE)}/s: per-message / C (same load)`, 'recv sockit-paced', 'recv C-paced');
   line('send sockit send() x256/tick / C sendmmsg', 'send sockit', 'send C', 0.8);
   line('  send() x256/tick / unbound C sendmmsg', 'send sockit', 'send C-unbound');
   line("  (gso: 'auto') send() x256/tick / C sendmmsg", 'send sockit-gso-auto', 'send C');

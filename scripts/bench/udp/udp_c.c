@@ -9,6 +9,9 @@
 //         This is the flooding sender of the receive benchmarks: over loopback the
 //         kernel's receive path runs on the sender's CPU, so a plain sendmmsg sender
 //         saturates its own CPU long before a recvmmsg receiver saturates its.
+//   udp_c pace  ADDR PORT SIZE SECONDS RATE → the same datagrams at RATE per second (GSO messages,
+//         sleeping between them), for receivers compared at the same load rather than each at
+//         its own saturation; prints "datagrams wall-seconds cpu-seconds"
 //   udp_c recv  PORT SECONDS WARMUP BATCH [RCVBUF] → binds 127.0.0.1:PORT, prints
 //                                               "datagrams seconds cpu-seconds" received
 //                                               during SECONDS after WARMUP seconds of traffic
@@ -79,6 +82,32 @@ static int do_send(const char* addr, int port, int size, double seconds, int bat
   return 0;
 }
 
+static int do_pace(const char* addr, int port, int size, double seconds, double rate) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) return perror("socket"), 1;
+  struct sockaddr_in sin = {0};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(port);
+  inet_pton(AF_INET, addr, &sin.sin_addr);
+  int gso = 65507 / size;
+  if (gso > 64) gso = 64;
+  if (gso > 1 && setsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, sizeof(size)) != 0) return perror("UDP_SEGMENT"), 1;
+  char* buf = calloc(gso, size);
+  long long sent = 0;
+  double t0 = now(), end = t0 + seconds, c0 = cpu();
+  for (double t = t0; t < end; t = now()) {
+    double due = t0 + sent / rate;
+    if (t < due) {
+      double d = due - t;
+      struct timespec ts = {(time_t)d, (long)((d - (time_t)d) * 1e9)};
+      nanosleep(&ts, NULL);
+    }
+    if (sendto(fd, buf, (size_t)size * gso, 0, (struct sockaddr*)&sin, sizeof(sin)) > 0) sent += gso;
+  }
+  printf("%lld %.6f %.6f\n", sent, now() - t0, cpu() - c0);
+  return 0;
+}
+
 static int do_recv(int port, double seconds, double warmup, int batch, int rcvbuf) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   if (fd < 0) return perror("socket"), 1;
@@ -139,8 +168,9 @@ static int do_recv(int port, double seconds, double warmup, int batch, int rcvbu
 int main(int argc, char** argv) {
   if (argc >= 7 && strcmp(argv[1], "send") == 0)
     return do_send(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), atoi(argv[6]), argc >= 8 ? atoi(argv[7]) : 1, argc >= 9 ? argv[8] : NULL);
+  if (argc >= 7 && strcmp(argv[1], "pace") == 0) return do_pace(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), atof(argv[6]));
   if (argc >= 6 && strcmp(argv[1], "recv") == 0)
     return do_recv(atoi(argv[2]), atof(argv[3]), atof(argv[4]), atoi(argv[5]), argc >= 7 ? atoi(argv[6]) : 0);
-  fprintf(stderr, "usage: udp_c send ADDR PORT SIZE SECONDS BATCH [GSO [BIND]] | recv PORT SECONDS WARMUP BATCH [RCVBUF]\n");
+  fprintf(stderr, "usage: udp_c send ADDR PORT SIZE SECONDS BATCH [GSO [BIND]] | pace ADDR PORT SIZE SECONDS RATE | recv PORT SECONDS WARMUP BATCH [RCVBUF]\n");
   return 2;
 }
