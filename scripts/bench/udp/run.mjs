@@ -3,7 +3,7 @@
 // 1400 B — sockit per-message API, sockit batch API, Node dgram, and a C
 // sendmmsg/recvmmsg program compiled on the fly — inside a private network
 // namespace this script creates itself (unshare --net re-exec), median of
-// REPS repetitions, then the ratios against the targets of issue 3, and the
+// REPS interleaved rounds, then the ratios against the targets of issue 3, and the
 // RSS growth while receiving 10 million datagrams.
 //
 // Options (env): SECONDS (per measurement, default 1), REPS (default 3),
@@ -331,10 +331,13 @@ for (const size of [64, 1400]) {
     ['send', 'C', () => sendC(size)],
     ['send', 'C-unbound', () => sendC(size, false)],
   ];
-  for (const [dir, who, fn] of cases) {
-    if (ONLY && !ONLY.test(`${size} ${dir} ${who}`)) continue;
-    const xs = [];
-    for (let i = 0; i < REPS; i++) xs.push(await fn());
+  // Rounds: every case once per round, REPS rounds (a change in machine load then hits every case alike).
+  const chosen = cases.filter(([dir, who]) => !ONLY || ONLY.test(`${size} ${dir} ${who}`));
+  const runs = chosen.map(() => []);
+  for (let i = 0; i < REPS; i++) for (let c = 0; c < chosen.length; c++) runs[c].push(await chosen[c][2]());
+  for (let c = 0; c < chosen.length; c++) {
+    const [dir, who] = chosen[c];
+    const xs = runs[c];
     const wall = median(xs.map((x) => x.wall));
     const cpu = median(xs.map((x) => x.cpu));
     row[`${dir} ${who}`] = { wall, cpu };
