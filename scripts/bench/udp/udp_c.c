@@ -46,19 +46,27 @@ static double cpu(void) {
 #define UDP_SEGMENT 103
 #endif
 
-static int do_send(const char* addr, int port, int size, double seconds, int batch, int gso, const char* bindAddr) {
+/** A UDP socket and its destination ADDR:PORT; -1 when socket(2) fails. */
+static int open_sender(const char* addr, int port, struct sockaddr_in* sin) {
+  memset(sin, 0, sizeof(*sin));
+  sin->sin_family = AF_INET;
+  sin->sin_port = htons(port);
+  inet_pton(AF_INET, addr, &sin->sin_addr);
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  if (fd < 0) return perror("socket"), 1;
+  if (fd < 0) perror("socket");
+  return fd;
+}
+
+static int do_send(const char* addr, int port, int size, double seconds, int batch, int gso, const char* bindAddr) {
+  struct sockaddr_in sin;
+  int fd = open_sender(addr, port, &sin);
+  if (fd < 0) return 1;
   if (bindAddr) {
     struct sockaddr_in local = {0};
     local.sin_family = AF_INET;
     inet_pton(AF_INET, bindAddr, &local.sin_addr);
     if (bind(fd, (struct sockaddr*)&local, sizeof(local)) != 0) return perror("bind"), 1;
   }
-  struct sockaddr_in sin = {0};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(port);
-  inet_pton(AF_INET, addr, &sin.sin_addr);
   if (gso < 1) gso = 1;
   if (gso > 1 && setsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, sizeof(size)) != 0) return perror("UDP_SEGMENT"), 1;
   char* buf = calloc(gso, size);
@@ -83,12 +91,9 @@ static int do_send(const char* addr, int port, int size, double seconds, int bat
 }
 
 static int do_pace(const char* addr, int port, int size, double seconds, double rate) {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  if (fd < 0) return perror("socket"), 1;
-  struct sockaddr_in sin = {0};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(port);
-  inet_pton(AF_INET, addr, &sin.sin_addr);
+  struct sockaddr_in sin;
+  int fd = open_sender(addr, port, &sin);
+  if (fd < 0) return 1;
   int gso = 65507 / size;
   if (gso > 64) gso = 64;
   if (gso > 1 && setsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, sizeof(size)) != 0) return perror("UDP_SEGMENT"), 1;
