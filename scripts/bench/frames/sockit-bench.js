@@ -50,30 +50,30 @@ async function main() {
   frame.fill(0xff, 0, 6);
   frame.fill(0x02, 6, 12);
   frame.writeUInt16BE(0x88b5, 12);
-  /** Run the mode's loop for `secs` seconds → { n, dt, c0 }. */
-  async function run(secs) {
+  /** Run the mode's loop for `seconds` → { n, dt, c0 }. */
+  async function run(seconds) {
     let n = 0;
     const t0 = process.hrtime.bigint();
     const c0 = process.cpuUsage();
     const elapsed = () => Number(process.hrtime.bigint() - t0) / 1e9;
     if (mode === 'send-batch') {
       const batch = Array.from({ length: 1024 }, () => frame);
-      while (elapsed() < secs) n += await sock.sendBatch(batch);
+      while (elapsed() < seconds) n += await sock.sendBatch(batch);
     } else if (mode === 'try-send') {
       // The synchronous per-frame call (no promise); EAGAIN (false) is retried.
-      while (elapsed() < secs) {
+      while (elapsed() < seconds) {
         for (let i = 0; i < 1024; i++) if (sock.trySend(frame)) n++;
       }
     } else if (mode === 'send-serial') {
       // The per-frame promise API, one frame at a time: each send() awaited before the next.
-      while (elapsed() < secs) {
+      while (elapsed() < seconds) {
         for (let i = 0; i < 256; i++) await sock.send(frame);
         n += 256;
       }
     } else {
       // The per-frame promise API, 1024 send() calls per tick (default coalesce 'auto'), then await them.
       const pending = new Array(1024);
-      while (elapsed() < secs) {
+      while (elapsed() < seconds) {
         for (let i = 0; i < 1024; i++) pending[i] = sock.send(frame);
         await Promise.all(pending);
         n += 1024;

@@ -76,6 +76,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
  * up to 64 datagrams that the kernel cuts apart on the receive side: the
  * receiver still gets separate datagrams of `size` bytes, but the sender
  * produces them several times faster, so the receiver is the bottleneck.
+ * `rate` > 0: the pacing sender instead (`udp_c pace`), `rate` datagrams/s.
  */
 function flood(port, size, seconds, rate = 0) {
   const gso = String(Math.min(64, Math.floor(65507 / size)));
