@@ -67,16 +67,20 @@ export class SockaddrReader {
   /** Text form of an inet/inet6 address ('' for other families); IPv4 text is cached for runs from one sender. */
   ip(base: number): string {
     const fam = this.family(base);
-    if (fam === AF_INET) {
-      const key = this.u32[(base + L.inAddr) >> 2] as number;
-      if (key !== this.#last4) {
-        this.#last4 = key;
-        this.#last4s = formatIPv4(this.bytes, base + L.inAddr);
-      }
-      return this.#last4s;
-    }
+    if (fam === AF_INET) return this.ipv4(base);
     if (fam === AF_INET6) return formatIPv6(this.bytes, base + L.in6Addr);
     return '';
+  }
+
+  /** Text form of the sockaddr_in address at `base` (small enough to inline: formatting is out of line). */
+  ipv4(base: number): string {
+    const key = this.u32[(base + L.inAddr) >> 2] as number;
+    return key === this.#last4 ? this.#last4s : this.#formatIPv4(base, key);
+  }
+
+  #formatIPv4(base: number, key: number): string {
+    this.#last4 = key;
+    return (this.#last4s = formatIPv4(this.bytes, base + L.inAddr));
   }
 
   /** sin6_scope_id (0 for IPv4). */

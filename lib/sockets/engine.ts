@@ -640,7 +640,11 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
     }
   }
 
-  /** Hand one message to listeners and iterators. */
+  /**
+   * Hand one message to listeners and iterators. Kept small, with the
+   * iterator path out of line, so the optimizing compiler inlines the whole
+   * per-message path into the batch loop.
+   */
   protected _deliver(payload: Buffer, info: I, truncated: boolean): void {
     this.#stats.received++;
     if (truncated) this.#stats.truncated++;
@@ -652,21 +656,23 @@ export abstract class EngineSocket<I, T> extends EventEmitter {
         this.#caught(e);
       }
     }
-    if (this.#iters.size > 0) {
-      const item = this._item(this.#borrow ? Buffer.from(payload) : payload, info);
-      for (const q of this.#iters) {
-        // With a listener receiving goes on, so a full iterator drops; without one it pauses
-        // receiving and still takes the rest of the batch already read (at most one batch over).
-        if (q.full && this.#listeners > 0) {
-          this.#stats.iteratorDropped++;
-          continue;
-        }
-        q.push(item);
-        this._retainItem(item);
-        if (q.full && this.#listeners === 0 && !this.#paused) {
-          this.#paused = true;
-          this.#updateReceiving();
-        }
+    if (this.#iters.size > 0) this.#toIterators(payload, info);
+  }
+
+  #toIterators(payload: Buffer, info: I): void {
+    const item = this._item(this.#borrow ? Buffer.from(payload) : payload, info);
+    for (const q of this.#iters) {
+      // With a listener receiving goes on, so a full iterator drops; without one it pauses
+      // receiving and still takes the rest of the batch already read (at most one batch over).
+      if (q.full && this.#listeners > 0) {
+        this.#stats.iteratorDropped++;
+        continue;
+      }
+      q.push(item);
+      this._retainItem(item);
+      if (q.full && this.#listeners === 0 && !this.#paused) {
+        this.#paused = true;
+        this.#updateReceiving();
       }
     }
   }

@@ -187,10 +187,11 @@ export abstract class IpDatagramSocket extends EngineSocket<MessageInfo, Message
   protected _decodeRecord(i: number, _data: Buffer, off: number, len: number): void {
     const info = this.#dec.info(i);
     const seg = this.#dec.segment(i, len);
-    if (seg === 0) {
-      this._deliver(this._view(off, len), info, info.truncated);
-      return;
-    }
+    if (seg === 0) this._deliver(this._view(off, len), info, info.truncated);
+    else this.#split(info, off, len, seg); // out of line: keeps the common path small enough to inline
+  }
+
+  #split(info: MessageInfo, off: number, len: number, seg: number): void {
     const n = Math.ceil(len / seg);
     const end = off + len;
     for (let k = 0, o = off; k < n; k++, o += seg) {
