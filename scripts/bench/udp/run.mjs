@@ -50,6 +50,9 @@ const ONLY = process.env.ONLY ? new RegExp(process.env.ONLY) : undefined;
 // can take, so each is measured at the same load (a flooded receiver that cannot keep up works from a
 // full, cache-cold socket queue, one that keeps up from fresh datagrams: docs/udp.md, "Flood and pace").
 const PACE_RATE = Number(process.env.PACE_RATE ?? 500_000);
+// C_WORK_NS: add a C-work row, the C receiver spinning this many ns per datagram (docs/udp.md,
+// "What a flooded receiver's ratio measures").
+const C_WORK_NS = Number(process.env.C_WORK_NS ?? 0);
 // Receivers are measured after a warm-up second: a new receiver first-touches its receive pools
 // (page faults, zeroing) until the first full GC hands pools back for reuse (native/io.cc).
 const WARMUP = 1;
@@ -127,11 +130,18 @@ async function recvNode(kind, size, rate = 0) {
   return { wall: (n1 - n0) / dt, cpu: (n1 - n0) / ((c.user + c.system) / 1e6), busy: (c.user + c.system) / 1e6 / dt };
 }
 
-async function recvC(size, rate = 0) {
+/**
+ * fresh: every batch lands in fresh memory, each datagram in SIZE rounded up to 64 bytes, as in sockit's pools.
+ * work: ns of busy user-space work per datagram after each batch (C_WORK_NS).
+ */
+async function recvC(size, rate = 0, fresh = false, work = 0) {
   const probe = sink();
   const port = probe.port;
   probe.close();
-  const p = spawn(cbin, ['recv', String(port), String(SECONDS), String(WARMUP), '64', String(RCVBUF)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = ['recv', String(port), String(SECONDS), String(WARMUP), '64', String(RCVBUF)];
+  if (fresh || work) args.push(fresh ? String(Math.ceil(size / 64) * 64) : '0');
+  if (work) args.push(String(work));
+  const p = spawn(cbin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   p.stdout.on('data', (c) => (out += c));
   while (!out.includes('ready')) await sleep(5);
@@ -301,7 +311,9 @@ console.log(`sockit bench:udp (${root}) — loopback in a private netns, ${SECON
 console.log(
   [
     'recv: receiver flooded by the C sender (UDP GSO, 64 datagrams per message, delivered as separate datagrams of SIZE bytes)',
-    '  sockit = message events, sockit-batch = one batch event per recvmmsg, dgram = message events, C = recvmmsg loop;',
+    '  sockit = message events, sockit-batch = one batch event per recvmmsg, dgram = message events, C = recvmmsg loop',
+    '  into one reused buffer, C-fresh = the same loop with each batch landing in fresh memory (a 64 MiB area, as',
+    "  sockit's receive pools, whose payloads live until a GC), C-work = the C loop spinning C_WORK_NS ns per datagram;",
     `  *-paced = the same receiver sent ${fmt(PACE_RATE)} datagrams/s (the same load for all); busy = CPU-seconds per second`,
     "send: sockit = send() x256 per tick then await all (default coalesce 'auto'), sockit-nocoalesce = the same with",
     '  coalesce:false (one sendmsg per send()), sockit-serial = await each send() before the next, sockit-batch =',
@@ -319,6 +331,8 @@ for (const size of [64, 1400]) {
     ['recv', 'sockit-batch-borrow', () => recvNode('sockit-batch-borrow', size)],
     ['recv', 'dgram', () => recvNode('dgram', size)],
     ['recv', 'C', () => recvC(size)],
+    ['recv', 'C-fresh', () => recvC(size, 0, true)],
+    ...(C_WORK_NS > 0 ? [['recv', 'C-work', () => recvC(size, 0, false, C_WORK_NS)]] : []),
     ['recv', 'sockit-paced', () => recvNode('sockit', size, PACE_RATE)],
     ['recv', 'C-paced', () => recvC(size, PACE_RATE)],
     ['send', 'sockit', () => sendNode('sockit', size)],
@@ -402,6 +416,9 @@ for (const size of [64, 1400]) {
   line('recv sockit per-message / C recvmmsg', 'recv sockit', 'recv C', size === 64 ? 0.9 : 0.8);
   line('  (borrow: true) per-message / C recvmmsg', 'recv sockit-borrow', 'recv C');
   line('  (borrow: true) batch / C recvmmsg', 'recv sockit-batch-borrow', 'recv C');
+  line('  C into fresh memory / C recvmmsg', 'recv C-fresh', 'recv C');
+  line('  per-message / C into fresh memory', 'recv sockit', 'recv C-fresh');
+  line(`  C + ${C_WORK_NS} ns/datagram / C recvmmsg`, 'recv C-work', 'recv C');
   line(`  paced ${fmt(PACE_RATE)}/s: per-message / C (same load)`, 'recv sockit-paced', 'recv C-paced');
   line('send sockit send() x256/tick / C sendmmsg', 'send sockit', 'send C', 0.8);
   line('  send() x256/tick / unbound C sendmmsg', 'send sockit', 'send C-unbound');

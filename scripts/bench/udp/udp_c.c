@@ -12,9 +12,14 @@
 //   udp_c pace  ADDR PORT SIZE SECONDS RATE → the same datagrams at RATE per second (GSO messages,
 //         sleeping between them), for receivers compared at the same load rather than each at
 //         its own saturation; prints "datagrams wall-seconds cpu-seconds"
-//   udp_c recv  PORT SECONDS WARMUP BATCH [RCVBUF] → binds 127.0.0.1:PORT, prints
+//   udp_c recv  PORT SECONDS WARMUP BATCH [RCVBUF [FRESH [WORK]]] → binds 127.0.0.1:PORT, prints
 //                                               "datagrams seconds cpu-seconds" received
 //                                               during SECONDS after WARMUP seconds of traffic
+//         FRESH > 0: each batch lands after the last in a 64 MiB area, FRESH bytes per datagram,
+//         instead of in one buffer reused for every batch: the memory pattern of a receiver that
+//         hands out buffers living until a GC (sockit's receive pools), not a cache-warm buffer.
+//         WORK > 0: after each batch, spin WORK ns per datagram received: a receiver with that much
+//         user-space work per datagram (docs/udp.md, "What a flooded receiver's ratio measures").
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -113,7 +118,10 @@ static int do_pace(const char* addr, int port, int size, double seconds, double 
   return 0;
 }
 
-static int do_recv(int port, double seconds, double warmup, int batch, int rcvbuf) {
+// FRESH's area: the most pool memory sockit recycles (32 pools of 2 MiB, native/io/pool.cc).
+#define FRESH_AREA ((size_t)64 << 20)
+
+static int do_recv(int port, double seconds, double warmup, int batch, int rcvbuf, int fresh, int work) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   if (fd < 0) return perror("socket"), 1;
   struct sockaddr_in sin = {0};
@@ -136,6 +144,14 @@ static int do_recv(int port, double seconds, double warmup, int batch, int rcvbu
     msgs[i].msg_hdr.msg_iov = &iov[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
   }
+  char* area = NULL;
+  size_t at = 0;
+  if (fresh > 0) {
+    area = aligned_alloc(4096, FRESH_AREA);
+    if (!area) return perror("aligned_alloc"), 1;
+    memset(area, 0, FRESH_AREA);  // faulted in before the clock starts, as sockit's recycled pools are
+    for (int i = 0; i < batch; i++) iov[i].iov_len = fresh;
+  }
   printf("ready\n");
   fflush(stdout);
   double first = 0, start = 0, end = 0, c0 = 0;
@@ -146,12 +162,22 @@ static int do_recv(int port, double seconds, double warmup, int batch, int rcvbu
   // datagram and measured 1.0-2.2 M/s in alternate runs.)
   struct pollfd pfd = {fd, POLLIN, 0};
   for (;;) {
+    if (area) {
+      if (at + (size_t)batch * fresh > FRESH_AREA) at = 0;
+      for (int i = 0; i < batch; i++) iov[i].iov_base = area + at + (size_t)i * fresh;
+    }
     for (int i = 0; i < batch; i++) msgs[i].msg_hdr.msg_namelen = sizeof(names[i]);
     int r = recvmmsg(fd, msgs, batch, MSG_DONTWAIT, NULL);
     if (r < 0 && errno == EAGAIN) {
       poll(&pfd, 1, 100);
       if (first != 0 && now() >= end) break;
       r = recvmmsg(fd, msgs, batch, MSG_DONTWAIT, NULL);
+    }
+    if (area && r > 0) at += (size_t)r * fresh;
+    if (work > 0 && r > 0) {
+      double until = now() + r * (work * 1e-9);
+      while (now() < until) {
+      }
     }
     double t = now();
     if (r > 0 && first == 0) {
@@ -176,7 +202,7 @@ int main(int argc, char** argv) {
   if (argc >= 7 && strcmp(argv[1], "pace") == 0 && atoi(argv[4]) > 0 && atof(argv[6]) > 0)
     return do_pace(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), atof(argv[6]));
   if (argc >= 6 && strcmp(argv[1], "recv") == 0)
-    return do_recv(atoi(argv[2]), atof(argv[3]), atof(argv[4]), atoi(argv[5]), argc >= 7 ? atoi(argv[6]) : 0);
-  fprintf(stderr, "usage: udp_c send ADDR PORT SIZE SECONDS BATCH [GSO [BIND]] | pace ADDR PORT SIZE SECONDS RATE | recv PORT SECONDS WARMUP BATCH [RCVBUF]\n");
+    return do_recv(atoi(argv[2]), atof(argv[3]), atof(argv[4]), atoi(argv[5]), argc >= 7 ? atoi(argv[6]) : 0, argc >= 8 ? atoi(argv[7]) : 0, argc >= 9 ? atoi(argv[8]) : 0);
+  fprintf(stderr, "usage: udp_c send ADDR PORT SIZE SECONDS BATCH [GSO [BIND]] | pace ADDR PORT SIZE SECONDS RATE | recv PORT SECONDS WARMUP BATCH [RCVBUF [FRESH [WORK]]]\n");
   return 2;
 }
