@@ -133,21 +133,34 @@ async function recvNode(kind, size, rate = 0) {
 /**
  * fresh: every batch lands in fresh memory, each datagram in SIZE rounded up to 64 bytes, as in sockit's pools.
  * work: ns of busy user-space work per datagram after each batch (C_WORK_NS).
+ * uring: io_uring multishot recvmsg instead of recvmmsg (`udp_c recv-uring`); with fresh, 64 KiB
+ * staging buffers and each payload copied into fresh memory. { unavailable } where io_uring is refused.
  */
-async function recvC(size, rate = 0, fresh = false, work = 0) {
+async function recvC(size, rate = 0, fresh = false, work = 0, uring = false) {
   const probe = sink();
   const port = probe.port;
   probe.close();
-  const args = ['recv', String(port), String(SECONDS), String(WARMUP), '64', String(RCVBUF)];
+  const args = uring ? ['recv-uring', String(port), String(SECONDS), String(WARMUP), '256', String(RCVBUF)] : ['recv', String(port), String(SECONDS), String(WARMUP), '64', String(RCVBUF)];
   if (fresh || work) args.push(fresh ? String(Math.ceil(size / 64) * 64) : '0');
   if (work) args.push(String(work));
-  const p = spawn(cbin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(cbin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let err = '';
   p.stdout.on('data', (c) => (out += c));
-  while (!out.includes('ready')) await sleep(5);
+  p.stderr.on('data', (c) => (err += c));
+  const exited = once(p, 'exit');
+  while (!out.includes('ready')) {
+    if (p.exitCode !== null) {
+      await exited;
+      if (p.exitCode === 3) return { unavailable: err.trim() };
+      throw new Error(`udp_c ${args[0]} failed (${p.exitCode}): ${err.trim()}`);
+    }
+    await sleep(5);
+  }
   const f = flood(port, size, SECONDS + WARMUP + 0.5, rate);
-  await once(p, 'exit');
+  await exited;
   await f.done;
+  if (err.trim()) process.stderr.write(err);
   const [count, secs, cpu] = out.replace('ready', '').trim().split(' ').map(Number);
   return { wall: count / secs, cpu: count / cpu, busy: cpu / secs };
 }
@@ -314,6 +327,8 @@ console.log(
     '  sockit = message events, sockit-batch = one batch event per recvmmsg, dgram = message events, C = recvmmsg loop',
     '  into one reused buffer, C-fresh = the same loop with each batch landing in fresh memory (a 64 MiB area, as',
     "  sockit's receive pools, whose payloads live until a GC), C-work = the C loop spinning C_WORK_NS ns per datagram;",
+    '  C-uring = one io_uring multishot recvmsg over provided buffers handed back at once, C-uring-fresh = the same with',
+    '  64 KiB buffers and each payload copied into fresh memory (what an io_uring engine would have to do);',
     `  *-paced = the same receiver sent ${fmt(PACE_RATE)} datagrams/s (the same load for all); busy = CPU-seconds per second`,
     "send: sockit = send() x256 per tick then await all (default coalesce 'auto'), sockit-nocoalesce = the same with",
     '  coalesce:false (one sendmsg per send()), sockit-serial = await each send() before the next, sockit-batch =',
@@ -333,6 +348,8 @@ for (const size of [64, 1400]) {
     ['recv', 'C', () => recvC(size)],
     ['recv', 'C-fresh', () => recvC(size, 0, true)],
     ...(C_WORK_NS > 0 ? [['recv', 'C-work', () => recvC(size, 0, false, C_WORK_NS)]] : []),
+    ['recv', 'C-uring', () => recvC(size, 0, false, 0, true)],
+    ['recv', 'C-uring-fresh', () => recvC(size, 0, true, 0, true)],
     ['recv', 'sockit-paced', () => recvNode('sockit', size, PACE_RATE)],
     ['recv', 'C-paced', () => recvC(size, PACE_RATE)],
     ['send', 'sockit', () => sendNode('sockit', size)],
@@ -353,6 +370,11 @@ for (const size of [64, 1400]) {
   for (let c = 0; c < chosen.length; c++) {
     const [dir, who] = chosen[c];
     const xs = runs[c];
+    const gone = xs.find((x) => x.unavailable);
+    if (gone) {
+      console.log(`  ${String(size).padStart(4)} B  ${dir} ${who.padEnd(19)} unavailable (${gone.unavailable})`);
+      continue;
+    }
     const wall = median(xs.map((x) => x.wall));
     const cpu = median(xs.map((x) => x.cpu));
     row[`${dir} ${who}`] = { wall, cpu };
@@ -419,6 +441,9 @@ for (const size of [64, 1400]) {
   line('  C into fresh memory / C recvmmsg', 'recv C-fresh', 'recv C');
   line('  per-message / C into fresh memory', 'recv sockit', 'recv C-fresh');
   line(`  C + ${C_WORK_NS} ns/datagram / C recvmmsg`, 'recv C-work', 'recv C');
+  line('  C io_uring multishot / C recvmmsg', 'recv C-uring', 'recv C');
+  line('  C io_uring, copied to fresh / C recvmmsg', 'recv C-uring-fresh', 'recv C');
+  line('  per-message / C io_uring copied to fresh', 'recv sockit', 'recv C-uring-fresh');
   line(`  paced ${fmt(PACE_RATE)}/s: per-message / C (same load)`, 'recv sockit-paced', 'recv C-paced');
   line('send sockit send() x256/tick / C sendmmsg', 'send sockit', 'send C', 0.8);
   line('  send() x256/tick / unbound C sendmmsg', 'send sockit', 'send C-unbound');

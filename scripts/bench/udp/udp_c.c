@@ -20,17 +20,30 @@
 //         hands out buffers living until a GC (sockit's receive pools), not a cache-warm buffer.
 //         WORK > 0: after each batch, spin WORK ns per datagram received: a receiver with that much
 //         user-space work per datagram (docs/udp.md, "What a flooded receiver's ratio measures").
+//   udp_c recv-uring PORT SECONDS WARMUP BUFFERS [RCVBUF [FRESH]] → the same receiver and output with
+//         io_uring instead of recvmmsg: one multishot IORING_OP_RECVMSG over a ring of BUFFERS provided
+//         buffers (IORING_SETUP_DEFER_TASKRUN, so the kernel copies only inside our io_uring_enter,
+//         which waits up to 100 ms like the poll above). FRESH = 0: 2 KiB buffers handed back at
+//         once, as the recvmmsg receiver reuses its buffer. FRESH > 0: 64 KiB buffers (any datagram
+//         fits, as a general receiver needs) and each payload copied into the 64 MiB area at FRESH
+//         bytes per datagram: what a receiver that hands out payloads living until a GC would do.
+//         Exits 3 with "unavailable: ..." on stderr where io_uring is missing or refused.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <linux/io_uring.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -196,6 +209,137 @@ static int do_recv(int port, double seconds, double warmup, int batch, int rcvbu
   return 0;
 }
 
+// The recv-uring receiver (see the top of the file). Raw system calls: no liburing needed.
+static int do_recv_uring(int port, double seconds, double warmup, unsigned nbufs, int rcvbuf, int fresh) {
+  if (nbufs < 8 || nbufs > 32768 || (nbufs & (nbufs - 1))) return fprintf(stderr, "BUFFERS: a power of two, 8..32768\n"), 2;
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) return perror("socket"), 1;
+  struct sockaddr_in sin = {0};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(port);
+  inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+  if (bind(fd, (struct sockaddr*)&sin, sizeof(sin)) != 0) return perror("bind"), 1;
+  if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+  struct io_uring_params p;
+  memset(&p, 0, sizeof(p));
+  p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  p.cq_entries = 2 * nbufs;
+  int rfd = (int)syscall(__NR_io_uring_setup, 8, &p);
+  if (rfd < 0) return fprintf(stderr, "unavailable: io_uring_setup: %s\n", strerror(errno)), 3;
+  if (!(p.features & IORING_FEAT_SINGLE_MMAP)) return fprintf(stderr, "unavailable: no IORING_FEAT_SINGLE_MMAP\n"), 3;
+  size_t sqsz = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+  size_t cqsz = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  uint8_t* rings = mmap(NULL, sqsz > cqsz ? sqsz : cqsz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, rfd, IORING_OFF_SQ_RING);
+  struct io_uring_sqe* sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, rfd, IORING_OFF_SQES);
+  if (rings == MAP_FAILED || sqes == MAP_FAILED) return perror("mmap"), 1;
+  _Atomic unsigned* sqTail = (_Atomic unsigned*)(rings + p.sq_off.tail);
+  unsigned sqMask = *(unsigned*)(rings + p.sq_off.ring_mask);
+  unsigned* sqArray = (unsigned*)(rings + p.sq_off.array);
+  _Atomic unsigned* cqHead = (_Atomic unsigned*)(rings + p.cq_off.head);
+  _Atomic unsigned* cqTail = (_Atomic unsigned*)(rings + p.cq_off.tail);
+  unsigned cqMask = *(unsigned*)(rings + p.cq_off.ring_mask);
+  struct io_uring_cqe* cqes = (struct io_uring_cqe*)(rings + p.cq_off.cqes);
+  // The provided buffers and the ring that hands them to the kernel (buffer group 1).
+  const size_t bufsz = fresh > 0 ? 65536 : 2048;
+  uint8_t* bufs = aligned_alloc(4096, nbufs * bufsz);
+  struct io_uring_buf_ring* br = mmap(NULL, nbufs * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (!bufs || br == MAP_FAILED) return perror("alloc"), 1;
+  memset(bufs, 0, nbufs * bufsz);
+  struct io_uring_buf_reg reg = {0};
+  reg.ring_addr = (uint64_t)(uintptr_t)br;
+  reg.ring_entries = nbufs;
+  reg.bgid = 1;
+  if (syscall(__NR_io_uring_register, rfd, IORING_REGISTER_PBUF_RING, &reg, 1) != 0)
+    return fprintf(stderr, "unavailable: IORING_REGISTER_PBUF_RING: %s\n", strerror(errno)), 3;
+  unsigned short bufTail = 0;
+  for (unsigned i = 0; i < nbufs; i++, bufTail++) {
+    struct io_uring_buf* b = &br->bufs[bufTail & (nbufs - 1)];
+    b->addr = (uint64_t)(uintptr_t)(bufs + i * bufsz);
+    b->len = (uint32_t)bufsz;
+    b->bid = (uint16_t)i;
+  }
+  atomic_store_explicit((_Atomic unsigned short*)&br->tail, bufTail, memory_order_release);
+  char* area = NULL;
+  size_t at = 0;
+  if (fresh > 0) {
+    area = aligned_alloc(4096, FRESH_AREA);
+    if (!area) return perror("aligned_alloc"), 1;
+    memset(area, 0, FRESH_AREA);
+  }
+  struct msghdr tmpl = {0};  // the multishot template: room for the source address, no control data
+  tmpl.msg_namelen = sizeof(struct sockaddr_in);
+  unsigned toSubmit = 0;
+  struct __kernel_timespec wait = {0, 100000000};
+  struct io_uring_getevents_arg arg = {0};
+  arg.ts = (uint64_t)(uintptr_t)&wait;
+  printf("ready\n");
+  fflush(stdout);
+  double first = 0, start = 0, end = 0, c0 = 0;
+  long long count = 0;
+  int armed = 0;
+  for (;;) {
+    if (!armed) {  // (re)arm the multishot receive: after ENOBUFS or an error it ends
+      unsigned t = atomic_load_explicit(sqTail, memory_order_relaxed);
+      struct io_uring_sqe* e = &sqes[t & sqMask];
+      memset(e, 0, sizeof(*e));
+      e->opcode = IORING_OP_RECVMSG;
+      e->fd = fd;
+      e->addr = (uint64_t)(uintptr_t)&tmpl;
+      e->len = 1;
+      e->flags = IOSQE_BUFFER_SELECT;
+      e->buf_group = 1;
+      e->ioprio = IORING_RECV_MULTISHOT;
+      e->msg_flags = MSG_TRUNC;
+      sqArray[t & sqMask] = t & sqMask;
+      atomic_store_explicit(sqTail, t + 1, memory_order_release);
+      toSubmit++;
+      armed = 1;
+    }
+    int r = (int)syscall(__NR_io_uring_enter, rfd, toSubmit, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof(arg));
+    if (r >= 0) toSubmit = 0;
+    else if (errno != ETIME && errno != EINTR && errno != EBUSY) return perror("io_uring_enter"), 1;
+    unsigned h = atomic_load_explicit(cqHead, memory_order_relaxed);
+    unsigned t = atomic_load_explicit(cqTail, memory_order_acquire);
+    int got = 0;
+    for (; h != t; h++) {
+      struct io_uring_cqe* c = &cqes[h & cqMask];
+      if (!(c->flags & IORING_CQE_F_MORE)) armed = 0;
+      if (!(c->flags & IORING_CQE_F_BUFFER)) continue;
+      unsigned bid = c->flags >> IORING_CQE_BUFFER_SHIFT;
+      if (c->res >= 0) {
+        got++;
+        if (area) {
+          struct io_uring_recvmsg_out* o = (struct io_uring_recvmsg_out*)(bufs + bid * bufsz);
+          size_t len = o->payloadlen < bufsz ? o->payloadlen : bufsz;
+          if (at + (size_t)fresh > FRESH_AREA) at = 0;
+          memcpy(area + at, (uint8_t*)(o + 1) + o->namelen + o->controllen, len < (size_t)fresh ? len : (size_t)fresh);
+          at += (size_t)fresh;
+        }
+      }
+      struct io_uring_buf* b = &br->bufs[bufTail & (nbufs - 1)];  // hand the buffer back at once
+      b->addr = (uint64_t)(uintptr_t)(bufs + bid * bufsz);
+      b->len = (uint32_t)bufsz;
+      b->bid = (uint16_t)bid;
+      bufTail++;
+    }
+    atomic_store_explicit(cqHead, h, memory_order_release);
+    atomic_store_explicit((_Atomic unsigned short*)&br->tail, bufTail, memory_order_release);
+    double tt = now();
+    if (got > 0 && first == 0) {
+      first = tt;
+      start = first + warmup;
+      end = start + seconds;
+    }
+    if (first != 0 && tt >= end) break;
+    if (got > 0 && first != 0 && tt >= start) {
+      if (c0 == 0) c0 = cpu();
+      count += got;
+    }
+  }
+  printf("%lld %.6f %.6f\n", count, seconds, cpu() - c0);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc >= 7 && strcmp(argv[1], "send") == 0)
     return do_send(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), atoi(argv[6]), argc >= 8 ? atoi(argv[7]) : 1, argc >= 9 ? argv[8] : NULL);
@@ -203,6 +347,8 @@ int main(int argc, char** argv) {
     return do_pace(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), atof(argv[6]));
   if (argc >= 6 && strcmp(argv[1], "recv") == 0)
     return do_recv(atoi(argv[2]), atof(argv[3]), atof(argv[4]), atoi(argv[5]), argc >= 7 ? atoi(argv[6]) : 0, argc >= 8 ? atoi(argv[7]) : 0, argc >= 9 ? atoi(argv[8]) : 0);
-  fprintf(stderr, "usage: udp_c send ADDR PORT SIZE SECONDS BATCH [GSO [BIND]] | pace ADDR PORT SIZE SECONDS RATE | recv PORT SECONDS WARMUP BATCH [RCVBUF [FRESH [WORK]]]\n");
+  if (argc >= 6 && strcmp(argv[1], "recv-uring") == 0)
+    return do_recv_uring(atoi(argv[2]), atof(argv[3]), atof(argv[4]), (unsigned)atoi(argv[5]), argc >= 7 ? atoi(argv[6]) : 0, argc >= 8 ? atoi(argv[7]) : 0);
+  fprintf(stderr, "usage: udp_c send ADDR PORT SIZE SECONDS BATCH [GSO [BIND]] | pace ADDR PORT SIZE SECONDS RATE | recv PORT SECONDS WARMUP BATCH [RCVBUF [FRESH [WORK]]] | recv-uring PORT SECONDS WARMUP BUFFERS [RCVBUF [FRESH]]\n");
   return 2;
 }
