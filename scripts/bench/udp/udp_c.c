@@ -134,15 +134,46 @@ static int do_pace(const char* addr, int port, int size, double seconds, double 
 // FRESH's area: the most pool memory sockit recycles (32 pools of 2 MiB, native/io/pool.cc).
 #define FRESH_AREA ((size_t)64 << 20)
 
-static int do_recv(int port, double seconds, double warmup, int batch, int rcvbuf, int fresh, int work) {
+/** A UDP socket bound to 127.0.0.1:PORT with RCVBUF (SO_RCVBUFFORCE, when > 0); -1 on failure. */
+static int open_receiver(int port, int rcvbuf) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  if (fd < 0) return perror("socket"), 1;
+  if (fd < 0) return perror("socket"), -1;
   struct sockaddr_in sin = {0};
   sin.sin_family = AF_INET;
   sin.sin_port = htons(port);
   inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-  if (bind(fd, (struct sockaddr*)&sin, sizeof(sin)) != 0) return perror("bind"), 1;
+  if (bind(fd, (struct sockaddr*)&sin, sizeof(sin)) != 0) return perror("bind"), close(fd), -1;
   if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+  return fd;
+}
+
+/** A receiver's measured window: WARMUP seconds after the first datagram, then SECONDS. */
+struct window {
+  double seconds, warmup, first, start, end, c0;
+  long long count;
+};
+
+/** Count `got` datagrams received just now; true once the window is over. */
+static int window_add(struct window* w, int got) {
+  double t = now();
+  if (got > 0 && w->first == 0) {
+    w->first = t;
+    w->start = t + w->warmup;
+    w->end = w->start + w->seconds;
+  }
+  if (w->first != 0 && t >= w->end) return 1;
+  if (got > 0 && w->first != 0 && t >= w->start) {
+    if (w->c0 == 0) w->c0 = cpu();
+    w->count += got;
+  }
+  return 0;
+}
+
+static void window_print(const struct window* w) { printf("%lld %.6f %.6f\n", w->count, w->seconds, cpu() - w->c0); }
+
+static int do_recv(int port, double seconds, double warmup, int batch, int rcvbuf, int fresh, int work) {
+  int fd = open_receiver(port, rcvbuf);
+  if (fd < 0) return 1;
   struct timeval tv = {0, 100000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   const int size = 2048;
@@ -167,8 +198,7 @@ static int do_recv(int port, double seconds, double warmup, int batch, int rcvbu
   }
   printf("ready\n");
   fflush(stdout);
-  double first = 0, start = 0, end = 0, c0 = 0;
-  long long count = 0;
+  struct window w = {seconds, warmup, 0, 0, 0, 0, 0};
   // The receive model of sockit's engine (and of any event loop): wait for
   // readiness, then drain with non-blocking recvmmsg until EAGAIN. (A blocking
   // MSG_WAITFORONE receiver that catches up costs the sender a wakeup per
@@ -183,7 +213,7 @@ static int do_recv(int port, double seconds, double warmup, int batch, int rcvbu
     int r = recvmmsg(fd, msgs, batch, MSG_DONTWAIT, NULL);
     if (r < 0 && errno == EAGAIN) {
       poll(&pfd, 1, 100);
-      if (first != 0 && now() >= end) break;
+      if (w.first != 0 && now() >= w.end) break;
       r = recvmmsg(fd, msgs, batch, MSG_DONTWAIT, NULL);
     }
     if (area && r > 0) at += (size_t)r * fresh;
@@ -192,34 +222,17 @@ static int do_recv(int port, double seconds, double warmup, int batch, int rcvbu
       while (now() < until) {
       }
     }
-    double t = now();
-    if (r > 0 && first == 0) {
-      first = t;
-      start = first + warmup;
-      end = start + seconds;
-    }
-    if (first != 0 && t >= end) break;
-    if (r > 0 && first != 0 && t >= start) {
-      if (c0 == 0) c0 = cpu();
-      count += r;
-    }
-    if (r <= 0 && first != 0 && t >= end) break;
+    if (window_add(&w, r)) break;
   }
-  printf("%lld %.6f %.6f\n", count, seconds, cpu() - c0);
+  window_print(&w);
   return 0;
 }
 
 // The recv-uring receiver (see the top of the file). Raw system calls: no liburing needed.
 static int do_recv_uring(int port, double seconds, double warmup, unsigned nbufs, int rcvbuf, int fresh) {
   if (nbufs < 8 || nbufs > 32768 || (nbufs & (nbufs - 1))) return fprintf(stderr, "BUFFERS: a power of two, 8..32768\n"), 2;
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  if (fd < 0) return perror("socket"), 1;
-  struct sockaddr_in sin = {0};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-  if (bind(fd, (struct sockaddr*)&sin, sizeof(sin)) != 0) return perror("bind"), 1;
-  if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+  int fd = open_receiver(port, rcvbuf);
+  if (fd < 0) return 1;
   struct io_uring_params p;
   memset(&p, 0, sizeof(p));
   p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
@@ -274,8 +287,7 @@ static int do_recv_uring(int port, double seconds, double warmup, unsigned nbufs
   arg.ts = (uint64_t)(uintptr_t)&wait;
   printf("ready\n");
   fflush(stdout);
-  double first = 0, start = 0, end = 0, c0 = 0;
-  long long count = 0;
+  struct window w = {seconds, warmup, 0, 0, 0, 0, 0};
   int armed = 0;
   for (;;) {
     if (!armed) {  // (re)arm the multishot receive: after ENOBUFS or an error it ends
@@ -324,19 +336,9 @@ static int do_recv_uring(int port, double seconds, double warmup, unsigned nbufs
     }
     atomic_store_explicit(cqHead, h, memory_order_release);
     atomic_store_explicit((_Atomic unsigned short*)&br->tail, bufTail, memory_order_release);
-    double tt = now();
-    if (got > 0 && first == 0) {
-      first = tt;
-      start = first + warmup;
-      end = start + seconds;
-    }
-    if (first != 0 && tt >= end) break;
-    if (got > 0 && first != 0 && tt >= start) {
-      if (c0 == 0) c0 = cpu();
-      count += got;
-    }
+    if (window_add(&w, got)) break;
   }
-  printf("%lld %.6f %.6f\n", count, seconds, cpu() - c0);
+  window_print(&w);
   return 0;
 }
 
