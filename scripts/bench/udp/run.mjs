@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench:udp`: UDP datagrams/s for send and receive at 64 B and
 // 1400 B — sockit per-message API, sockit batch API, Node dgram, and a C
-// sendmmsg/recvmmsg program compiled on the fly — inside a private network
+// sendmmsg/recvmmsg program (and io_uring receivers) compiled on the fly — inside a private network
 // namespace this script creates itself (unshare --net re-exec), median of
 // REPS interleaved rounds, then the ratios against the targets of issue 3, and the
 // RSS growth while receiving 10 million datagrams.
