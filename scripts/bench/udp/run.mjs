@@ -152,7 +152,7 @@ async function recvC(size, rate = 0, fresh = false, work = 0, uring = false) {
   while (!out.includes('ready')) {
     if (p.exitCode !== null) {
       await exited;
-      if (p.exitCode === 3) return { unavailable: err.trim() };
+      if (p.exitCode === 3) return { unavailable: err.trim().replace(/^unavailable: /, '') };
       throw new Error(`udp_c ${args[0]} failed (${p.exitCode}): ${err.trim()}`);
     }
     await sleep(5);

@@ -134,6 +134,14 @@ static int do_pace(const char* addr, int port, int size, double seconds, double 
 // FRESH's area: the most pool memory sockit recycles (32 pools of 2 MiB, native/io/pool.cc).
 #define FRESH_AREA ((size_t)64 << 20)
 
+/** FRESH's area, faulted in before the clock starts, as sockit's recycled pools are; NULL on failure. */
+static char* fresh_area(void) {
+  char* area = aligned_alloc(4096, FRESH_AREA);
+  if (!area) return perror("aligned_alloc"), NULL;
+  memset(area, 0, FRESH_AREA);
+  return area;
+}
+
 /** A UDP socket bound to 127.0.0.1:PORT with RCVBUF (SO_RCVBUFFORCE, when > 0); -1 on failure. */
 static int open_receiver(int port, int rcvbuf) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -191,9 +199,7 @@ static int do_recv(int port, double seconds, double warmup, int batch, int rcvbu
   char* area = NULL;
   size_t at = 0;
   if (fresh > 0) {
-    area = aligned_alloc(4096, FRESH_AREA);
-    if (!area) return perror("aligned_alloc"), 1;
-    memset(area, 0, FRESH_AREA);  // faulted in before the clock starts, as sockit's recycled pools are
+    if (!(area = fresh_area())) return 1;
     for (int i = 0; i < batch; i++) iov[i].iov_len = fresh;
   }
   printf("ready\n");
@@ -274,11 +280,7 @@ static int do_recv_uring(int port, double seconds, double warmup, unsigned nbufs
   atomic_store_explicit((_Atomic unsigned short*)&br->tail, bufTail, memory_order_release);
   char* area = NULL;
   size_t at = 0;
-  if (fresh > 0) {
-    area = aligned_alloc(4096, FRESH_AREA);
-    if (!area) return perror("aligned_alloc"), 1;
-    memset(area, 0, FRESH_AREA);
-  }
+  if (fresh > 0 && !(area = fresh_area())) return 1;
   struct msghdr tmpl = {0};  // the multishot template: room for the source address, no control data
   tmpl.msg_namelen = sizeof(struct sockaddr_in);
   unsigned toSubmit = 0;
