@@ -53,6 +53,11 @@ const PACE_RATE = Number(process.env.PACE_RATE ?? 500_000);
 // C_WORK_NS: add a C-work row, the C receiver spinning this many ns per datagram (docs/udp.md,
 // "What a flooded receiver's ratio measures").
 const C_WORK_NS = Number(process.env.C_WORK_NS ?? 0);
+// FRESH_KB: a list (e.g. '512,1024,2048,8192') of C-fresh-<n>K rows, C-fresh cycling through an area of n KiB
+// instead of 64 MiB: how far written memory may travel before it is written again and still be in cache
+// (docs/udp.md, "How soon payload memory must come back").
+const FRESH_KB = (process.env.FRESH_KB ?? '').split(',').filter(Boolean).map(Number);
+if (FRESH_KB.some((kb) => !(Number.isInteger(kb) && kb >= 128))) throw new Error('FRESH_KB: whole KiB, at least 128 each');
 // Receivers are measured after a warm-up second: a new receiver first-touches its receive pools
 // (page faults, zeroing) until the first full GC hands pools back for reuse (native/io.cc).
 const WARMUP = 1;
@@ -133,16 +138,18 @@ async function recvNode(kind, size, rate = 0) {
 /**
  * fresh: every batch lands in fresh memory, each datagram in SIZE rounded up to 64 bytes, as in sockit's pools.
  * work: ns of busy user-space work per datagram after each batch (C_WORK_NS).
+ * areaKb: with fresh, the size of the area the batches cycle through (default 64 MiB; FRESH_KB).
  * uring: io_uring multishot recvmsg instead of recvmmsg (`udp_c recv-uring`); with fresh, 64 KiB
  * staging buffers and each payload copied into fresh memory. { unavailable } where io_uring is refused.
  */
-async function recvC(size, rate = 0, fresh = false, work = 0, uring = false) {
+async function recvC(size, rate = 0, fresh = false, work = 0, uring = false, areaKb = 0) {
   const probe = sink();
   const port = probe.port;
   probe.close();
   const args = uring ? ['recv-uring', String(port), String(SECONDS), String(WARMUP), '256', String(RCVBUF)] : ['recv', String(port), String(SECONDS), String(WARMUP), '64', String(RCVBUF)];
   if (fresh || work) args.push(fresh ? String(Math.ceil(size / 64) * 64) : '0');
-  if (work) args.push(String(work));
+  if (work || areaKb) args.push(String(work));
+  if (areaKb) args.push(String(areaKb));
   const p = spawn(cbin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -327,6 +334,7 @@ console.log(
     '  sockit = message events, sockit-batch = one batch event per recvmmsg, dgram = message events, C = recvmmsg loop',
     '  into one reused buffer, C-fresh = the same loop with each batch landing in fresh memory (a 64 MiB area, as',
     "  sockit's receive pools, whose payloads live until a GC), C-work = the C loop spinning C_WORK_NS ns per datagram;",
+    '  C-fresh-<n>K = C-fresh cycling through n KiB instead (FRESH_KB);',
     '  C-uring = one io_uring multishot recvmsg over provided buffers handed back at once, C-uring-fresh = the same with',
     '  64 KiB buffers and each payload copied into fresh memory (what an io_uring engine would have to do);',
     `  *-paced = the same receiver sent ${fmt(PACE_RATE)} datagrams/s (the same load for all); busy = CPU-seconds per second`,
@@ -348,6 +356,7 @@ for (const size of [64, 1400]) {
     ['recv', 'C', () => recvC(size)],
     ['recv', 'C-fresh', () => recvC(size, 0, true)],
     ...(C_WORK_NS > 0 ? [['recv', 'C-work', () => recvC(size, 0, false, C_WORK_NS)]] : []),
+    ...FRESH_KB.map((kb) => ['recv', `C-fresh-${kb}K`, () => recvC(size, 0, true, 0, false, kb)]),
     ['recv', 'C-uring', () => recvC(size, 0, false, 0, true)],
     ['recv', 'C-uring-fresh', () => recvC(size, 0, true, 0, true)],
     ['recv', 'sockit-paced', () => recvNode('sockit', size, PACE_RATE)],
@@ -441,6 +450,7 @@ for (const size of [64, 1400]) {
   line('  C into fresh memory / C recvmmsg', 'recv C-fresh', 'recv C');
   line('  per-message / C into fresh memory', 'recv sockit', 'recv C-fresh');
   line(`  C + ${C_WORK_NS} ns/datagram / C recvmmsg`, 'recv C-work', 'recv C');
+  for (const kb of FRESH_KB) line(`  C into fresh memory, ${kb} KiB / C recvmmsg`, `recv C-fresh-${kb}K`, 'recv C');
   line('  C io_uring multishot / C recvmmsg', 'recv C-uring', 'recv C');
   line('  C io_uring, copied to fresh / C recvmmsg', 'recv C-uring-fresh', 'recv C');
   line('  per-message / C io_uring copied to fresh', 'recv sockit', 'recv C-uring-fresh');

@@ -131,8 +131,9 @@ static int do_pace(const char* addr, int port, int size, double seconds, double 
   return 0;
 }
 
-// FRESH's area: the most pool memory sockit recycles (32 pools of 2 MiB, native/io/pool.cc).
-#define FRESH_AREA ((size_t)64 << 20)
+// FRESH's area: by default the most pool memory sockit recycles (32 pools of 2 MiB, native/io/pool.cc);
+// recv's AREA_KB sets it, to see how far written memory may travel before reuse and stay in cache.
+static size_t FRESH_AREA = (size_t)64 << 20;
 
 /** FRESH's area, faulted in before the clock starts, as sockit's recycled pools are; NULL on failure. */
 static char* fresh_area(void) {
@@ -199,6 +200,7 @@ static int do_recv(int port, double seconds, double warmup, int batch, int rcvbu
   char* area = NULL;
   size_t at = 0;
   if (fresh > 0) {
+    if (FRESH_AREA < (size_t)batch * fresh) return fprintf(stderr, "AREA_KB is smaller than one batch\n"), 1;
     if (!(area = fresh_area())) return 1;
     for (int i = 0; i < batch; i++) iov[i].iov_len = fresh;
   }
@@ -349,10 +351,12 @@ int main(int argc, char** argv) {
     return do_send(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), atoi(argv[6]), argc >= 8 ? atoi(argv[7]) : 1, argc >= 9 ? argv[8] : NULL);
   if (argc >= 7 && strcmp(argv[1], "pace") == 0 && atoi(argv[4]) > 0 && atof(argv[6]) > 0)
     return do_pace(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), atof(argv[6]));
-  if (argc >= 6 && strcmp(argv[1], "recv") == 0)
+  if (argc >= 6 && strcmp(argv[1], "recv") == 0) {
+    if (argc >= 10 && atoi(argv[9]) > 0) FRESH_AREA = (size_t)atoi(argv[9]) << 10;
     return do_recv(atoi(argv[2]), atof(argv[3]), atof(argv[4]), atoi(argv[5]), argc >= 7 ? atoi(argv[6]) : 0, argc >= 8 ? atoi(argv[7]) : 0, argc >= 9 ? atoi(argv[8]) : 0);
+  }
   if (argc >= 6 && strcmp(argv[1], "recv-uring") == 0)
     return do_recv_uring(atoi(argv[2]), atof(argv[3]), atof(argv[4]), (unsigned)atoi(argv[5]), argc >= 7 ? atoi(argv[6]) : 0, argc >= 8 ? atoi(argv[7]) : 0);
-  fprintf(stderr, "usage: udp_c send ADDR PORT SIZE SECONDS BATCH [GSO [BIND]] | pace ADDR PORT SIZE SECONDS RATE | recv PORT SECONDS WARMUP BATCH [RCVBUF [FRESH [WORK]]] | recv-uring PORT SECONDS WARMUP BUFFERS [RCVBUF [FRESH]]\n");
+  fprintf(stderr, "usage: udp_c send ADDR PORT SIZE SECONDS BATCH [GSO [BIND]] | pace ADDR PORT SIZE SECONDS RATE | recv PORT SECONDS WARMUP BATCH [RCVBUF [FRESH [WORK [AREA_KB]]]] | recv-uring PORT SECONDS WARMUP BUFFERS [RCVBUF [FRESH]]\n");
   return 2;
 }
