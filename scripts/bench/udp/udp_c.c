@@ -133,13 +133,13 @@ static int do_pace(const char* addr, int port, int size, double seconds, double 
 
 // FRESH's area: by default the most pool memory sockit recycles (32 pools of 2 MiB, native/io/pool.cc);
 // recv's AREA_KB sets it, to see how far written memory may travel before reuse and stay in cache.
-static size_t FRESH_AREA = (size_t)64 << 20;
+static size_t fresh_area_size = (size_t)64 << 20;
 
 /** FRESH's area, faulted in before the clock starts, as sockit's recycled pools are; NULL on failure. */
 static char* fresh_area(void) {
-  char* area = aligned_alloc(4096, FRESH_AREA);
+  char* area = aligned_alloc(4096, fresh_area_size);
   if (!area) return perror("aligned_alloc"), NULL;
-  memset(area, 0, FRESH_AREA);
+  memset(area, 0, fresh_area_size);
   return area;
 }
 
@@ -200,7 +200,7 @@ static int do_recv(int port, double seconds, double warmup, int batch, int rcvbu
   char* area = NULL;
   size_t at = 0;
   if (fresh > 0) {
-    if (FRESH_AREA < (size_t)batch * fresh) return fprintf(stderr, "AREA_KB is smaller than one batch\n"), 1;
+    if (fresh_area_size < (size_t)batch * fresh) return fprintf(stderr, "AREA_KB is smaller than one batch\n"), 1;
     if (!(area = fresh_area())) return 1;
     for (int i = 0; i < batch; i++) iov[i].iov_len = fresh;
   }
@@ -214,7 +214,7 @@ static int do_recv(int port, double seconds, double warmup, int batch, int rcvbu
   struct pollfd pfd = {fd, POLLIN, 0};
   for (;;) {
     if (area) {
-      if (at + (size_t)batch * fresh > FRESH_AREA) at = 0;
+      if (at + (size_t)batch * fresh > fresh_area_size) at = 0;
       for (int i = 0; i < batch; i++) iov[i].iov_base = area + at + (size_t)i * fresh;
     }
     for (int i = 0; i < batch; i++) msgs[i].msg_hdr.msg_namelen = sizeof(names[i]);
@@ -327,7 +327,7 @@ static int do_recv_uring(int port, double seconds, double warmup, unsigned nbufs
         if (area) {
           struct io_uring_recvmsg_out* o = (struct io_uring_recvmsg_out*)(bufs + bid * bufsz);
           size_t len = o->payloadlen < bufsz ? o->payloadlen : bufsz;
-          if (at + (size_t)fresh > FRESH_AREA) at = 0;
+          if (at + (size_t)fresh > fresh_area_size) at = 0;
           memcpy(area + at, (uint8_t*)(o + 1) + o->namelen + o->controllen, len < (size_t)fresh ? len : (size_t)fresh);
           at += (size_t)fresh;
         }
@@ -352,7 +352,7 @@ int main(int argc, char** argv) {
   if (argc >= 7 && strcmp(argv[1], "pace") == 0 && atoi(argv[4]) > 0 && atof(argv[6]) > 0)
     return do_pace(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]), atof(argv[6]));
   if (argc >= 6 && strcmp(argv[1], "recv") == 0) {
-    if (argc >= 10 && atoi(argv[9]) > 0) FRESH_AREA = (size_t)atoi(argv[9]) << 10;
+    if (argc >= 10 && atoi(argv[9]) > 0) fresh_area_size = (size_t)atoi(argv[9]) << 10;
     return do_recv(atoi(argv[2]), atof(argv[3]), atof(argv[4]), atoi(argv[5]), argc >= 7 ? atoi(argv[6]) : 0, argc >= 8 ? atoi(argv[7]) : 0, argc >= 9 ? atoi(argv[8]) : 0);
   }
   if (argc >= 6 && strcmp(argv[1], "recv-uring") == 0)
