@@ -29,6 +29,8 @@ export interface Adoption<K> {
   kind: K;
   /** What the kernel said. */
   socket: DescriptorKind;
+  /** The network namespace a sockit Socket target was made in (`new Socket(..., { netns })`); undefined otherwise. */
+  netns: string | undefined;
   /** Release the sockit Socket, destroy the net.Socket or close the dgram.Socket the descriptor came from. */
   commit(): void;
   /** Give up after a later step failed: close the duplicate of a Node socket; leave the target as it was. */
@@ -70,6 +72,7 @@ export function adoptDescriptor<K>(target: unknown, what: string, node: { dgram?
     fd,
     kind,
     socket,
+    netns: target instanceof Socket ? target.netns : undefined,
     commit() {
       if (target instanceof Socket) target.release();
       else if (target instanceof net.Socket) target.destroy();

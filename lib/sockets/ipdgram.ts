@@ -94,21 +94,23 @@ export abstract class IpDatagramSocket extends EngineSocket<MessageInfo, Message
     accept: (k: DescriptorKind, family: 'ipv4' | 'ipv6') => boolean,
     options: { receive?: ReceiveOptions; netns?: string },
     setup?: (fd: number) => void,
-  ): { sock: Socket; family: 'ipv4' | 'ipv6'; protocol: number } {
+  ): { sock: Socket; family: 'ipv4' | 'ipv6'; protocol: number; netns: string | undefined } {
     const a = adoptDescriptor(target, what, node, (k) => {
       const family = k.family === AF_INET ? 'ipv4' : k.family === AF_INET6 ? 'ipv6' : undefined;
       return family !== undefined && accept(k, family) ? family : undefined;
     });
     const { fd, kind: family } = a;
+    // A sockit Socket made in another namespace keeps it: interface names and scopes resolve there.
+    const netns = options.netns ?? a.netns;
     try {
-      if (options.receive !== undefined) inNs(options.netns, () => applyReceive(fd, family, options.receive as ReceiveOptions));
+      if (options.receive !== undefined) inNs(netns, () => applyReceive(fd, family, options.receive as ReceiveOptions));
       setup?.(fd);
     } catch (e) {
       a.abort();
       throw e;
     }
     a.commit();
-    return { sock: Socket.adopt(fd, { owned: true }), family, protocol: a.socket.protocol };
+    return { sock: Socket.adopt(fd, { owned: true }), family, protocol: a.socket.protocol, netns };
   }
 
   /** @internal A non-owning view of the descriptor for bind/connect/getsockname. */

@@ -104,19 +104,19 @@ export abstract class IpSocket extends IpDatagramSocket {
     options: IpAdoptOptions,
     what: string,
     accept: { type: number; protocol?: (family: 'ipv4' | 'ipv6') => number },
-    make: (sock: Socket, family: 'ipv4' | 'ipv6', protocol: number) => T,
+    make: (sock: Socket, family: 'ipv4' | 'ipv6', protocol: number, options: IpAdoptOptions) => T,
   ): T {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options);
     rejectUnknownKeys(options, ADOPT_KEYS, 'options');
     validateCommon(options);
-    const { sock, family, protocol } = IpDatagramSocket._adoptIp(
+    const { sock, family, protocol, netns } = IpDatagramSocket._adoptIp(
       target,
       what,
       {},
       (k, family) => k.type === accept.type && (accept.protocol === undefined || k.protocol === accept.protocol(family)),
       options,
     );
-    return make(sock, family, protocol);
+    return make(sock, family, protocol, netns === undefined ? options : { ...options, netns });
   }
 
   /** Local address (getsockname). For a ping socket `port` is the echo identifier (0 until bound or the first send). */
@@ -247,12 +247,14 @@ export class PingSocket extends IpSocket {
    * a sockit {@link Socket}, released to it): its binding (the echo
    * identifier) and options carry over; a connection does not show (the
    * kernel's getpeername answers ENOTCONN for ping sockets): connect() again
-   * or send with an address. Throws, leaving the target untouched, when it is
-   * not an AF_INET/AF_INET6 SOCK_DGRAM IPPROTO_ICMP/IPPROTO_ICMPV6 socket.
+   * or send with an address. A sockit Socket made with `{ netns }` keeps its
+   * namespace (interface names resolve there); for a descriptor, pass
+   * `options.netns`. Throws, leaving the target untouched, when it is not an
+   * AF_INET/AF_INET6 SOCK_DGRAM IPPROTO_ICMP/IPPROTO_ICMPV6 socket.
    */
   static adopt(target: number | Socket, options: IpAdoptOptions = {}): PingSocket {
     const icmp = (f: 'ipv4' | 'ipv6'): number => (f === 'ipv4' ? constants.IPPROTO_ICMP : constants.IPPROTO_ICMPV6) as number;
-    return IpSocket._adopt(target, options, 'a ping socket (AF_INET/AF_INET6, SOCK_DGRAM, IPPROTO_ICMP/IPPROTO_ICMPV6)', { type: constants.SOCK_DGRAM as number, protocol: icmp }, (sock, family) => new PingSocket(kCreate, sock, family, options));
+    return IpSocket._adopt(target, options, 'a ping socket (AF_INET/AF_INET6, SOCK_DGRAM, IPPROTO_ICMP/IPPROTO_ICMPV6)', { type: constants.SOCK_DGRAM as number, protocol: icmp }, (sock, family, _protocol, o) => new PingSocket(kCreate, sock, family, o));
   }
 
   /** The echo identifier the kernel gave this socket (its local "port"); 0 before bind or the first send. */
@@ -324,12 +326,13 @@ export class RawSocket extends IpSocket {
    * a sockit {@link Socket}, released to it), e.g. one opened by a privileged
    * parent and passed down: its protocol, binding and options (IP_HDRINCL,
    * ICMP filters) carry over; a connection does not show (getpeername answers
-   * ENOTCONN for raw sockets): connect() again or send with an address.
-   * Throws, leaving the target untouched, when it is not an AF_INET/AF_INET6
-   * SOCK_RAW socket.
+   * ENOTCONN for raw sockets): connect() again or send with an address. A
+   * sockit Socket made with `{ netns }` keeps its namespace (interface names
+   * resolve there); for a descriptor, pass `options.netns`. Throws, leaving
+   * the target untouched, when it is not an AF_INET/AF_INET6 SOCK_RAW socket.
    */
   static adopt(target: number | Socket, options: IpAdoptOptions = {}): RawSocket {
-    return IpSocket._adopt(target, options, 'a raw IP socket (AF_INET/AF_INET6, SOCK_RAW)', { type: constants.SOCK_RAW as number }, (sock, family, protocol) => new RawSocket(kCreate, sock, family, protocol, options));
+    return IpSocket._adopt(target, options, 'a raw IP socket (AF_INET/AF_INET6, SOCK_RAW)', { type: constants.SOCK_RAW as number }, (sock, family, protocol, o) => new RawSocket(kCreate, sock, family, protocol, o));
   }
 
   /**

@@ -186,7 +186,9 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
    * ownership moves to the PacketSocket) or a sockit {@link Socket}
    * (released to it). The mode comes from its type (SOCK_RAW 'raw',
    * SOCK_DGRAM 'cooked'), the interface and protocol from its binding;
-   * PACKET_AUXDATA is turned on. Throws, leaving the target untouched, when
+   * PACKET_AUXDATA is turned on. A sockit Socket made with `{ netns }` keeps
+   * its namespace (`interface` and interface names resolve there); for a
+   * descriptor, pass `options.netns`. Throws, leaving the target untouched, when
    * it is not an AF_PACKET SOCK_RAW / SOCK_DGRAM socket. A descriptor that
    * already has a PACKET_RX_RING is not supported (its frames go to that ring).
    */
@@ -207,7 +209,9 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
     const iface = local.ifindex ? lookupInterface(fd, local.ifindex) : undefined;
     setOption(fd, 'PACKET_AUXDATA', true);
     a.commit();
-    return new PacketSocket(fd, mode, protocol, iface, options, undefined, undefined);
+    // A sockit Socket made in another namespace keeps it: `interface` and interface names resolve there.
+    const netns = options.netns ?? a.netns;
+    return new PacketSocket(fd, mode, protocol, iface, netns === undefined ? options : { ...options, netns }, undefined, undefined);
   }
 
   /**

@@ -125,8 +125,10 @@ export class UdpSocket extends IpDatagramSocket {
    * descriptor number (ownership moves to the UdpSocket), a sockit
    * {@link Socket} (released to it), or a Node `dgram.Socket` (its
    * descriptor is duplicated, then the dgram socket is closed). Its bound
-   * address, connection and options carry over. Throws when the descriptor is
-   * not an AF_INET/AF_INET6 SOCK_DGRAM socket.
+   * address, connection and options carry over. A sockit Socket made with
+   * `{ netns }` keeps its namespace (interface names and scopes resolve
+   * there); for a descriptor, pass `options.netns`. Throws when the
+   * descriptor is not an AF_INET/AF_INET6 SOCK_DGRAM socket.
    */
   static adopt(target: number | Socket | dgram.Socket, options: UdpAdoptOptions = {}): UdpSocket {
     rejectUnknownKeys(options, ADOPT_KEYS, 'options');
@@ -134,7 +136,7 @@ export class UdpSocket extends IpDatagramSocket {
     if (options.maxMessageSize !== undefined) validateInteger(options.maxMessageSize, 'options.maxMessageSize', 1, io.MAX_MESSAGE_SIZE);
     validateEngineOptions(options);
     validateGso(options.gso);
-    const { sock, family } = IpDatagramSocket._adoptIp(
+    const { sock, family, netns } = IpDatagramSocket._adoptIp(
       target,
       'a UDP socket (AF_INET/AF_INET6, SOCK_DGRAM)',
       { dgram: true },
@@ -149,7 +151,7 @@ export class UdpSocket extends IpDatagramSocket {
       /* not connected */
     }
     const bound = connected !== undefined || sock.localAddress().port !== 0;
-    const s = new UdpSocket(kCreate, sock, family, options, bound);
+    const s = new UdpSocket(kCreate, sock, family, netns === undefined ? options : { ...options, netns }, bound);
     s._peer = connected;
     return s;
   }
