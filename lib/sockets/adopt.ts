@@ -29,7 +29,11 @@ export interface Adoption<K> {
   kind: K;
   /** What the kernel said. */
   socket: DescriptorKind;
-  /** The network namespace a sockit Socket target was made in (`new Socket(..., { netns })`); undefined otherwise. */
+  /**
+   * The socket's network namespace, where its interface names resolve: the
+   * caller's `netns` option, else the namespace a sockit Socket target was
+   * made in (`new Socket(..., { netns })`), else undefined (the caller's own).
+   */
   netns: string | undefined;
   /** Release the sockit Socket, destroy the net.Socket or close the dgram.Socket the descriptor came from. */
   commit(): void;
@@ -44,7 +48,7 @@ export interface Adoption<K> {
  * Node sockets (allowed by `node`) give a duplicate and are closed on commit;
  * numbers and sockit Sockets move.
  */
-export function adoptDescriptor<K>(target: unknown, what: string, node: { dgram?: boolean; net?: boolean }, accept: (s: DescriptorKind) => K | undefined): Adoption<K> {
+export function adoptDescriptor<K>(target: unknown, what: string, node: { dgram?: boolean; net?: boolean }, accept: (s: DescriptorKind) => K | undefined, netns?: string): Adoption<K> {
   const isNode = (node.dgram === true && target instanceof dgram.Socket) || (node.net === true && target instanceof net.Socket);
   let fd: number;
   if (typeof target === 'number') fd = validateInteger(target, 'target', 0, 0x7fffffff);
@@ -72,7 +76,7 @@ export function adoptDescriptor<K>(target: unknown, what: string, node: { dgram?
     fd,
     kind,
     socket,
-    netns: target instanceof Socket ? target.netns : undefined,
+    netns: netns ?? (target instanceof Socket ? target.netns : undefined),
     commit() {
       if (target instanceof Socket) target.release();
       else if (target instanceof net.Socket) target.destroy();

@@ -95,13 +95,17 @@ export abstract class IpDatagramSocket extends EngineSocket<MessageInfo, Message
     options: { receive?: ReceiveOptions; netns?: string },
     setup?: (fd: number) => void,
   ): { sock: Socket; family: 'ipv4' | 'ipv6'; protocol: number; netns: string | undefined } {
-    const a = adoptDescriptor(target, what, node, (k) => {
-      const family = k.family === AF_INET ? 'ipv4' : k.family === AF_INET6 ? 'ipv6' : undefined;
-      return family !== undefined && accept(k, family) ? family : undefined;
-    });
-    const { fd, kind: family } = a;
-    // A sockit Socket made in another namespace keeps it: interface names and scopes resolve there.
-    const netns = options.netns ?? a.netns;
+    const a = adoptDescriptor(
+      target,
+      what,
+      node,
+      (k) => {
+        const family = k.family === AF_INET ? 'ipv4' : k.family === AF_INET6 ? 'ipv6' : undefined;
+        return family !== undefined && accept(k, family) ? family : undefined;
+      },
+      options.netns,
+    );
+    const { fd, kind: family, netns } = a;
     try {
       if (options.receive !== undefined) inNs(netns, () => applyReceive(fd, family, options.receive as ReceiveOptions));
       setup?.(fd);

@@ -199,8 +199,12 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
     if (options.maxFrameSize !== undefined) validateInteger(options.maxFrameSize, 'options.maxFrameSize', 64, 1 << 20);
     if (options.netns !== undefined) validateString(options.netns, 'options.netns');
     validateEngineOptions(options);
-    const a = adoptDescriptor(target, 'a packet socket (AF_PACKET, SOCK_RAW/SOCK_DGRAM)', {}, (k): PacketMode | undefined =>
-      k.family !== C('AF_PACKET') ? undefined : k.type === C('SOCK_RAW') ? 'raw' : k.type === C('SOCK_DGRAM') ? 'cooked' : undefined,
+    const a = adoptDescriptor(
+      target,
+      'a packet socket (AF_PACKET, SOCK_RAW/SOCK_DGRAM)',
+      {},
+      (k): PacketMode | undefined => (k.family !== C('AF_PACKET') ? undefined : k.type === C('SOCK_RAW') ? 'raw' : k.type === C('SOCK_DGRAM') ? 'cooked' : undefined),
+      options.netns,
     );
     const { fd, kind: mode } = a;
     const local = check(native.getsockname(fd), 'getsockname') as { ifindex?: number; protocol?: number };
@@ -209,9 +213,7 @@ export class PacketSocket extends EngineSocket<FrameInfo, ReceivedFrame> {
     const iface = local.ifindex ? lookupInterface(fd, local.ifindex) : undefined;
     setOption(fd, 'PACKET_AUXDATA', true);
     a.commit();
-    // A sockit Socket made in another namespace keeps it: `interface` and interface names resolve there.
-    const netns = options.netns ?? a.netns;
-    return new PacketSocket(fd, mode, protocol, iface, netns === undefined ? options : { ...options, netns }, undefined, undefined);
+    return new PacketSocket(fd, mode, protocol, iface, a.netns === undefined ? options : { ...options, netns: a.netns }, undefined, undefined);
   }
 
   /**
