@@ -7,7 +7,6 @@
  * @module
  */
 import { getSystemErrorMap, inspect } from 'node:util';
-import { errnoName } from '../core/errors';
 
 type ErrorBase = ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor;
 
@@ -168,8 +167,17 @@ export interface DgramSystemError extends Error {
 }
 
 /** Node's ErrnoException: message `<syscall> <CODE>`. `errno` may be given either sign. */
+/**
+ * The code Node's system errors carry: libuv's name for the error, 'UNKNOWN'
+ * for a number libuv has no name for (UV_UNKNOWN, or a code a cluster primary
+ * sent back), as Node's uvErrmapGet() fallback.
+ */
+function uvCode(errno: number): string {
+  return getSystemErrorMap().get(-Math.abs(errno))?.[0] ?? 'UNKNOWN';
+}
+
 export function errnoException(errno: number, syscall: string): DgramSystemError {
-  const code = errnoName(Math.abs(errno));
+  const code = uvCode(errno);
   const err = new Error(`${syscall} ${code}`) as DgramSystemError;
   err.errno = -Math.abs(errno);
   err.code = code;
@@ -179,7 +187,7 @@ export function errnoException(errno: number, syscall: string): DgramSystemError
 
 /** Node's ExceptionWithHostPort: message `<syscall> <CODE> <address>:<port>` (port left out when 0 or absent). */
 export function exceptionWithHostPort(errno: number, syscall: string, address: string | undefined, port: number | undefined): DgramSystemError {
-  const code = errnoName(Math.abs(errno));
+  const code = uvCode(errno);
   let details = '';
   if (port && port > 0) details = ` ${address}:${port}`;
   else if (address) details = ` ${address}`;
@@ -194,7 +202,7 @@ export function exceptionWithHostPort(errno: number, syscall: string, address: s
 
 /** ERR_SOCKET_BUFFER_SIZE, a SystemError as Node builds it for a failed SO_RCVBUF/SO_SNDBUF call. */
 export function errSocketBufferSize(errno: number, syscall: string): Error & { code: string } {
-  const code = errnoName(Math.abs(errno));
+  const code = uvCode(errno);
   const text = getSystemErrorMap().get(-Math.abs(errno))?.[1] ?? code;
   const info = { errno: -Math.abs(errno), code, message: text, syscall };
   const err = nodeError<Error>(Error, 'ERR_SOCKET_BUFFER_SIZE', `Could not get or set buffer size: ${syscall} returned ${code} (${text})`);
