@@ -23,8 +23,8 @@ import * as dns from 'node:dns';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { deprecate, promisify } from 'node:util';
 import * as diagnostics from 'node:diagnostics_channel';
-import { constants } from '../binding';
-import { SocketError, errnoName } from '../core/errors';
+import { constants, native } from '../binding';
+import { SocketError, check, errnoName } from '../core/errors';
 import { interfaceIndex, interfaceName } from '../core/address';
 import { Socket as RawSocket } from '../sockets/socket';
 import { UdpSocket } from '../sockets/udp';
@@ -99,7 +99,7 @@ export interface BindOptions {
   port?: number;
   /** Address (default: any). */
   address?: string;
-  /** Not shared with cluster workers (always so here: see docs/dgram.md). */
+  /** In a cluster worker: bind a descriptor of its own instead of sharing the primary's (docs/dgram.md). */
   exclusive?: boolean;
   /** Adopt this descriptor (a UDP socket) instead of creating one. */
   fd?: number;
@@ -141,6 +141,37 @@ const realLookup = dns.lookup as unknown as LookupFunction;
 const udpSocketChannel = diagnostics.channel('udp.socket');
 
 /**
+ * The handle a cluster primary shares with its workers (Node's own `UDP`
+ * wrap, bound by the primary, never reading in the worker). `close()` is the
+ * cluster's: it tells the primary this worker let go.
+ */
+interface SharedWrap {
+  readonly fd: number;
+  close(callback?: () => void): void;
+  unref?(): void;
+}
+
+/** The parts of `node:cluster` a worker's bind uses (`_getServer` is Node's own, not public). */
+interface ClusterModule {
+  isWorker: boolean;
+  _getServer(
+    obj: EventEmitter,
+    options: { address: string | null; port: unknown; addressType: SocketType; fd: number; flags: number | null },
+    callback: (err: number, handle?: SharedWrap) => void,
+  ): void;
+}
+
+let clusterModule: ClusterModule | undefined;
+/** `node:cluster`, loaded on the first bind (as Node's dgram does; tests replace `_getServer` on it). */
+function lazyCluster(): ClusterModule {
+  return (clusterModule ??= require('node:cluster') as ClusterModule);
+}
+
+// libuv's uv_udp_flags, as a worker's bind sends them to the primary.
+const UV_UDP_IPV6ONLY = 1;
+const UV_UDP_REUSEADDR = 4;
+
+/**
  * The descriptor behind a dgram {@link Socket}, in its two lives: a plain
  * {@link RawSocket} (between a bind(2) done outside listening, like libuv's
  * deferred bind for `addMembership`, and listening), then a {@link UdpSocket}
@@ -150,6 +181,8 @@ class Handle {
   readonly family: 'ipv4' | 'ipv6';
   sock: RawSocket | null = null;
   udp: UdpSocket | null = null;
+  /** A cluster worker's shared handle, kept open until close() (the primary counts its holders). */
+  shared: SharedWrap | null = null;
   refed = true;
   readonly lookup: (address: string, callback: (err: Error | null, ip: string) => void) => void;
   readonly lookupFn: LookupFunction;
@@ -220,6 +253,25 @@ class Handle {
     }
   }
 
+  /**
+   * A cluster worker's bind: the primary bound the descriptor and shared it.
+   * A duplicate goes on the engine; the wrap stays open until close(). → 0 | -errno
+   */
+  openShared(wrap: SharedWrap): number {
+    let fd = -1;
+    try {
+      fd = check(native.dup(wrap.fd), 'dup');
+      this.sock = RawSocket.adopt(fd, { owned: true });
+      this.shared = wrap;
+      // The engine's handle keeps the loop alive (or not, after unref()); the wrap never does.
+      wrap.unref?.();
+      return 0;
+    } catch (e) {
+      if (fd >= 0) native.close(fd);
+      return errnoOf(e);
+    }
+  }
+
   /** Move the descriptor onto the engine (recvStart). */
   start(owner: Socket, options: UdpAdoptOptions): UdpSocket {
     const sock = this.#ensureSocket();
@@ -240,6 +292,9 @@ class Handle {
     this.sock?.close();
     this.udp = null;
     this.sock = null;
+    const shared = this.shared;
+    this.shared = null;
+    shared?.close();
   }
 
   ref(): void {
@@ -485,6 +540,14 @@ export class Socket extends EventEmitter {
     const handle = state.handle as Handle;
     if (port !== null && typeof port === 'object' && isInt32((port as BindOptions).fd) && ((port as BindOptions).fd as number) > 0) {
       const fd = (port as BindOptions).fd as number;
+      if (!(port as BindOptions).exclusive && lazyCluster().isWorker) {
+        // As Node: the primary opens that descriptor number and shares it.
+        bindShared(this, { address: null, port: null, addressType: this.type, fd, flags: null }, (err) => {
+          state.bindState = BIND_STATE_UNBOUND;
+          this.emit('error', exceptionWithHostPort(err, 'bind', undefined, undefined));
+        });
+        return this;
+      }
       const type = guessHandleType(fd);
       if (type !== 'UDP') throw errInvalidFdType(type);
       const err = handle.open(fd);
@@ -494,8 +557,10 @@ export class Socket extends EventEmitter {
     }
 
     let address: unknown;
+    let exclusive = false;
     if (port !== null && typeof port === 'object') {
       address = (port as BindOptions).address || '';
+      exclusive = !!(port as BindOptions).exclusive;
       port = (port as BindOptions).port;
     } else {
       address = typeof address_ === 'function' ? '' : address_;
@@ -507,6 +572,15 @@ export class Socket extends EventEmitter {
       if (err) {
         state.bindState = BIND_STATE_UNBOUND;
         this.emit('error', err);
+        return;
+      }
+      if (!exclusive && lazyCluster().isWorker) {
+        // A worker's bind is a request to the primary, which binds one descriptor per address and port for all workers.
+        const flags = (state.ipv6Only === true ? UV_UDP_IPV6ONLY : 0) | (state.reuseAddr === true ? UV_UDP_REUSEADDR : 0);
+        bindShared(this, { address: ip, port, addressType: this.type, fd: -1, flags }, (e) => {
+          state.bindState = BIND_STATE_UNBOUND;
+          this.emit('error', exceptionWithHostPort(e, 'bind', ip, port as number));
+        });
         return;
       }
       // The binding reads the port as a uint32 and libuv keeps its low 16 bits.
@@ -911,6 +985,50 @@ export function underlying(socket: Socket): UdpSocket | undefined {
 
 function healthCheck(socket: Socket): void {
   if (!socket[kState].handle) throw errFixed('ERR_SOCKET_DGRAM_NOT_RUNNING');
+}
+
+/**
+ * Node's bindServerHandle: ask the cluster primary for the shared handle and
+ * listen on it. A reply to a socket closed in the meantime closes the handle
+ * (an error reply is dropped). Closing the handle from outside (the cluster
+ * does on `worker.disconnect()`) closes the socket, as when the handle is
+ * the socket's own in Node.
+ */
+function bindShared(socket: Socket, options: Parameters<ClusterModule['_getServer']>[1], onError: (err: number) => void): void {
+  const state = socket[kState];
+  lazyCluster()._getServer(socket, options, (err, wrap) => {
+    if (err || !wrap) {
+      if (state.handle) onError(err || -EINVAL);
+      return;
+    }
+    const handle = state.handle;
+    if (!handle) {
+      wrap.close();
+      return;
+    }
+    const r = handle.openShared(wrap);
+    if (r) {
+      wrap.close();
+      onError(r);
+      return;
+    }
+    const closeWrap = wrap.close;
+    wrap.close = function (this: SharedWrap, ...args: [(() => void)?]): void {
+      wrap.close = closeWrap;
+      if (handle.shared === wrap) {
+        // Closed by the cluster, not by close(): the socket goes with it.
+        handle.shared = null;
+        if (state.handle === handle) socket.close();
+      }
+      closeWrap.apply(wrap, args);
+    };
+    try {
+      startListening(socket);
+    } catch (e) {
+      state.bindState = BIND_STATE_UNBOUND;
+      socket.emit('error', e);
+    }
+  });
 }
 
 /** recvStart (unless already on the engine), buffer sizes, then 'listening'. */
