@@ -200,13 +200,68 @@ export function exceptionWithHostPort(errno: number, syscall: string, address: s
   return err;
 }
 
+/** What a {@link SystemError} wraps (its `info`). */
+interface SystemErrorContext {
+  errno: number;
+  code: string;
+  message: string;
+  syscall: string;
+}
+
+/**
+ * Node's SystemError (lib/internal/errors.js) as Node builds it, so that it
+ * prints the same: `code` own, `name` and `message` not enumerable, `info`,
+ * and `errno` / `syscall` as accessors onto `info`, shown by `inspect()`.
+ */
+class SystemError extends Error {
+  declare code: string;
+  declare info: SystemErrorContext;
+  declare errno: number;
+  declare syscall: string;
+
+  constructor(key: string, prefix: string, context: SystemErrorContext) {
+    super(`${prefix}: ${context.syscall} returned ${context.code} (${context.message})`);
+    this.code = key;
+    Object.defineProperties(this, {
+      name: { value: 'SystemError', enumerable: false, writable: true, configurable: true },
+      info: { value: context, enumerable: true, configurable: true, writable: false },
+      errno: {
+        get: () => context.errno,
+        set: (v: number) => {
+          context.errno = v;
+        },
+        enumerable: true,
+        configurable: true,
+      },
+      syscall: {
+        get: () => context.syscall,
+        set: (v: string) => {
+          context.syscall = v;
+        },
+        enumerable: true,
+        configurable: true,
+      },
+    });
+    // The stack's first line names the class; Node's reads "SystemError [CODE]: ...".
+    const stack = this.stack;
+    const at = typeof stack === 'string' ? stack.indexOf(`: ${this.message}`) : -1;
+    if (at >= 0 && at < 64) {
+      Object.defineProperty(this, 'stack', { value: `SystemError [${key}]${(stack as string).slice(at)}`, writable: true, configurable: true, enumerable: false });
+    }
+  }
+
+  override toString(): string {
+    return `${this.name} [${this.code}]: ${this.message}`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: object): string {
+    return inspect(this, { ...options, getters: true, customInspect: false });
+  }
+}
+
 /** ERR_SOCKET_BUFFER_SIZE, a SystemError as Node builds it for a failed SO_RCVBUF/SO_SNDBUF call. */
 export function errSocketBufferSize(errno: number, syscall: string): Error & { code: string } {
   const code = uvCode(errno);
-  const text = getSystemErrorMap().get(-Math.abs(errno))?.[1] ?? code;
-  const info = { errno: -Math.abs(errno), code, message: text, syscall };
-  const err = nodeError<Error>(Error, 'ERR_SOCKET_BUFFER_SIZE', `Could not get or set buffer size: ${syscall} returned ${code} (${text})`);
-  err.name = 'SystemError';
-  Object.assign(err, { info, errno: info.errno, syscall });
-  return err;
+  const message = getSystemErrorMap().get(-Math.abs(errno))?.[1] ?? 'unknown error';
+  return new SystemError('ERR_SOCKET_BUFFER_SIZE', 'Could not get or set buffer size', { errno: -Math.abs(errno), code, message, syscall });
 }

@@ -217,6 +217,32 @@ describeWith(['netns'], 'dgram drop-in', () => {
     expect(sendErr).toMatchObject({ message: 'send EMSGSIZE 127.0.0.1:9', code: 'EMSGSIZE', port: 9 });
   });
 
+  it("a buffer-size error is a SystemError that prints as Node's does (inspect, toString, name, accessors)", () => {
+    // In a plain node child: vitest changes how Node's own errors format their stack.
+    const code = [
+      "const { inspect } = require('node:util');",
+      `const dropin = require(${JSON.stringify(DROPIN)});`,
+      "const caught = (f) => { try { f(); } catch (e) { return e; } throw new Error('did not throw'); };",
+      "const body = (e) => inspect(e).replace(/^ +at .*\\n/gm, '');",
+      'const out = [];',
+      "for (const m of ['setSendBufferSize', 'setRecvBufferSize', 'getSendBufferSize']) {",
+      "  const ours = caught(() => dropin.createSocket('udp4')[m](8192));",
+      "  const theirs = caught(() => require('node:dgram').createSocket('udp4')[m](8192));",
+      '  const same = { inspect: body(ours) === body(theirs), toString: String(ours) === String(theirs), name: ours.name === theirs.name, keys: Object.keys(ours).join() === Object.keys(theirs).join() };',
+      '  ours.errno = -22;',
+      '  same.accessor = ours.info.errno === -22;',
+      '  out.push(same, body(ours).split("\\n")[0]);',
+      '}',
+      'console.log(JSON.stringify(out));',
+      'process.exit(0);',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stderr).toBe('');
+    const same = { inspect: true, toString: true, name: true, keys: true, accessor: true };
+    const head = (op: string): string => `SystemError [ERR_SOCKET_BUFFER_SIZE]: Could not get or set buffer size: uv_${op}_buffer_size returned EBADF (bad file descriptor)`;
+    expect(JSON.parse(r.stdout)).toEqual([same, head('send'), same, head('recv'), same, head('send')]);
+  });
+
   it("bad engine options surface as an 'error' event of bind, not as an exception from a callback", async () => {
     const s = sock({ type: 'udp4', engine: { batchSize: 'x' as unknown as number } });
     s.bind(0, '127.0.0.1');
