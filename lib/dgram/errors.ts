@@ -121,6 +121,18 @@ export function errSocketBadPort(name: string, port: unknown, allowZero: boolean
   return nodeError(RangeError, 'ERR_SOCKET_BAD_PORT', `${name} should be ${allowZero ? '>=' : '>'} 0 and < 65536. Received ${received(port)}.`);
 }
 
+/** ERR_INVALID_ARG_VALUE: `The argument|property '<name>' <reason>. Received <value>` (TypeError). */
+export function errInvalidArgValue(name: string, value: unknown, reason = 'is invalid'): TypeError & { code: string } {
+  let shown = inspect(value);
+  if (shown.length > 128) shown = `${shown.slice(0, 128)}...`;
+  return nodeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The ${name.includes('.') ? 'property' : 'argument'} '${name}' ${reason}. Received ${shown}`);
+}
+
+/** ERR_IP_BLOCKED: a send or connect to an address of the socket's `sendBlockList`. */
+export function errIpBlocked(ip: string): Error & { code: string } {
+  return nodeError(Error, 'ERR_IP_BLOCKED', `IP(${ip}) is blocked by net.BlockList`);
+}
+
 /** ERR_BUFFER_OUT_OF_BOUNDS: `"<name>" is outside of buffer bounds` (RangeError). */
 export function errBufferOutOfBounds(name: string): RangeError & { code: string } {
   return nodeError(RangeError, 'ERR_BUFFER_OUT_OF_BOUNDS', `"${name}" is outside of buffer bounds`);

@@ -20,7 +20,7 @@
  */
 import { EventEmitter } from 'node:events';
 import * as dns from 'node:dns';
-import { isIP, isIPv4, isIPv6 } from 'node:net';
+import { BlockList, isIP, isIPv4, isIPv6 } from 'node:net';
 import { deprecate, promisify } from 'node:util';
 import * as diagnostics from 'node:diagnostics_channel';
 import { constants, native } from '../binding';
@@ -35,7 +35,9 @@ import {
   errBufferOutOfBounds,
   errFixed,
   errInvalidArgType,
+  errInvalidArgValue,
   errInvalidFdType,
+  errIpBlocked,
   errMissingArgs,
   errOutOfRange,
   errSocketBadPort,
@@ -73,6 +75,11 @@ export interface SocketOptions {
   type: SocketType;
   /** SO_REUSEADDR before bind. */
   reuseAddr?: boolean;
+  /**
+   * SO_REUSEPORT before bind: sockets of any process bound to one port share
+   * its datagrams. Such a bind is never shared through a cluster primary.
+   */
+  reusePort?: boolean;
   /** IPV6_V6ONLY before bind (udp6 only; on udp4, bind fails with EINVAL as in Node). */
   ipv6Only?: boolean;
   /** SO_RCVBUF, applied when the socket starts listening. */
@@ -83,6 +90,10 @@ export interface SocketOptions {
   lookup?: LookupFunction;
   /** Close the socket when aborted. */
   signal?: AbortSignal;
+  /** Datagrams from addresses this list blocks are dropped before `'message'`. */
+  receiveBlockList?: BlockList;
+  /** Sends and connects to addresses this list blocks fail with ERR_IP_BLOCKED. */
+  sendBlockList?: BlockList;
   /**
    * sockit extra (ignored by `node:dgram`): engine settings passed to
    * {@link UdpSocket.adopt} when the socket binds, e.g.
@@ -210,7 +221,7 @@ class Handle {
   }
 
   /** libuv's uv_udp_bind: flags, then bind(2). → 0 | -errno */
-  bind(ip: string, port: number, reuseAddr: boolean, ipv6Only: boolean): number {
+  bind(ip: string, port: number, reuseAddr: boolean, ipv6Only: boolean, reusePort = false): number {
     if (this.udp) return -EINVAL;
     if (!sameFamily(this, ip)) return -EINVAL;
     if (ipv6Only && this.family !== 'ipv6') return -EINVAL;
@@ -219,6 +230,7 @@ class Handle {
       const sock = this.#ensureSocket();
       try {
         if (reuseAddr) sock.setOption('SO_REUSEADDR', true);
+        if (reusePort) sock.setOption('SO_REUSEPORT', true);
         if (ipv6Only) sock.setOption('IPV6_V6ONLY', true);
         sock.bind({ address: ip, port });
       } catch (e) {
@@ -344,7 +356,9 @@ function addressInfo(a: { address: string; port: number; family: string; scopeId
 
 /** Route the engine's events to the dgram socket. */
 function wire(owner: Socket, udp: UdpSocket, extras: boolean): void {
+  const blocked = owner[kState].receiveBlockList;
   udp.on('message', (data: Buffer, info: MessageInfo) => {
+    if (blocked !== undefined && blocked.check(info.address, info.family === 'IPv6' ? 'ipv6' : 'ipv4')) return;
     const rinfo: RemoteInfo = {
       address: info.scopeId ? scoped(info.address, info.scopeId) : info.address,
       family: info.family,
@@ -373,7 +387,10 @@ interface State {
   connectState: number;
   queue: Array<() => void> | undefined;
   reuseAddr: boolean | undefined;
+  reusePort: boolean | undefined;
   ipv6Only: boolean | undefined;
+  receiveBlockList: BlockList | undefined;
+  sendBlockList: BlockList | undefined;
   recvBufferSize: number | undefined;
   sendBufferSize: number | undefined;
   engine: UdpAdoptOptions;
@@ -470,6 +487,8 @@ export class Socket extends EventEmitter {
       lookup = options.lookup;
       if (options.recvBufferSize) validateUint32(options.recvBufferSize, 'options.recvBufferSize');
       if (options.sendBufferSize) validateUint32(options.sendBufferSize, 'options.sendBufferSize');
+      if (options.receiveBlockList && !isBlockList(options.receiveBlockList)) throw errInvalidArgType('options.receiveBlockList', 'net.BlockList', options.receiveBlockList);
+      if (options.sendBlockList && !isBlockList(options.sendBlockList)) throw errInvalidArgType('options.sendBlockList', 'net.BlockList', options.sendBlockList);
     }
     if (lookup === undefined) lookup = dns.lookup as unknown as LookupFunction;
     else if (typeof lookup !== 'function') throw errInvalidArgType('lookup', 'Function', lookup);
@@ -485,7 +504,10 @@ export class Socket extends EventEmitter {
       connectState: CONNECT_STATE_DISCONNECTED,
       queue: undefined,
       reuseAddr: options?.reuseAddr,
+      reusePort: options?.reusePort,
       ipv6Only: options?.ipv6Only,
+      receiveBlockList: options?.receiveBlockList || undefined,
+      sendBlockList: options?.sendBlockList || undefined,
       recvBufferSize: options?.recvBufferSize,
       sendBufferSize: options?.sendBufferSize,
       engine: engine.gso === undefined ? { ...engine, gso: 'auto' } : engine,
@@ -574,6 +596,8 @@ export class Socket extends EventEmitter {
         this.emit('error', err);
         return;
       }
+      // A reusePort socket binds its own descriptor (the kernel spreads datagrams over them), also in a worker.
+      if (state.reusePort === true) exclusive = true;
       if (!exclusive && lazyCluster().isWorker) {
         // A worker's bind is a request to the primary, which binds one descriptor per address and port for all workers.
         const flags = (state.ipv6Only === true ? UV_UDP_IPV6ONLY : 0) | (state.reuseAddr === true ? UV_UDP_REUSEADDR : 0);
@@ -587,7 +611,7 @@ export class Socket extends EventEmitter {
       const p = (Number(port) >>> 0) & 0xffff;
       const attempt = (retry: boolean): void => {
         if (state.handle !== handle) return; // closed while waiting
-        const r = handle.bind(ip, p, state.reuseAddr === true, state.ipv6Only === true);
+        const r = handle.bind(ip, p, state.reuseAddr === true, state.ipv6Only === true, state.reusePort === true);
         if (r === -EADDRINUSE && retry && closing.size > 0) {
           void Promise.all(closing).then(() => attempt(false));
           return;
@@ -610,6 +634,81 @@ export class Socket extends EventEmitter {
       attempt(true);
     });
     return this;
+  }
+
+  /**
+   * bind() done at once (Node 24.13+): binds to a numeric address (no name
+   * lookup), returns the bound address and throws bind errors (EADDRINUSE...).
+   * `'listening'` follows on the next tick; messages flow as after bind().
+   * A cluster worker binds its own descriptor here, as in Node. Unlike Node,
+   * a port held by a drop-in socket closed in this same tick is still taken
+   * (its descriptor closes in the loop's close phase; bind() waits for it).
+   */
+  bindSync(options: { port?: number; address?: string } = {}): AddressInfo {
+    healthCheck(this);
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw errInvalidArgType('options', 'Object', options);
+    const state = this[kState];
+    if (state.bindState !== BIND_STATE_UNBOUND) throw errFixed('ERR_SOCKET_ALREADY_BOUND');
+    // Arguments first: a bad one leaves the socket unbound and usable.
+    const port = validatePort(options.port ?? 0, 'options.port', true);
+    let address = options.address as unknown;
+    if (!address) address = this.type === 'udp4' ? '0.0.0.0' : '::';
+    else {
+      validateString(address, 'options.address');
+      if (isIP(address) === 0) throw errInvalidArgValue('options.address', address, 'must be a numeric IP address; bindSync does not perform DNS resolution');
+    }
+    const ip = address as string;
+    state.bindState = BIND_STATE_BINDING;
+    const handle = state.handle as Handle;
+    const r = handle.bind(ip, port, state.reuseAddr === true, state.ipv6Only === true, state.reusePort === true);
+    if (r) {
+      state.bindState = BIND_STATE_UNBOUND;
+      throw exceptionWithHostPort(r, 'bind', ip, port);
+    }
+    try {
+      startReceiving(this);
+    } catch (e) {
+      state.bindState = BIND_STATE_UNBOUND;
+      throw e;
+    }
+    process.nextTick(emitListeningNT, this);
+    return this.address();
+  }
+
+  /**
+   * connect() done at once (Node 24.13+): a numeric address (no name lookup),
+   * binds first when unbound (as bindSync), throws what connect(2) reports.
+   * `'connect'` follows on the next tick.
+   */
+  connectSync(port: number, address?: string): void {
+    healthCheck(this);
+    const p = validatePort(port, 'Port', false);
+    const state = this[kState];
+    if (state.connectState !== CONNECT_STATE_DISCONNECTED) throw errFixed('ERR_SOCKET_DGRAM_IS_CONNECTED');
+    let addr: unknown = address;
+    if (addr == null || addr === '') addr = this.type === 'udp4' ? '127.0.0.1' : '::1';
+    else {
+      validateString(addr, 'address');
+      if (isIP(addr) === 0) throw errInvalidArgValue('address', addr, 'must be a numeric IP address; connectSync does not perform DNS resolution');
+    }
+    const ip = addr as string;
+    if (state.bindState === BIND_STATE_UNBOUND) this.bindSync();
+    else if (state.bindState !== BIND_STATE_BOUND) throw errFixed('ERR_SOCKET_ALREADY_BOUND');
+    state.connectState = CONNECT_STATE_CONNECTING;
+    if (sendBlocked(state, ip)) {
+      state.connectState = CONNECT_STATE_DISCONNECTED;
+      throw errIpBlocked(ip);
+    }
+    const handle = state.handle as Handle;
+    try {
+      if (!sameFamily(handle, ip)) throw new SocketError(EINVAL, 'connect');
+      (handle.udp as UdpSocket)._connectNow(p, ip);
+    } catch (e) {
+      state.connectState = CONNECT_STATE_DISCONNECTED;
+      throw exceptionWithHostPort(errnoOf(e), 'connect', ip, p);
+    }
+    state.connectState = CONNECT_STATE_CONNECTED;
+    process.nextTick(emitConnectNT, this);
   }
 
   /** Fix the peer: `connect(port, address?, callback?)`; `'connect'` (or the callback) follows. */
@@ -723,6 +822,11 @@ export class Socket extends EventEmitter {
       state.lastHostFamily = isIP(host);
     }
     if (state.lastHostFamily !== 0 && handle.lookupFn === realLookup) {
+      if (state.sendBlockList !== undefined && sendBlocked(state, host)) {
+        // As Node: the callback hears it; without one nobody does.
+        if (cb) process.nextTick(cb, errIpBlocked(host));
+        return;
+      }
       // dns.lookup answers an IP literal on the next tick without a query:
       // keep that timing (a close() in this tick still cancels), with one tick for all.
       if (state.pending.push(data, p, host, address, cb) === PENDING_STRIDE) process.nextTick(flushPending, this);
@@ -735,7 +839,12 @@ export class Socket extends EventEmitter {
         else process.nextTick(() => this.emit('error', ex));
         return;
       }
-      if (state.handle) doSend(state.handle, d, p, ip, address as string | undefined, cb);
+      if (!state.handle) return;
+      if (sendBlocked(state, ip)) {
+        if (cb) process.nextTick(cb, errIpBlocked(ip));
+        return;
+      }
+      doSend(state.handle, d, p, ip, address as string | undefined, cb);
     });
   }
 
@@ -968,6 +1077,18 @@ export function createSocket(type: SocketType | SocketOptions, listener?: (msg: 
   return new Socket(type, listener);
 }
 
+/** net.BlockList.isBlockList (Node 22.13+), or instanceof where Node has no such check. */
+function isBlockList(v: unknown): v is BlockList {
+  const is = (BlockList as unknown as { isBlockList?: (x: unknown) => boolean }).isBlockList;
+  return typeof is === 'function' ? is(v) : v instanceof BlockList;
+}
+
+/** Whether the socket's sendBlockList blocks `ip` (a resolved address). */
+function sendBlocked(state: State, ip: string): boolean {
+  const list = state.sendBlockList;
+  return list !== undefined && list.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
+}
+
 /**
  * The {@link UdpSocket} under a drop-in socket, for everything dgram has no
  * words for: per-datagram destination, interface and TTL
@@ -1031,8 +1152,8 @@ function bindShared(socket: Socket, options: Parameters<ClusterModule['_getServe
   });
 }
 
-/** recvStart (unless already on the engine), buffer sizes, then 'listening'. */
-function startListening(socket: Socket): void {
+/** recvStart (unless already on the engine), then buffer sizes. */
+function startReceiving(socket: Socket): void {
   const state = socket[kState];
   const handle = state.handle as Handle;
   if (!handle.udp) handle.start(socket, state.engine);
@@ -1040,7 +1161,20 @@ function startListening(socket: Socket): void {
   state.bindState = BIND_STATE_BOUND;
   if (state.recvBufferSize) bufferSize(socket, state.recvBufferSize, true);
   if (state.sendBufferSize) bufferSize(socket, state.sendBufferSize, false);
+}
+
+/** startReceiving, then 'listening'. */
+function startListening(socket: Socket): void {
+  startReceiving(socket);
   socket.emit('listening');
+}
+
+/** 'listening' / 'connect' on the next tick, unless closed by then. */
+function emitListeningNT(socket: Socket): void {
+  if (socket[kState].handle) socket.emit('listening');
+}
+function emitConnectNT(socket: Socket): void {
+  if (socket[kState].handle) socket.emit('connect');
 }
 
 function socketCloseNT(socket: Socket): void {
@@ -1190,6 +1324,10 @@ function doConnectLookup(socket: Socket, port: number, address: string, callback
     };
     if (ex) {
       fail(ex);
+      return;
+    }
+    if (sendBlocked(state, ip)) {
+      fail(errIpBlocked(ip));
       return;
     }
     const udp = handle.udp as UdpSocket;

@@ -243,6 +243,39 @@ describeWith(['netns'], 'dgram drop-in', () => {
     expect(JSON.parse(r.stdout)).toEqual([same, head('send'), same, head('recv'), same, head('send')]);
   });
 
+  it('the newer API: reusePort, receiveBlockList, sendBlockList, bindSync, connectSync, as Node 24 words and times them', () => {
+    // The lines node:dgram of Node 24.22 printed for the same script (ports as PORT).
+    const expected = [
+      '"bindSync" "number" "127.0.0.1" "IPv4" 0',
+      '"after tick" ["listening"]',
+      '"again" Error|ERR_SOCKET_ALREADY_BOUND|Socket is already bound',
+      '"inuse" Error|EADDRINUSE|bind EADDRINUSE 127.0.0.1:PORT',
+      '"name" TypeError|ERR_INVALID_ARG_VALUE|The property \'options.address\' must be a numeric IP address; bindSync does not perform DNS resolution. Received \'localhost\'',
+      '"null" TypeError|ERR_INVALID_ARG_TYPE|The "options" argument must be of type object. Received null',
+      '"port" RangeError|ERR_SOCKET_BAD_PORT|options.port should be >= 0 and < 65536. Received type number (70000).',
+      '"b remote" true "b bound" "127.0.0.1"',
+      '"twice" Error|ERR_SOCKET_DGRAM_IS_CONNECTED|Already connected',
+      '"port0" RangeError|ERR_SOCKET_BAD_PORT|Port should be > 0 and < 65536. Received type number (0).',
+      '"cname" TypeError|ERR_INVALID_ARG_VALUE|The argument \'address\' must be a numeric IP address; connectSync does not perform DNS resolution. Received \'example.com\'',
+      '"family" Error|EINVAL|connect EINVAL ::1:5',
+      '"b connect event"',
+      '"send blocked" Error|ERR_IP_BLOCKED|IP(127.0.0.2) is blocked by net.BlockList',
+      '"connect blocked" Error|ERR_IP_BLOCKED|IP(127.0.0.2) is blocked by net.BlockList',
+      '"connectSync blocked" Error|ERR_IP_BLOCKED|IP(127.0.0.2) is blocked by net.BlockList',
+      '"bad list" TypeError|ERR_INVALID_ARG_TYPE|The "options.sendBlockList" property must be an net.BlockList. Received an instance of Object',
+      '"received from" ["127.0.0.4"]',
+      '"reusePort second bind" null true',
+    ];
+    const run = (which: string): string[] => {
+      const r = spawnSync(process.execPath, [join(__dirname, 'fixtures', 'sync-api.cjs'), which], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.stderr).toBe('');
+      return r.stdout.trim().split('\n');
+    };
+    expect(run('dropin')).toEqual(expected);
+    // Where Node has the API itself (24.13+), it still says the same.
+    if (typeof (require('node:dgram') as { Socket: { prototype: Record<string, unknown> } }).Socket.prototype.bindSync === 'function') expect(run('node')).toEqual(expected);
+  });
+
   it("bad engine options surface as an 'error' event of bind, not as an exception from a callback", async () => {
     const s = sock({ type: 'udp4', engine: { batchSize: 'x' as unknown as number } });
     s.bind(0, '127.0.0.1');

@@ -195,6 +195,11 @@ export class UdpSocket extends IpDatagramSocket {
    * next send, whichever happens first). Emits `'connect'`.
    */
   async connect(port: number | EndpointInput, address?: string): Promise<void> {
+    this._connectNow(port, address);
+  }
+
+  /** @internal connect() without the promise: throws at once (the dgram drop-in's connectSync). */
+  _connectNow(port: number | EndpointInput, address?: string): void {
     this._check();
     const ep = typeof port === 'number' ? { address: address ?? (this.family === 'ipv4' ? '127.0.0.1' : '::1'), port: validateUdpPort(port) } : port;
     this._ns(() => this._sock.connect(ep));
