@@ -178,7 +178,6 @@ export interface DgramSystemError extends Error {
   port?: number;
 }
 
-/** Node's ErrnoException: message `<syscall> <CODE>`. `errno` may be given either sign. */
 /**
  * The code Node's system errors carry: libuv's name for the error, 'UNKNOWN'
  * for a number libuv has no name for (UV_UNKNOWN, or a code a cluster primary
@@ -188,6 +187,7 @@ function uvCode(errno: number): string {
   return getSystemErrorMap().get(-Math.abs(errno))?.[0] ?? 'UNKNOWN';
 }
 
+/** Node's ErrnoException: message `<syscall> <CODE>`. `errno` may be given either sign. */
 export function errnoException(errno: number, syscall: string): DgramSystemError {
   const code = uvCode(errno);
   const err = new Error(`${syscall} ${code}`) as DgramSystemError;
@@ -220,6 +220,18 @@ interface SystemErrorContext {
   syscall: string;
 }
 
+/** An enumerable accessor for `key` of `context` (SystemError's errno and syscall). */
+function onto<K extends 'errno' | 'syscall'>(context: SystemErrorContext, key: K): PropertyDescriptor {
+  return {
+    get: () => context[key],
+    set: (v: SystemErrorContext[K]) => {
+      context[key] = v;
+    },
+    enumerable: true,
+    configurable: true,
+  };
+}
+
 /**
  * Node's SystemError (lib/internal/errors.js) as Node builds it, so that it
  * prints the same: `code` own, `name` and `message` not enumerable, `info`,
@@ -237,22 +249,8 @@ class SystemError extends Error {
     Object.defineProperties(this, {
       name: { value: 'SystemError', enumerable: false, writable: true, configurable: true },
       info: { value: context, enumerable: true, configurable: true, writable: false },
-      errno: {
-        get: () => context.errno,
-        set: (v: number) => {
-          context.errno = v;
-        },
-        enumerable: true,
-        configurable: true,
-      },
-      syscall: {
-        get: () => context.syscall,
-        set: (v: string) => {
-          context.syscall = v;
-        },
-        enumerable: true,
-        configurable: true,
-      },
+      errno: onto(context, 'errno'),
+      syscall: onto(context, 'syscall'),
     });
     // The stack's first line names the class; Node's reads "SystemError [CODE]: ...".
     const stack = this.stack;

@@ -637,7 +637,7 @@ export class Socket extends EventEmitter {
   }
 
   /**
-   * bind() done at once (Node 24.13+): binds to a numeric address (no name
+   * bind() done at once (as in Node 24 and 26): binds to a numeric address (no name
    * lookup), returns the bound address and throws bind errors (EADDRINUSE...).
    * `'listening'` follows on the next tick; messages flow as after bind().
    * A cluster worker binds its own descriptor here, as in Node. Unlike Node,
@@ -676,7 +676,7 @@ export class Socket extends EventEmitter {
   }
 
   /**
-   * connect() done at once (Node 24.13+): a numeric address (no name lookup),
+   * connect() done at once (as in Node 24 and 26): a numeric address (no name lookup),
    * binds first when unbound (as bindSync), throws what connect(2) reports.
    * `'connect'` follows on the next tick.
    */
@@ -1077,7 +1077,7 @@ export function createSocket(type: SocketType | SocketOptions, listener?: (msg: 
   return new Socket(type, listener);
 }
 
-/** net.BlockList.isBlockList (Node 22.13+), or instanceof where Node has no such check. */
+/** net.BlockList.isBlockList where Node has it, else instanceof (Node 20). */
 function isBlockList(v: unknown): v is BlockList {
   const is = (BlockList as unknown as { isBlockList?: (x: unknown) => boolean }).isBlockList;
   return typeof is === 'function' ? is(v) : v instanceof BlockList;

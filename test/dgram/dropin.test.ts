@@ -272,7 +272,7 @@ describeWith(['netns'], 'dgram drop-in', () => {
       return r.stdout.trim().split('\n');
     };
     expect(run('dropin')).toEqual(expected);
-    // Where Node has the API itself (24.13+), it still says the same.
+    // Where Node has the API itself (24 and 26), it says the same.
     if (typeof (require('node:dgram') as { Socket: { prototype: Record<string, unknown> } }).Socket.prototype.bindSync === 'function') expect(run('node')).toEqual(expected);
   });
 
