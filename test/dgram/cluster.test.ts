@@ -37,6 +37,13 @@ describeWith(['netns'], 'dgram drop-in in a cluster', () => {
     expect(e.bindState).toBe(0);
   }, 60_000);
 
+  it("bad engine options in a worker: the shared bind reports 'error' (not an exception in the cluster's callback)", () => {
+    const out = run('badengine');
+    const e = out.error as { code: string; bindState: number };
+    expect(e.code).toBe('ERR_INVALID_ARG_TYPE');
+    expect(e.bindState).toBe(0);
+  }, 60_000);
+
   it("worker.disconnect() closes the worker's socket, and once no worker holds it the port is free", () => {
     const out = run('disconnect');
     expect(out.workerClosed).toBe(true);
